@@ -1,0 +1,281 @@
+//! `quire codebook`: print, check and edit the code tree (tree, show, validate, add, rename,
+//! move, merge, remove).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::Ctx;
+use crate::codebook::edit::{self, PathChange};
+use crate::codebook::validate::{valid_color, validate};
+use crate::codebook::{Code, CodePath, Codebook};
+use crate::error::{Error, Result, Severity};
+use crate::output::{out_err, write_json, Format, Table};
+use crate::project::write_atomic;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Sub,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Sub {
+    /// Print the tree of codes.
+    #[command(after_help = "Example:\n  quire codebook tree --depth 2")]
+    Tree {
+        /// Read this codebook file instead of the project's.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// Show codes down to this depth only.
+        #[arg(long)]
+        depth: Option<usize>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Print one code: path, name, description, guid, colour, rules.
+    #[command(after_help = "Example:\n  quire codebook show structural/housing")]
+    Show {
+        /// Code path or unique suffix.
+        code: String,
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Check ids, names, guids, colours and rules; exit 1 on errors.
+    #[command(after_help = "Example:\n  quire codebook validate codebook/first48.json")]
+    Validate {
+        /// Codebook file (default: the project's).
+        file: Option<PathBuf>,
+    },
+    /// Add a code: PATH is the parent's path (or suffix) and the new id, e.g. `structural/debts`.
+    #[command(after_help = "Example:\n  quire codebook add structural/debts --name \"Debts\" --rule fr='dette OR dettes'")]
+    Add {
+        path: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long)]
+        color: Option<String>,
+        /// Autocoding rule for one language, `LANG=QUERY` (repeatable).
+        #[arg(long = "rule", value_name = "LANG=QUERY")]
+        rules: Vec<String>,
+    },
+    /// Change a code's id (path segment) and/or name.
+    #[command(after_help = "Example:\n  quire codebook rename housing lost-housing --name \"Housing lost\"")]
+    Rename {
+        code: String,
+        /// New id (keeps the code's place in the tree).
+        new_id: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Move a code and its subtree under another parent (or to the top with --top).
+    #[command(after_help = "Example:\n  quire codebook move boredom challenges/individual")]
+    Move {
+        code: String,
+        parent: Option<String>,
+        #[arg(long, conflicts_with = "parent")]
+        top: bool,
+    },
+    /// Merge a code into another: children move over and its codings follow.
+    #[command(after_help = "Example:\n  quire codebook merge loneliness-use loneliness")]
+    Merge { source: String, target: String },
+    /// Remove a code (with --recursive, also its children).
+    #[command(after_help = "Example:\n  quire codebook remove unused-code")]
+    Remove {
+        code: String,
+        #[arg(long)]
+        recursive: bool,
+    },
+}
+
+pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
+    match args.command {
+        Sub::Tree { file, depth, format } => {
+            let (codebook, _) = read(ctx, file)?;
+            tree(&codebook, depth, format, ctx.out)
+        }
+        Sub::Show { code, file, format } => {
+            let (codebook, _) = read(ctx, file)?;
+            let path = codebook.resolve(&code)?;
+            show(&codebook, &path, format, ctx.out)
+        }
+        Sub::Validate { file } => validate_cmd(ctx, file),
+        Sub::Add { path, name, description, color, rules } => edit_project(ctx, |cb| {
+            let (parent, id) = match path.rsplit_once('/') {
+                Some((parent, id)) => (Some(cb.resolve(parent)?), id.to_string()),
+                None => (None, path.clone()),
+            };
+            let mut code = Code::new(&id, &name);
+            code.description = description.clone();
+            code.guid = Some(uuid::Uuid::new_v4().to_string());
+            if let Some(c) = &color {
+                if !valid_color(c) {
+                    return Err(Error::Usage(format!("`{c}` is not a colour (#RRGGBB)")));
+                }
+                code.color = Some(c.clone());
+            }
+            for r in &rules {
+                let (lang, query) =
+                    r.split_once('=').ok_or_else(|| Error::Usage(format!("--rule `{r}`: expected LANG=QUERY")))?;
+                code.rules.insert(lang.trim().to_string(), query.trim().to_string());
+            }
+            let added = edit::add(cb, parent.as_ref(), code)?;
+            Ok((format!("added {added}"), Vec::new()))
+        }),
+        Sub::Rename { code, new_id, name } => edit_project(ctx, |cb| {
+            let path = cb.resolve(&code)?;
+            if new_id.is_none() && name.is_none() {
+                return Err(Error::Usage("give a new id, --name, or both".into()));
+            }
+            let changes = edit::rename(cb, &path, new_id.as_deref(), name.as_deref())?;
+            Ok((format!("renamed {path}"), changes))
+        }),
+        Sub::Move { code, parent, top } => edit_project(ctx, |cb| {
+            let path = cb.resolve(&code)?;
+            let parent = match (&parent, top) {
+                (Some(p), _) => Some(cb.resolve(p)?),
+                (None, true) => None,
+                (None, false) => return Err(Error::Usage("give the new parent, or --top".into())),
+            };
+            let changes = edit::move_to(cb, &path, parent.as_ref())?;
+            Ok((format!("moved {path}"), changes))
+        }),
+        Sub::Merge { source, target } => edit_project(ctx, |cb| {
+            let from = cb.resolve(&source)?;
+            let into = cb.resolve(&target)?;
+            let changes = edit::merge(cb, &from, &into)?;
+            Ok((format!("merged {from} into {into}"), changes))
+        }),
+        Sub::Remove { code, recursive } => edit_project(ctx, |cb| {
+            let path = cb.resolve(&code)?;
+            let changes = edit::remove(cb, &path, recursive)?;
+            Ok((format!("removed {path}"), changes))
+        }),
+    }
+}
+
+fn read(ctx: &Ctx<'_>, file: Option<PathBuf>) -> Result<(Codebook, PathBuf)> {
+    let path = match file {
+        Some(f) => f,
+        None => ctx.project()?.codebook_path(),
+    };
+    Ok((Codebook::load(&path)?, path))
+}
+
+/// Loads the project's codebook under the writer lock, applies `change`, and writes it back
+/// atomically. Nothing is written if the change fails.
+fn edit_project(
+    ctx: &mut Ctx<'_>,
+    change: impl FnOnce(&mut Codebook) -> Result<(String, Vec<PathChange>)>,
+) -> Result<()> {
+    let project = ctx.project()?;
+    let _lock = project.lock()?;
+    let path = project.codebook_path();
+    let mut codebook = Codebook::load(&path)?;
+    let (message, _changes) = change(&mut codebook)?;
+    let errors: Vec<_> = validate(&codebook).into_iter().filter(|i| i.severity == Severity::Error).collect();
+    if !errors.is_empty() {
+        return Err(Error::CodebookInvalid { path, issues: errors });
+    }
+    write_atomic(&path, codebook.to_json().as_bytes())?;
+    ctx.note(format_args!("{message}"));
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct TreeNode<'a> {
+    id: &'a str,
+    path: String,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    children: Vec<TreeNode<'a>>,
+}
+
+fn tree_nodes<'a>(codes: &'a [Code], parent: &CodePath, depth: Option<usize>) -> Vec<TreeNode<'a>> {
+    codes
+        .iter()
+        .map(|c| {
+            let path = parent.child(&c.id);
+            let children =
+                if depth.is_some_and(|d| path.depth() >= d) { Vec::new() } else { tree_nodes(&c.children, &path, depth) };
+            TreeNode { id: &c.id, path: path.to_string(), name: &c.name, children }
+        })
+        .collect()
+}
+
+fn tree(codebook: &Codebook, depth: Option<usize>, format: Format, out: &mut dyn Write) -> Result<()> {
+    let visits: Vec<_> = codebook.walk().into_iter().filter(|v| depth.is_none_or(|d| v.path.depth() <= d)).collect();
+    match format {
+        Format::Json => write_json(out, &tree_nodes(&codebook.codes, &CodePath::new(Vec::new()), depth)),
+        Format::Text => {
+            for v in &visits {
+                let indent = "  ".repeat(v.path.depth() - 1);
+                writeln!(out, "{indent}{}  {}", v.code.id, v.code.name).map_err(out_err)?;
+            }
+            writeln!(out, "{} codes", visits.len()).map_err(out_err)
+        }
+        Format::Md => {
+            for v in &visits {
+                let indent = "  ".repeat(v.path.depth() - 1);
+                writeln!(out, "{indent}- **{}** `{}`", v.code.name, v.path).map_err(out_err)?;
+            }
+            Ok(())
+        }
+        Format::Csv => {
+            let mut table = Table::new(["path", "depth", "name", "description"]);
+            for v in &visits {
+                table.push(vec![v.path.to_string(), v.path.depth().to_string(), v.code.name.clone(), v.code.description.clone()]);
+            }
+            table.write(Format::Csv, out)
+        }
+    }
+}
+
+fn show(codebook: &Codebook, path: &CodePath, format: Format, out: &mut dyn Write) -> Result<()> {
+    let code = codebook.get(path).expect("resolved path exists");
+    if format == Format::Json {
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            path: String,
+            #[serde(flatten)]
+            code: &'a Code,
+        }
+        return write_json(out, &Shown { path: path.to_string(), code });
+    }
+    let mut table = Table::new(["field", "value"]);
+    table.push(vec!["path".into(), path.to_string()]);
+    table.push(vec!["name".into(), code.name.clone()]);
+    table.push(vec!["description".into(), code.description.clone()]);
+    table.push(vec!["guid".into(), code.guid.clone().unwrap_or_default()]);
+    table.push(vec!["color".into(), code.color.clone().unwrap_or_default()]);
+    for (lang, rule) in &code.rules {
+        table.push(vec![format!("rule.{lang}"), rule.clone()]);
+    }
+    let children: Vec<String> = code.children.iter().map(|c| path.child(&c.id).to_string()).collect();
+    table.push(vec!["children".into(), children.join(", ")]);
+    table.write(format, out)
+}
+
+fn validate_cmd(ctx: &mut Ctx<'_>, file: Option<PathBuf>) -> Result<()> {
+    let path = match file {
+        Some(f) => f,
+        None => ctx.project()?.codebook_path(),
+    };
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let codebook = Codebook::from_json(&path, &bytes)?;
+    let issues = validate(&codebook);
+    for i in &issues {
+        writeln!(ctx.out, "{}: {}: {}: {}", path.display(), i.pointer, i.severity, i.message).map_err(out_err)?;
+    }
+    let errors: Vec<_> = issues.iter().filter(|i| i.severity == Severity::Error).cloned().collect();
+    if !errors.is_empty() {
+        return Err(Error::CodebookInvalid { path, issues: errors });
+    }
+    ctx.note(format_args!("{}: {} codes, valid ({} warning(s))", path.display(), codebook.len(), issues.len()));
+    Ok(())
+}

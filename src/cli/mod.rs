@@ -1,0 +1,88 @@
+//! Command-line interface: the argument types of every command and the dispatcher.
+
+pub mod codebook;
+pub mod ingest;
+pub mod init;
+pub mod show;
+pub mod sources;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::Result;
+use crate::project::Project;
+
+const ABOUT: &str = "Qualitative analysis of interview and focus-group transcripts.";
+const EXAMPLES: &str = "\
+Examples:
+  quire init be --codebook codebook/first48.json
+  quire --project be ingest fixtures/first48/be
+  quire --project be show BE-PR-01";
+
+#[derive(Debug, Parser)]
+#[command(name = "quire", version, about = ABOUT, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Project directory (default: the current directory or the nearest parent with a quire.toml).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new project directory.
+    #[command(after_help = "Example:\n  quire init be --codebook codebook/first48.json --language nl")]
+    Init(init::Args),
+    /// Read transcripts (files or directories) into the project.
+    #[command(after_help = "Example:\n  quire ingest fixtures/first48/pt --cases cases.csv")]
+    Ingest(ingest::Args),
+    /// List the project's sources with attributes and segment counts.
+    #[command(after_help = "Example:\n  quire sources --format csv > sources.csv")]
+    Sources(sources::Args),
+    /// Print one source's segments with ids, speakers and citations.
+    #[command(after_help = "Example:\n  quire show PT-PR-01 --respondents")]
+    Show(show::Args),
+    /// Read, check and edit the codebook.
+    #[command(after_help = "Example:\n  quire codebook show housing")]
+    Codebook(codebook::Args),
+}
+
+/// Where a command writes: data to `out`, messages (progress, warnings, summaries) to `err`.
+pub struct Ctx<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
+    pub project_dir: Option<PathBuf>,
+}
+
+impl Ctx<'_> {
+    /// The project named by `--project`, else found from the current directory upwards.
+    pub fn project(&self) -> Result<Project> {
+        match &self.project_dir {
+            Some(dir) => Project::open(dir),
+            None => {
+                let cwd = std::env::current_dir().map_err(|e| crate::Error::io(".", e))?;
+                Project::discover(&cwd)
+            }
+        }
+    }
+
+    /// A message for the user on the error stream; failures to write it are ignored.
+    pub fn note(&mut self, message: std::fmt::Arguments<'_>) {
+        let _ = writeln!(self.err, "{message}");
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+    let mut ctx = Ctx { out, err, project_dir: cli.project };
+    match cli.command {
+        Command::Init(args) => init::run(args, &mut ctx),
+        Command::Ingest(args) => ingest::run(args, &mut ctx),
+        Command::Sources(args) => sources::run(args, &mut ctx),
+        Command::Show(args) => show::run(args, &mut ctx),
+        Command::Codebook(args) => codebook::run(args, &mut ctx),
+    }
+}

@@ -1,0 +1,241 @@
+//! The codebook: a versioned tree of codes, addressed by path or unique suffix, with its JSON file.
+
+pub mod edit;
+pub mod rule;
+pub mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Location, Result, Severity};
+
+/// The codebook format this build writes and the newest it reads.
+pub const CODEBOOK_FORMAT: u32 = 1;
+
+/// A code's position in the tree: its ids from the top, e.g. `challenges/structural/housing`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CodePath(Vec<String>);
+
+impl CodePath {
+    pub fn new(ids: Vec<String>) -> CodePath {
+        CodePath(ids)
+    }
+
+    pub fn ids(&self) -> &[String] {
+        &self.0
+    }
+
+    pub fn depth(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn leaf(&self) -> &str {
+        self.0.last().map(String::as_str).unwrap_or("")
+    }
+
+    pub fn parent(&self) -> Option<CodePath> {
+        (self.0.len() > 1).then(|| CodePath(self.0[..self.0.len() - 1].to_vec()))
+    }
+
+    pub fn child(&self, id: &str) -> CodePath {
+        let mut ids = self.0.clone();
+        ids.push(id.to_string());
+        CodePath(ids)
+    }
+
+    /// True if `self` is `other` or lies below it.
+    pub fn starts_with(&self, other: &CodePath) -> bool {
+        self.0.starts_with(&other.0)
+    }
+
+    fn ends_with(&self, suffix: &[&str]) -> bool {
+        self.0.len() >= suffix.len() && self.0[self.0.len() - suffix.len()..].iter().zip(suffix).all(|(a, b)| a == b)
+    }
+}
+
+impl fmt::Display for CodePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join("/"))
+    }
+}
+
+/// Is `id` usable as one path segment?
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !id.starts_with('.')
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Code {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// Autocoding rule per language code (`en`, `nl`, `fr`, `de`, `pt`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<Code>,
+}
+
+impl Code {
+    pub fn new(id: &str, name: &str) -> Code {
+        Code {
+            id: id.to_string(),
+            name: name.to_string(),
+            description: String::new(),
+            guid: None,
+            color: None,
+            rules: BTreeMap::new(),
+            children: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Codebook {
+    pub format: u32,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    pub codes: Vec<Code>,
+}
+
+/// One code met in a walk of the tree, with its path and JSON location.
+#[derive(Debug, Clone)]
+pub struct Visit<'a> {
+    pub path: CodePath,
+    pub pointer: String,
+    pub code: &'a Code,
+}
+
+impl Codebook {
+    pub fn empty(name: &str) -> Codebook {
+        Codebook { format: CODEBOOK_FORMAT, name: name.to_string(), title: None, languages: Vec::new(), codes: Vec::new() }
+    }
+
+    /// Parses codebook JSON without checking its content (see [`validate::validate`]).
+    pub fn from_json(path: &Path, bytes: &[u8]) -> Result<Codebook> {
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| json_error(path, &e))?;
+        if let Some(found) = value.get("format").and_then(|v| v.as_u64()) {
+            if found > u64::from(CODEBOOK_FORMAT) {
+                return Err(Error::FormatTooNew { path: path.to_path_buf(), found: found as u32, supported: CODEBOOK_FORMAT });
+            }
+        }
+        serde_json::from_slice(bytes).map_err(|e| json_error(path, &e))
+    }
+
+    /// Reads a codebook file and refuses one with validation errors.
+    pub fn load(path: &Path) -> Result<Codebook> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let codebook = Codebook::from_json(path, &bytes)?;
+        let issues: Vec<_> =
+            validate::validate(&codebook).into_iter().filter(|i| i.severity == Severity::Error).collect();
+        if !issues.is_empty() {
+            return Err(Error::CodebookInvalid { path: path.to_path_buf(), issues });
+        }
+        Ok(codebook)
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).expect("codebook serialises");
+        s.push('\n');
+        s
+    }
+
+    /// Every code, depth first in file order.
+    pub fn walk(&self) -> Vec<Visit<'_>> {
+        fn go<'a>(codes: &'a [Code], parent: &CodePath, pointer: &str, out: &mut Vec<Visit<'a>>) {
+            for (i, code) in codes.iter().enumerate() {
+                let path = parent.child(&code.id);
+                let here = format!("{pointer}[{i}]");
+                out.push(Visit { path: path.clone(), pointer: here.clone(), code });
+                go(&code.children, &path, &format!("{here}.children"), out);
+            }
+        }
+        let mut out = Vec::new();
+        go(&self.codes, &CodePath(Vec::new()), "$.codes", &mut out);
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.walk().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    pub fn get(&self, path: &CodePath) -> Option<&Code> {
+        let mut codes = &self.codes;
+        let mut found = None;
+        for id in path.ids() {
+            let code = codes.iter().find(|c| &c.id == id)?;
+            codes = &code.children;
+            found = Some(code);
+        }
+        found
+    }
+
+    pub fn get_mut(&mut self, path: &CodePath) -> Option<&mut Code> {
+        let (first, rest) = path.ids().split_first()?;
+        let mut code = self.codes.iter_mut().find(|c| &c.id == first)?;
+        for id in rest {
+            code = code.children.iter_mut().find(|c| &c.id == id)?;
+        }
+        Some(code)
+    }
+
+    /// Finds a code by full path or unique suffix (`housing`, `structural/housing`).
+    pub fn resolve(&self, query: &str) -> Result<CodePath> {
+        let parts: Vec<&str> = query.trim_matches('/').split('/').filter(|p| !p.is_empty()).collect();
+        if parts.is_empty() {
+            return Err(Error::Usage("empty code path".into()));
+        }
+        let all = self.walk();
+        if let Some(exact) = all.iter().find(|v| v.path.ids().iter().map(String::as_str).eq(parts.iter().copied())) {
+            return Ok(exact.path.clone());
+        }
+        let matches: Vec<&Visit> = all.iter().filter(|v| v.path.ends_with(&parts)).collect();
+        match matches.len() {
+            1 => Ok(matches[0].path.clone()),
+            0 => {
+                let last = parts.last().expect("non-empty").to_lowercase();
+                let suggestions = all
+                    .iter()
+                    .filter(|v| {
+                        let id = v.path.leaf().to_lowercase();
+                        id.contains(&last) || last.contains(&id) || v.code.name.to_lowercase().contains(&last)
+                    })
+                    .take(5)
+                    .map(|v| v.path.to_string())
+                    .collect();
+                Err(Error::UnknownCode { query: query.to_string(), suggestions })
+            }
+            _ => Err(Error::AmbiguousCode {
+                query: query.to_string(),
+                candidates: matches.iter().map(|v| v.path.to_string()).collect(),
+            }),
+        }
+    }
+}
+
+fn json_error(path: &Path, e: &serde_json::Error) -> Error {
+    Error::Invalid {
+        location: Location { path: path.to_path_buf(), line: (e.line() > 0).then_some(e.line()) },
+        message: format!("invalid codebook JSON: {e}"),
+    }
+}

@@ -1,0 +1,472 @@
+//! Reader and canonical writer of the transcript format: a `---` header, then speaker turns.
+//!
+//! ```text
+//! ---
+//! source: PT-PR-03
+//! country: PT
+//! language: pt
+//! method: interview
+//! speaker I: interviewer
+//! speaker R: role=PR gender=M detentions=5
+//! ---
+//! I: question
+//! R: answer, first paragraph
+//! continued on a second line.
+//!
+//! Second paragraph of the same turn.
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::cases::CaseSheet;
+use super::{
+    Country, Gender, Language, Method, Respondent, Role, Segment, SegmentId, Source, SourceId,
+    Speaker, SpeakerKind, SpeakerLabel,
+};
+use crate::error::{Error, Location, Result, TranscriptProblem};
+
+/// A header value and where it was written (the transcript line, or a cases CSV row).
+#[derive(Debug, Clone)]
+pub(crate) struct Value {
+    pub text: String,
+    pub at: Location,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RawSpeaker {
+    pub label: String,
+    pub interviewer: bool,
+    pub attributes: Vec<(String, Value)>,
+    pub line: usize,
+}
+
+/// The header as written, before values are checked.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RawHeader {
+    pub entries: Vec<(String, Value)>,
+    pub speakers: Vec<RawSpeaker>,
+}
+
+impl RawHeader {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Sets a source-level attribute, replacing one of the same key.
+    pub fn set(&mut self, key: &str, value: Value) {
+        match self.entries.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.entries.push((key.to_string(), value)),
+        }
+    }
+}
+
+impl RawSpeaker {
+    pub fn set(&mut self, key: &str, value: Value) {
+        match self.attributes.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value,
+            None => self.attributes.push((key.to_string(), value)),
+        }
+    }
+}
+
+/// Decodes bytes as UTF-8 (a BOM is dropped) and normalises CRLF and lone CR to LF.
+pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let offset = e.valid_up_to();
+        let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+        Error::Transcript {
+            location: Location::line(path, line),
+            problem: TranscriptProblem::InvalidUtf8 { offset },
+        }
+    })?;
+    Ok(if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.to_string() })
+}
+
+/// Parses a transcript file. `cases` may add or override attributes (an NVivo-style sheet).
+pub fn parse(
+    path: &Path,
+    bytes: &[u8],
+    default_language: Language,
+    cases: Option<&CaseSheet>,
+) -> Result<Source> {
+    let text = decode(path, bytes)?;
+    let (mut header, body_line, body) = split_header(path, &text)?;
+    if let Some(sheet) = cases {
+        let id = source_id_of(path, &header)?;
+        sheet.apply(&id, path, &mut header)?;
+    }
+    build(path, header, body_line, body, default_language)
+}
+
+fn problem(path: &Path, line: usize, problem: TranscriptProblem) -> Error {
+    Error::Transcript { location: Location::line(path, line), problem }
+}
+
+fn value_error(at: &Location, message: String) -> Error {
+    Error::Transcript { location: at.clone(), problem: TranscriptProblem::Value(message) }
+}
+
+/// Splits the text into the parsed header, the 1-based line where the body starts, and the body.
+fn split_header<'t>(path: &Path, text: &'t str) -> Result<(RawHeader, usize, &'t str)> {
+    let mut lines = text.split_inclusive('\n');
+    let mut offset = 0;
+    let mut line_no = 0;
+    // Blank lines may precede the header.
+    let open_line = loop {
+        let Some(line) = lines.next() else {
+            return Err(problem(path, line_no.max(1), TranscriptProblem::MalformedHeader(
+                "the file is empty; a transcript starts with a `---` header".into(),
+            )));
+        };
+        line_no += 1;
+        offset += line.len();
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if trimmed != "---" {
+            return Err(problem(path, line_no, TranscriptProblem::MalformedHeader(
+                "a transcript starts with a `---` line, then `key: value` lines, then `---`".into(),
+            )));
+        }
+        break line_no;
+    };
+    let mut header = RawHeader::default();
+    loop {
+        let Some(line) = lines.next() else {
+            return Err(problem(path, open_line, TranscriptProblem::HeaderNotClosed));
+        };
+        line_no += 1;
+        offset += line.len();
+        let content = strip_comment(line.trim_end_matches('\n')).trim();
+        if content == "---" {
+            break;
+        }
+        if content.is_empty() {
+            continue;
+        }
+        parse_header_line(path, line_no, content, &mut header)?;
+    }
+    Ok((header, line_no + 1, &text[offset..]))
+}
+
+/// Drops a `# comment` that starts a line or follows whitespace, outside double quotes.
+fn strip_comment(line: &str) -> &str {
+    let mut in_quotes = false;
+    let mut prev_space = true;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            '#' if !in_quotes && prev_space => return &line[..i],
+            _ => {}
+        }
+        prev_space = c.is_whitespace();
+    }
+    line
+}
+
+fn parse_header_line(path: &Path, line: usize, content: &str, header: &mut RawHeader) -> Result<()> {
+    let malformed = |msg: String| problem(path, line, TranscriptProblem::MalformedHeader(msg));
+    let Some((key, value)) = content.split_once(':') else {
+        return Err(malformed(format!("`{content}` is not a `key: value` line")));
+    };
+    let key = key.trim();
+    let value = value.trim();
+    if let Some(label) = key.strip_prefix("speaker ").map(str::trim) {
+        if SpeakerLabel::parse(label).is_none() {
+            return Err(malformed(format!(
+                "`{label}` is not a speaker label (a letter, then letters, digits, `_` or `-`)"
+            )));
+        }
+        if header.speakers.iter().any(|s| s.label == label) {
+            return Err(problem(path, line, TranscriptProblem::DuplicateSpeaker(label.to_string())));
+        }
+        let mut speaker =
+            RawSpeaker { label: label.to_string(), interviewer: false, attributes: Vec::new(), line };
+        for token in tokenize(value).map_err(&malformed)? {
+            match token.split_once('=') {
+                Some((k, v)) if is_key(k) => {
+                    if speaker.attributes.iter().any(|(have, _)| have == k) {
+                        return Err(malformed(format!("speaker `{label}` sets `{k}` twice")));
+                    }
+                    speaker.attributes.push((k.to_string(), Value { text: v.to_string(), at: Location::line(path, line) }));
+                }
+                None if token == "interviewer" || token == "moderator" => speaker.interviewer = true,
+                _ => {
+                    return Err(malformed(format!(
+                        "speaker `{label}`: `{token}` is neither `key=value` nor `interviewer`"
+                    )))
+                }
+            }
+        }
+        header.speakers.push(speaker);
+        return Ok(());
+    }
+    if !is_key(key) {
+        return Err(malformed(format!("`{key}` is not a valid key (letters, digits, `_`, `-`, `.`)")));
+    }
+    if header.get(key).is_some() {
+        return Err(malformed(format!("`{key}` is given twice")));
+    }
+    let value = unquote(value);
+    header.entries.push((key.to_string(), Value { text: value.to_string(), at: Location::line(path, line) }));
+    Ok(())
+}
+
+fn is_key(k: &str) -> bool {
+    k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+fn unquote(v: &str) -> &str {
+    v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(v)
+}
+
+/// Splits `role=PR prison="Site A"` into tokens, keeping quoted values whole (quotes removed).
+fn tokenize(s: &str) -> Result<Vec<String>, String> {
+    let mut tokens = Vec::new();
+    let mut current = String::new();
+    let mut in_quotes = false;
+    for c in s.chars() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            c if c.is_whitespace() && !in_quotes => {
+                if !current.is_empty() {
+                    tokens.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if in_quotes {
+        return Err("unbalanced double quote".into());
+    }
+    if !current.is_empty() {
+        tokens.push(current);
+    }
+    Ok(tokens)
+}
+
+fn source_id_of(path: &Path, header: &RawHeader) -> Result<SourceId> {
+    match header.get("source") {
+        Some(v) => SourceId::parse(&v.text).map_err(|m| value_error(&v.at, m)),
+        None => {
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            SourceId::parse(stem).map_err(|m| {
+                problem(path, 1, TranscriptProblem::Value(format!("no `source:` in the header and the file name is no id: {m}")))
+            })
+        }
+    }
+}
+
+fn typed<T: std::str::FromStr<Err = String>>(v: &Value) -> Result<T> {
+    v.text.parse().map_err(|m| value_error(&v.at, m))
+}
+
+/// Source-level keys with typed fields of their own; everything else is a free attribute.
+const RESERVED: [&str; 4] = ["source", "country", "language", "method"];
+
+fn build(path: &Path, header: RawHeader, body_line: usize, body: &str, default_language: Language) -> Result<Source> {
+    let id = source_id_of(path, &header)?;
+    let header_line = body_line.saturating_sub(1).max(1);
+    let country: Country = match header.get("country") {
+        Some(v) => typed(v)?,
+        None => return Err(problem(path, header_line, TranscriptProblem::MissingKey("country"))),
+    };
+    let language = match header.get("language") {
+        Some(v) => typed(v)?,
+        None => default_language,
+    };
+    let method = match header.get("method") {
+        Some(v) => typed(v)?,
+        None => Method::Interview,
+    };
+    let attributes: Vec<(String, String)> = header
+        .entries
+        .iter()
+        .filter(|(k, _)| !RESERVED.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.text.clone()))
+        .collect();
+
+    let mut speakers = Vec::new();
+    for raw in &header.speakers {
+        speakers.push(build_speaker(path, &id, &country, raw)?);
+    }
+    if speakers.is_empty() {
+        return Err(problem(path, header_line, TranscriptProblem::MalformedHeader(
+            "no `speaker LABEL: ...` lines; declare every speaker of the body".into(),
+        )));
+    }
+    let segments = segment_body(path, &id, &speakers, body_line, body)?;
+    Ok(Source { id, country, language, method, attributes, speakers, body: body.to_string(), segments })
+}
+
+fn build_speaker(path: &Path, id: &SourceId, source_country: &Country, raw: &RawSpeaker) -> Result<Speaker> {
+    let label = SpeakerLabel::parse(&raw.label).expect("checked when the header was read");
+    let find = |key: &str| raw.attributes.iter().find(|(k, _)| k == key).map(|(_, v)| v);
+    let attributes: Vec<(String, String)> =
+        raw.attributes.iter().map(|(k, v)| (k.clone(), v.text.clone())).collect();
+    let kind = if raw.interviewer {
+        SpeakerKind::Interviewer
+    } else {
+        let role: Role = match find("role") {
+            Some(v) => typed(v)?,
+            None => {
+                return Err(problem(path, raw.line, TranscriptProblem::Speaker {
+                    label: raw.label.clone(),
+                    problem: "no role (add role=PR|EPR|PI|PE, or `interviewer`)".into(),
+                }))
+            }
+        };
+        let gender: Option<Gender> = find("gender").map(typed).transpose()?;
+        let country: Country = match find("country") {
+            Some(v) => typed(v)?,
+            None => source_country.clone(),
+        };
+        let case = find("case").map(|v| v.text.clone()).unwrap_or_else(|| format!("{id}/{}", raw.label));
+        SpeakerKind::Respondent(Respondent { role, gender, country, case })
+    };
+    Ok(Speaker { label, kind, attributes: attributes.into_iter().collect::<BTreeMap<_, _>>().into_iter().collect() })
+}
+
+/// A line that opens a turn: `LABEL:` followed by a space or the end of the line.
+fn turn_label(line: &str) -> Option<(&str, &str)> {
+    let (label, rest) = line.split_once(':')?;
+    if SpeakerLabel::parse(label).is_none() || !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+        return None;
+    }
+    Some((label, rest))
+}
+
+/// An undeclared label is an error only when it looks like one (upper case and digits, `P3`, `R`),
+/// so prose such as `Note: ...` stays a continuation line.
+fn looks_like_label(label: &str) -> bool {
+    label.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usize, body: &str) -> Result<Vec<Segment>> {
+    struct Open {
+        speaker: usize,
+        start: usize,
+        end: usize,
+        line: usize,
+    }
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut current: Option<usize> = None;
+    let mut open: Option<Open> = None;
+    let mut offset = 0; // in chars
+    let chars: Vec<char> = body.chars().collect();
+    let close = |open: &mut Option<Open>, segments: &mut Vec<Segment>| {
+        if let Some(o) = open.take() {
+            let text: String = chars[o.start..o.end].iter().collect();
+            segments.push(Segment {
+                id: SegmentId { source: id.clone(), number: segments.len() + 1 },
+                speaker: o.speaker,
+                start: o.start,
+                end: o.end,
+                line: o.line,
+                text,
+            });
+        }
+    };
+    for (i, raw_line) in body.split_inclusive('\n').enumerate() {
+        let line_no = body_line + i;
+        let line = raw_line.trim_end_matches('\n');
+        let line_chars = raw_line.chars().count();
+        let trimmed_end = line.trim_end();
+        if trimmed_end.trim_start().is_empty() {
+            close(&mut open, &mut segments);
+        } else if let Some((label, rest)) = turn_label(trimmed_end) {
+            match speakers.iter().position(|s| s.label.as_str() == label) {
+                Some(index) => {
+                    close(&mut open, &mut segments);
+                    current = Some(index);
+                    let text = rest.trim_start();
+                    if !text.is_empty() {
+                        let lead = trimmed_end.chars().count() - text.chars().count();
+                        open = Some(Open {
+                            speaker: index,
+                            start: offset + lead,
+                            end: offset + trimmed_end.chars().count(),
+                            line: line_no,
+                        });
+                    }
+                }
+                None if looks_like_label(label) => {
+                    let declared = speakers.iter().map(|s| s.label.as_str()).collect::<Vec<_>>().join(", ");
+                    return Err(problem(path, line_no, TranscriptProblem::UnknownSpeaker {
+                        label: label.to_string(),
+                        declared,
+                    }));
+                }
+                None => continue_paragraph(path, line_no, offset, trimmed_end, current, &mut open)?,
+            }
+        } else {
+            continue_paragraph(path, line_no, offset, trimmed_end, current, &mut open)?;
+        }
+        offset += line_chars;
+    }
+    close(&mut open, &mut segments);
+    if segments.is_empty() {
+        return Err(problem(path, body_line, TranscriptProblem::EmptyBody));
+    }
+    return Ok(segments);
+
+    fn continue_paragraph(
+        path: &Path,
+        line_no: usize,
+        offset: usize,
+        trimmed_end: &str,
+        current: Option<usize>,
+        open: &mut Option<Open>,
+    ) -> Result<()> {
+        let Some(speaker) = current else {
+            return Err(problem(path, line_no, TranscriptProblem::TextBeforeFirstTurn));
+        };
+        let end = offset + trimmed_end.chars().count();
+        match open {
+            Some(o) => o.end = end,
+            None => {
+                let lead = trimmed_end.chars().count() - trimmed_end.trim_start().chars().count();
+                *open = Some(Open { speaker, start: offset + lead, end, line: line_no });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn quote_value(v: &str) -> String {
+    if v.is_empty() || v.chars().any(|c| c.is_whitespace() || c == '#' || c == '"') {
+        format!("\"{}\"", v.replace('"', "'"))
+    } else {
+        v.to_string()
+    }
+}
+
+/// Writes the canonical form stored under `sources/`: typed keys first, attributes in order, body unchanged.
+pub fn render(source: &Source) -> String {
+    let mut out = String::from("---\n");
+    out.push_str(&format!("source: {}\n", source.id));
+    out.push_str(&format!("country: {}\n", source.country));
+    out.push_str(&format!("language: {}\n", source.language));
+    out.push_str(&format!("method: {}\n", source.method));
+    for (k, v) in &source.attributes {
+        out.push_str(&format!("{k}: {}\n", quote_value(v)));
+    }
+    for speaker in &source.speakers {
+        out.push_str(&format!("speaker {}:", speaker.label));
+        if speaker.respondent().is_none() {
+            out.push_str(" interviewer");
+        }
+        for (k, v) in &speaker.attributes {
+            out.push_str(&format!(" {k}={}", quote_value(v)));
+        }
+        out.push('\n');
+    }
+    out.push_str("---\n");
+    out.push_str(&source.body);
+    out
+}

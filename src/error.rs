@@ -1,0 +1,152 @@
+//! Typed library errors: every failure names the file (and line or JSON location) it comes from.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Where in which file a problem was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub path: PathBuf,
+    /// 1-based line, when the problem is on a line.
+    pub line: Option<usize>,
+}
+
+impl Location {
+    pub fn file(path: impl Into<PathBuf>) -> Location {
+        Location { path: path.into(), line: None }
+    }
+
+    pub fn line(path: impl Into<PathBuf>, line: usize) -> Location {
+        Location { path: path.into(), line: Some(line) }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}", self.path.display(), line),
+            None => write!(f, "{}", self.path.display()),
+        }
+    }
+}
+
+/// What is wrong with a transcript.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TranscriptProblem {
+    #[error("invalid UTF-8 (byte {offset}); save the file as UTF-8")]
+    InvalidUtf8 { offset: usize },
+    #[error("malformed header: {0}")]
+    MalformedHeader(String),
+    #[error("header opened here is never closed by a `---` line")]
+    HeaderNotClosed,
+    #[error("header has no `{0}:` line (add it, or give it in a cases CSV)")]
+    MissingKey(&'static str),
+    #[error("unknown speaker label `{label}` (declared: {declared})")]
+    UnknownSpeaker { label: String, declared: String },
+    #[error("speaker `{0}` is declared twice")]
+    DuplicateSpeaker(String),
+    #[error("text before the first speaker turn (start the line with `LABEL: `)")]
+    TextBeforeFirstTurn,
+    #[error("speaker `{label}`: {problem}")]
+    Speaker { label: String, problem: String },
+    #[error("{0}")]
+    Value(String),
+    #[error("no speaker turns after the header")]
+    EmptyBody,
+}
+
+/// A problem with one code in a codebook, found by validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodebookIssue {
+    /// JSON location, e.g. `$.codes[2].children[0].rules.fr`.
+    pub pointer: String,
+    pub message: String,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{location}: {source}")]
+    Io {
+        location: Location,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{location}: {problem}")]
+    Transcript { location: Location, problem: TranscriptProblem },
+    #[error("{location}: {message}")]
+    Invalid { location: Location, message: String },
+    #[error("{}: codebook is invalid:\n{}", path.display(), render_issues(issues))]
+    CodebookInvalid { path: PathBuf, issues: Vec<CodebookIssue> },
+    #[error("source id `{id}` appears in both {} and {}", first.display(), second.display())]
+    DuplicateSource { id: String, first: PathBuf, second: PathBuf },
+    #[error(
+        "{}: source `{id}` is already in the project ({}) with different content; use --replace to replace it",
+        new.display(),
+        existing.display()
+    )]
+    SourceChanged { id: String, existing: PathBuf, new: PathBuf },
+    #[error("{}: another quire process is writing to this project; try again when it has finished", path.display())]
+    Locked { path: PathBuf },
+    #[error("no quire project here or in any parent directory of {} (run `quire init DIR`, or pass --project DIR)", start.display())]
+    NoProject { start: PathBuf },
+    #[error("{}: already a quire project", path.display())]
+    ProjectExists { path: PathBuf },
+    #[error("{}: project format {found} is newer than this quire understands (up to {supported}); upgrade quire", path.display())]
+    FormatTooNew { path: PathBuf, found: u32, supported: u32 },
+    #[error("unknown source `{0}`")]
+    UnknownSource(String),
+    #[error("unknown code `{query}`{}", suggest(suggestions))]
+    UnknownCode { query: String, suggestions: Vec<String> },
+    #[error("code `{query}` is ambiguous: it matches {}", candidates.join(", "))]
+    AmbiguousCode { query: String, candidates: Vec<String> },
+    #[error("{0}")]
+    Usage(String),
+    /// Writing to the output stream failed (a closed pipe is not reported by `main`).
+    #[error("writing output: {0}")]
+    Output(#[source] io::Error),
+}
+
+fn suggest(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", suggestions.join(", "))
+    }
+}
+
+fn render_issues(issues: &[CodebookIssue]) -> String {
+    issues
+        .iter()
+        .map(|i| format!("  {}: {}: {}", i.severity, i.pointer, i.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Error {
+    pub fn io(path: impl AsRef<Path>, source: io::Error) -> Error {
+        Error::Io { location: Location::file(path.as_ref()), source }
+    }
+
+    pub fn invalid(location: Location, message: impl Into<String>) -> Error {
+        Error::Invalid { location, message: message.into() }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,14 @@
+//! quire: qualitative analysis of interview and focus-group transcripts from the command line.
+//!
+//! The library never prints: every command writes to the writers it is handed, and every error is
+//! typed and names the file (and line) it comes from. `main.rs` only parses arguments and maps
+//! errors to messages and exit codes.
+
+pub mod cli;
+pub mod codebook;
+pub mod corpus;
+pub mod error;
+pub mod output;
+pub mod project;
+
+pub use error::{Error, Result};

@@ -1,0 +1,236 @@
+//! The project directory: layout, versioned manifest, writer lock and atomic file writes.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::{Language, Source, SourceId};
+use crate::error::{Error, Location, Result};
+
+/// The manifest format this build writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+pub const MANIFEST: &str = "quire.toml";
+pub const SOURCES_DIR: &str = "sources";
+pub const CODINGS_DIR: &str = "codings";
+pub const MEMOS_DIR: &str = "memos";
+pub const STATE_DIR: &str = ".quire";
+const LOCK_FILE: &str = "lock";
+
+/// `quire.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// On-disk format version of the whole project.
+    pub format: u32,
+    pub name: String,
+    /// Language of transcripts that do not say theirs.
+    pub language: Language,
+    /// Coder recorded when a command is not told one.
+    pub coder: String,
+    /// The codebook file, relative to the project directory.
+    #[serde(default = "default_codebook")]
+    pub codebook: PathBuf,
+}
+
+fn default_codebook() -> PathBuf {
+    PathBuf::from("codebook.json")
+}
+
+impl Manifest {
+    pub fn new(name: &str, language: Language, coder: &str) -> Manifest {
+        Manifest {
+            format: FORMAT_VERSION,
+            name: name.to_string(),
+            language,
+            coder: coder.to_string(),
+            codebook: default_codebook(),
+        }
+    }
+
+    fn read(path: &Path) -> Result<Manifest> {
+        let text = fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        // Check the version before the shape, so a newer project gets the right message.
+        if let Ok(table) = text.parse::<toml::Table>() {
+            if let Some(found) = table.get("format").and_then(|v| v.as_integer()) {
+                if found > i64::from(FORMAT_VERSION) {
+                    return Err(Error::FormatTooNew {
+                        path: path.to_path_buf(),
+                        found: found as u32,
+                        supported: FORMAT_VERSION,
+                    });
+                }
+            }
+        }
+        toml::from_str(&text).map_err(|e| {
+            let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
+            Error::Invalid {
+                location: Location { path: path.to_path_buf(), line },
+                message: e.message().to_string(),
+            }
+        })
+    }
+
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string(self).expect("manifest serialises");
+        format!("# quire project manifest\n{body}")
+    }
+}
+
+/// An opened project directory.
+#[derive(Debug)]
+pub struct Project {
+    root: PathBuf,
+    pub manifest: Manifest,
+}
+
+/// Held while a command writes to a project; released on drop (also when the process dies).
+#[derive(Debug)]
+pub struct WriteLock {
+    _file: File,
+}
+
+impl Project {
+    /// Creates the layout of a new project in `dir` (which may exist but must not hold a project).
+    pub fn init(dir: &Path, manifest: Manifest, codebook_json: &[u8]) -> Result<Project> {
+        let manifest_path = dir.join(MANIFEST);
+        if manifest_path.exists() {
+            return Err(Error::ProjectExists { path: dir.to_path_buf() });
+        }
+        for sub in [SOURCES_DIR, CODINGS_DIR, MEMOS_DIR, STATE_DIR] {
+            let p = dir.join(sub);
+            fs::create_dir_all(&p).map_err(|e| Error::io(&p, e))?;
+        }
+        let project = Project { root: dir.to_path_buf(), manifest };
+        let _lock = project.lock()?;
+        write_atomic(&dir.join(STATE_DIR).join(".gitignore"), b"*\n")?;
+        write_atomic(&project.codebook_path(), codebook_json)?;
+        // The manifest last: a project exists only once it is complete.
+        write_atomic(&manifest_path, project.manifest.to_toml().as_bytes())?;
+        Ok(project)
+    }
+
+    /// Opens the project at `dir` exactly.
+    pub fn open(dir: &Path) -> Result<Project> {
+        let manifest = Manifest::read(&dir.join(MANIFEST))?;
+        Ok(Project { root: dir.to_path_buf(), manifest })
+    }
+
+    /// Finds the project in `start` or the nearest parent directory holding a `quire.toml`.
+    pub fn discover(start: &Path) -> Result<Project> {
+        let start = fs::canonicalize(start).map_err(|e| Error::io(start, e))?;
+        let mut dir = start.as_path();
+        loop {
+            if dir.join(MANIFEST).is_file() {
+                return Project::open(dir);
+            }
+            match dir.parent() {
+                Some(parent) => dir = parent,
+                None => return Err(Error::NoProject { start }),
+            }
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn codebook_path(&self) -> PathBuf {
+        self.root.join(&self.manifest.codebook)
+    }
+
+    pub fn sources_dir(&self) -> PathBuf {
+        self.root.join(SOURCES_DIR)
+    }
+
+    pub fn source_path(&self, id: &SourceId) -> PathBuf {
+        self.sources_dir().join(format!("{id}.txt"))
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(STATE_DIR)
+    }
+
+    /// Takes the project's writer lock, or fails at once if another process holds it.
+    pub fn lock(&self) -> Result<WriteLock> {
+        let dir = self.state_dir();
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let path = dir.join(LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(WriteLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => Err(Error::Locked { path: self.root.clone() }),
+            Err(fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+        }
+    }
+
+    /// Ids of the sources in the project, sorted.
+    pub fn source_ids(&self) -> Result<Vec<SourceId>> {
+        let dir = self.sources_dir();
+        let mut ids = Vec::new();
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ids),
+            Err(e) => return Err(Error::io(&dir, e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(&dir, e))?;
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("txt") {
+                continue;
+            }
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                if let Ok(id) = SourceId::parse(stem) {
+                    ids.push(id);
+                }
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// Reads one canonical source of the project.
+    pub fn load_source(&self, id: &SourceId) -> Result<Source> {
+        let path = self.source_path(id);
+        if !path.is_file() {
+            return Err(Error::UnknownSource(id.to_string()));
+        }
+        let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        crate::corpus::transcript::parse(&path, &bytes, self.manifest.language, None)
+    }
+
+    /// Reads every source of the project, sorted by id.
+    pub fn load_sources(&self) -> Result<Vec<Source>> {
+        self.source_ids()?.iter().map(|id| self.load_source(id)).collect()
+    }
+}
+
+/// Writes `bytes` to `path` so that readers see either the old file or the new one, never a part:
+/// a temporary file in the same directory, fsync, rename, then fsync of the directory.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".quire-tmp-")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io(&dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    #[cfg(unix)]
+    {
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
