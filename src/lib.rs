@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod codebook;
 pub mod corpus;
+pub mod embedded;
 pub mod error;
 pub mod output;
 pub mod project;

@@ -97,33 +97,47 @@ pub fn plan(project: &Project, files: &[PathBuf], cases: Option<&CaseSheet>, rep
     Ok(planned)
 }
 
+/// Checks all files, then writes the new and changed sources (unless `dry_run`). Takes the lock.
+pub fn ingest(
+    project: &Project,
+    files: &[PathBuf],
+    cases: Option<&CaseSheet>,
+    replace: bool,
+    dry_run: bool,
+) -> Result<Vec<(Source, Outcome)>> {
+    let _lock = project.lock()?;
+    let planned = plan(project, files, cases, replace)?;
+    if !dry_run {
+        for (source, outcome) in &planned {
+            if *outcome != Outcome::Unchanged {
+                write_atomic(&project.source_path(&source.id), transcript::render(source).as_bytes())?;
+            }
+        }
+    }
+    Ok(planned)
+}
+
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
-    let _lock = project.lock()?;
     let files = collect_files(&args.paths)?;
     if files.is_empty() {
         return Err(Error::Usage("no transcript files (.txt, .md) found in the given paths".into()));
     }
     let cases = args.cases.as_deref().map(CaseSheet::read).transpose()?;
-    let planned = plan(&project, &files, cases.as_ref(), args.replace)?;
+    let done = ingest(&project, &files, cases.as_ref(), args.replace, args.dry_run)?;
     let mut counts = BTreeMap::new();
-    for (source, outcome) in &planned {
-        if *outcome != Outcome::Unchanged && !args.dry_run {
-            write_atomic(&project.source_path(&source.id), transcript::render(source).as_bytes())?;
-        }
-        *counts.entry(format!("{outcome:?}").to_lowercase()).or_insert(0usize) += 1;
-        let respondents = source.respondents().count();
-        let segments = source.segments.len();
+    for (source, outcome) in &done {
+        let outcome = format!("{outcome:?}").to_lowercase();
         ctx.note(format_args!(
-            "{:<9} {}  {} segments, {} respondent(s)",
-            format!("{outcome:?}").to_lowercase(),
+            "{outcome:<9} {}  {} segments, {} respondent(s)",
             source.id,
-            segments,
-            respondents
+            source.segments.len(),
+            source.respondents().count()
         ));
+        *counts.entry(outcome).or_insert(0usize) += 1;
     }
     let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let dry = if args.dry_run { " (dry run: nothing written)" } else { "" };
-    ctx.note(format_args!("{} source(s): {}{dry}", planned.len(), summary.join(", ")));
+    ctx.note(format_args!("{} source(s): {}{dry}", done.len(), summary.join(", ")));
     Ok(())
 }

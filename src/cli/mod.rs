@@ -1,6 +1,7 @@
 //! Command-line interface: the argument types of every command and the dispatcher.
 
 pub mod codebook;
+pub mod demo;
 pub mod ingest;
 pub mod init;
 pub mod show;
@@ -48,6 +49,9 @@ pub enum Command {
     /// Read, check and edit the codebook.
     #[command(after_help = "Example:\n  quire codebook show housing")]
     Codebook(codebook::Args),
+    /// Build the study's four country projects from the shipped fixtures and summarise them.
+    #[command(after_help = "Example:\n  quire demo --out /tmp/first48")]
+    Demo(demo::Args),
 }
 
 /// Where a command writes: data to `out`, messages (progress, warnings, summaries) to `err`.
@@ -84,5 +88,6 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         Command::Sources(args) => sources::run(args, &mut ctx),
         Command::Show(args) => show::run(args, &mut ctx),
         Command::Codebook(args) => codebook::run(args, &mut ctx),
+        Command::Demo(args) => demo::run(args, &mut ctx),
     }
 }

@@ -1,0 +1,128 @@
+//! Shared harness for integration tests: a temporary work directory holding copies of the
+//! fixtures and codebook, and a runner for the built `quire` binary.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const COUNTRIES: [&str; 4] = ["be", "fr", "de", "pt"];
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A temporary directory with `fixtures/` and `codebook/` copied in.
+pub struct Workdir {
+    pub dir: tempfile::TempDir,
+}
+
+/// The result of one run of the binary.
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            status: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    pub fn ok(self) -> Run {
+        assert_eq!(self.status, 0, "command failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    pub fn fails(self) -> Run {
+        assert_ne!(self.status, 0, "command should have failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&repo().join("fixtures"), &dir.path().join("fixtures"));
+        copy_dir(&repo().join("codebook"), &dir.path().join("codebook"));
+        Workdir { dir }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// Runs `quire ARGS` in the work directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_in(self.dir.path(), args)
+    }
+
+    pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        Command::new(env!("CARGO_BIN_EXE_quire")).args(args).current_dir(cwd).output().unwrap().into()
+    }
+
+    /// `quire init NAME --codebook codebook/first48.json`.
+    pub fn init(&self, name: &str, language: &str) {
+        self.run(&["init", name, "--codebook", "codebook/first48.json", "--language", language]).ok();
+    }
+
+    /// A project per country with its fixtures ingested.
+    pub fn country_project(&self, country: &str) -> String {
+        let lang = match country {
+            "be" => "nl",
+            other => other,
+        };
+        self.init(country, lang);
+        self.run(&["--project", country, "ingest", &format!("fixtures/first48/{country}")]).ok();
+        country.to_string()
+    }
+}
+
+/// Every file under `dir` with its bytes, for asserting that a command left a project unchanged.
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    fn go(base: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                go(base, &path, files);
+            } else {
+                files.insert(path.strip_prefix(base).unwrap().to_path_buf(), fs::read(&path).unwrap());
+            }
+        }
+    }
+    go(dir, dir, &mut files);
+    files
+}
