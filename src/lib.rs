@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod codebook;
+pub mod coding;
 pub mod corpus;
 pub mod embedded;
 pub mod error;

@@ -93,7 +93,7 @@ fn reingest_unchanged_is_a_noop_changed_is_refused_unless_replace() {
     assert_eq!(snapshot(&w.path("pt")), before);
 
     let original = fs::read_to_string(w.path("fixtures/first48/pt/PT-PR-01.txt")).unwrap();
-    let changed = original.replacen("R: ", "R: Bem. ", 1);
+    let changed = original.replacen("\nR: ", "\nR: Bem. ", 1);
     w.write("changed/PT-PR-01.txt", &changed);
     let refused = w.run(&["--project", "pt", "ingest", "changed/PT-PR-01.txt"]).fails();
     assert!(refused.stderr.contains("changed/PT-PR-01.txt") && refused.stderr.contains("--replace"), "{}", refused.stderr);

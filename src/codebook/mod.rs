@@ -24,6 +24,16 @@ impl CodePath {
         CodePath(ids)
     }
 
+    /// Parses `a/b/c`; every id must be a valid path segment.
+    pub fn parse(s: &str) -> Result<CodePath, String> {
+        let ids: Vec<String> = s.split('/').map(str::to_string).collect();
+        if ids.iter().all(|id| valid_id(id)) {
+            Ok(CodePath(ids))
+        } else {
+            Err(format!("`{s}` is not a code path (ids joined by `/`)"))
+        }
+    }
+
     pub fn ids(&self) -> &[String] {
         &self.0
     }

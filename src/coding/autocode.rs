@@ -1,0 +1,127 @@
+//! Autocoding: each code's rule for a segment's language, matched on stemmed words.
+
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, TokenStream};
+
+use crate::codebook::rule::Rule;
+use crate::corpus::Language;
+
+/// A word of a text: as written (lower-cased) and stemmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub lower: String,
+    pub stem: String,
+}
+
+fn stemmer_language(language: Language) -> tantivy::tokenizer::Language {
+    use tantivy::tokenizer::Language as L;
+    match language {
+        Language::English => L::English,
+        Language::Dutch => L::Dutch,
+        Language::French => L::French,
+        Language::German => L::German,
+        Language::Portuguese => L::Portuguese,
+    }
+}
+
+/// The analyzer used for both the index and autocoding: split on non-alphanumerics, lower-case,
+/// snowball-stem in the language.
+pub fn analyzer(language: Language) -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(60))
+        .filter(LowerCaser)
+        .filter(Stemmer::new(stemmer_language(language)))
+        .build()
+}
+
+/// A tokenizer name for the index's per-language field.
+pub fn analyzer_name(language: Language) -> String {
+    format!("quire_{}", language.as_str())
+}
+
+/// The words of `text`, each lower-cased and stemmed.
+pub fn words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Word> {
+    let mut stems = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(token) = stream.next() {
+        stems.push((token.offset_from, token.offset_to, token.text.clone()));
+    }
+    stems
+        .into_iter()
+        .map(|(from, to, stem)| Word { lower: text[from..to].to_lowercase(), stem })
+        .collect()
+}
+
+/// A rule with its words stemmed in one language, ready to match many segments.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    Stem(String),
+    Prefix(String),
+    Phrase(Vec<String>),
+    All(Vec<Matcher>),
+    Any(Vec<Matcher>),
+    Not(Box<Matcher>),
+}
+
+impl Matcher {
+    pub fn new(rule: &Rule, analyzer: &mut TextAnalyzer) -> Matcher {
+        let stem = |analyzer: &mut TextAnalyzer, w: &str| {
+            words(analyzer, w).into_iter().map(|w| w.stem).next().unwrap_or_else(|| w.to_string())
+        };
+        match rule {
+            Rule::Term { word, prefix: true } => Matcher::Prefix(word.clone()),
+            Rule::Term { word, prefix: false } => Matcher::Stem(stem(analyzer, word)),
+            Rule::Phrase(ws) => Matcher::Phrase(ws.iter().map(|w| stem(analyzer, w)).collect()),
+            Rule::All(parts) => Matcher::All(parts.iter().map(|p| Matcher::new(p, analyzer)).collect()),
+            Rule::Any(parts) => Matcher::Any(parts.iter().map(|p| Matcher::new(p, analyzer)).collect()),
+            Rule::Not(inner) => Matcher::Not(Box::new(Matcher::new(inner, analyzer))),
+        }
+    }
+
+    /// Does the text made of `words` match? In `All` and `Any`, a `Not` part excludes.
+    pub fn matches(&self, words: &[Word]) -> bool {
+        match self {
+            Matcher::Stem(s) => words.iter().any(|w| &w.stem == s),
+            Matcher::Prefix(p) => words.iter().any(|w| w.lower.starts_with(p.as_str())),
+            Matcher::Phrase(stems) => {
+                !stems.is_empty() && words.windows(stems.len()).any(|win| win.iter().zip(stems).all(|(w, s)| &w.stem == s))
+            }
+            Matcher::Not(inner) => !inner.matches(words),
+            Matcher::All(parts) => parts.iter().all(|p| p.matches(words)),
+            Matcher::Any(parts) => {
+                let (negative, positive): (Vec<&Matcher>, Vec<&Matcher>) =
+                    parts.iter().partition(|p| matches!(p, Matcher::Not(_)));
+                positive.iter().any(|p| p.matches(words)) && negative.iter().all(|n| n.matches(words))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::rule;
+
+    fn hit(language: Language, query: &str, text: &str) -> bool {
+        let mut a = analyzer(language);
+        let m = Matcher::new(&rule::parse(query).unwrap(), &mut a);
+        m.matches(&words(&mut a, text))
+    }
+
+    #[test]
+    fn stemming_matches_inflected_forms() {
+        assert!(hit(Language::French, "logement", "Je n'avais plus de logements."));
+        assert!(hit(Language::German, "Wohnung", "Die Wohnungen waren alle weg."));
+        assert!(hit(Language::Portuguese, "casa", "Não tinha casas para onde ir."));
+        assert!(hit(Language::Dutch, "woning", "Ik verloor mijn woningen."));
+        assert!(!hit(Language::German, "Wohnung", "Ich hatte Arbeit."));
+    }
+
+    #[test]
+    fn phrases_prefixes_and_exclusions() {
+        assert!(hit(Language::French, "\"sans abri\"", "J'étais sans-abri."));
+        assert!(!hit(Language::French, "\"sans abri\"", "abri sans rien"));
+        assert!(hit(Language::Dutch, "daklozen*", "De daklozenopvang zat vol."));
+        assert!(!hit(Language::English, "prison -release", "prison release day"));
+        assert!(hit(Language::English, "prison -release", "prison day"));
+    }
+}

@@ -1,0 +1,178 @@
+//! Codings: coded character spans of sources, one CSV per coder, and the targets that address them.
+
+pub mod anchor;
+pub mod autocode;
+
+pub mod store;
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::codebook::CodePath;
+use crate::corpus::{SegmentId, Source, SourceId};
+use crate::error::{Error, Result};
+
+/// A coder's name: letters, digits, `-` and `_` (it names the file `codings/<coder>.csv`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Coder(String);
+
+impl FromStr for Coder {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if ok {
+            Ok(Coder(s.to_string()))
+        } else {
+            Err(format!("invalid coder name `{s}` (letters, digits, `-`, `_`)"))
+        }
+    }
+}
+
+impl Coder {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Coder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One coded span: `[start, end)` in Unicode characters of the source body, with its exact text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Coding {
+    pub source: SourceId,
+    pub start: usize,
+    pub end: usize,
+    pub code: CodePath,
+    pub coder: Coder,
+    /// RFC 3339 UTC time the coding was made.
+    pub created: String,
+    pub text: String,
+}
+
+impl Coding {
+    /// Identity of a coding regardless of when it was made.
+    pub fn key(&self) -> (&SourceId, usize, usize, &CodePath) {
+        (&self.source, self.start, self.end, &self.code)
+    }
+
+    /// Does this coding overlap the half-open span `[start, end)`?
+    pub fn overlaps(&self, start: usize, end: usize) -> bool {
+        self.start < end && start < self.end
+    }
+}
+
+/// What `quire code` addresses: a segment, a range of segments, or a character span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Segment(SegmentId),
+    Segments { source: SourceId, first: usize, last: usize },
+    Span { source: SourceId, start: usize, end: usize },
+}
+
+impl FromStr for Target {
+    type Err = String;
+    /// `PT-PR-03:14`, `PT-PR-03:14-16`, `PT-PR-03@120..388`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        if let Some((source, span)) = s.split_once('@') {
+            let (a, b) = span.split_once("..").ok_or_else(|| format!("`{s}`: a span is SOURCE@START..END"))?;
+            let parse = |v: &str| v.parse::<usize>().map_err(|_| format!("`{s}`: `{v}` is not a character offset"));
+            return Ok(Target::Span { source: SourceId::parse(source)?, start: parse(a)?, end: parse(b)? });
+        }
+        let (source, n) = s.rsplit_once(':').ok_or_else(|| {
+            format!("`{s}` is not a target (SOURCE:N, SOURCE:N-M or SOURCE@START..END)")
+        })?;
+        if let Some((a, b)) = n.split_once('-') {
+            let parse = |v: &str| {
+                v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| format!("`{s}`: `{v}` is not a segment number"))
+            };
+            let (first, last) = (parse(a)?, parse(b)?);
+            if first > last {
+                return Err(format!("`{s}`: the range runs backwards"));
+            }
+            return Ok(Target::Segments { source: SourceId::parse(source)?, first, last });
+        }
+        Ok(Target::Segment(s.parse()?))
+    }
+}
+
+impl Target {
+    pub fn source(&self) -> &SourceId {
+        match self {
+            Target::Segment(id) => &id.source,
+            Target::Segments { source, .. } | Target::Span { source, .. } => source,
+        }
+    }
+
+    /// The character spans this target covers in `source`, checked against it.
+    pub fn spans(&self, source: &Source) -> Result<Vec<(usize, usize)>> {
+        let segment = |n: usize| {
+            source.segments.get(n.wrapping_sub(1)).map(|s| (s.start, s.end)).ok_or_else(|| {
+                Error::Usage(format!("{}:{n}: no such segment ({} has {} segments)", source.id, source.id, source.segments.len()))
+            })
+        };
+        match self {
+            Target::Segment(id) => Ok(vec![segment(id.number)?]),
+            Target::Segments { first, last, .. } => (*first..=*last).map(segment).collect(),
+            Target::Span { start, end, .. } => {
+                let len = source.body.chars().count();
+                if start >= end || *end > len {
+                    return Err(Error::Usage(format!(
+                        "{}@{start}..{end}: span out of range (the body has {len} characters; start < end)",
+                        source.id
+                    )));
+                }
+                Ok(vec![(*start, *end)])
+            }
+        }
+    }
+}
+
+/// The text of `[start, end)` in characters.
+pub fn slice(body: &str, start: usize, end: usize) -> String {
+    body.chars().skip(start).take(end - start).collect()
+}
+
+/// The current time as RFC 3339 UTC, to the second.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse() {
+        let id = |s: &str| SourceId::parse(s).unwrap();
+        assert_eq!("PT-PR-03:14".parse::<Target>().unwrap(), Target::Segment(SegmentId { source: id("PT-PR-03"), number: 14 }));
+        assert_eq!("PT-PR-03:14-16".parse::<Target>().unwrap(), Target::Segments { source: id("PT-PR-03"), first: 14, last: 16 });
+        assert_eq!("PT-PR-03@120..388".parse::<Target>().unwrap(), Target::Span { source: id("PT-PR-03"), start: 120, end: 388 });
+        assert!("PT-PR-03:16-14".parse::<Target>().is_err());
+        assert!("PT-PR-03".parse::<Target>().is_err());
+        assert!("PT-PR-03:0".parse::<Target>().is_err());
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        let t = now_rfc3339();
+        assert_eq!(t.len(), 20);
+        assert!(t.starts_with("20") && t.ends_with('Z'));
+    }
+}

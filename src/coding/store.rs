@@ -1,0 +1,126 @@
+//! The coding files: `codings/<coder>.csv` (`source,start,end,code,coder,created,text`, sorted)
+//! and `codings/<coder>.orphaned.csv` for codings whose text could not be re-anchored.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::{Coder, Coding};
+use crate::codebook::CodePath;
+use crate::corpus::SourceId;
+use crate::error::{Error, Location, Result};
+use crate::project::{write_atomic, Project, CODINGS_DIR};
+
+pub const HEADER: [&str; 7] = ["source", "start", "end", "code", "coder", "created", "text"];
+const ORPHANED: &str = ".orphaned.csv";
+
+/// Which of a coder's two files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Anchored,
+    Orphaned,
+}
+
+pub fn path(project: &Project, coder: &Coder, kind: Kind) -> PathBuf {
+    let name = match kind {
+        Kind::Anchored => format!("{coder}.csv"),
+        Kind::Orphaned => format!("{coder}{ORPHANED}"),
+    };
+    project.root().join(CODINGS_DIR).join(name)
+}
+
+/// Coders with a coding file, sorted.
+pub fn coders(project: &Project) -> Result<Vec<Coder>> {
+    let dir = project.root().join(CODINGS_DIR);
+    let mut coders = Vec::new();
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(coders),
+        Err(e) => return Err(Error::io(&dir, e)),
+    };
+    for entry in entries {
+        let name = entry.map_err(|e| Error::io(&dir, e))?.file_name().to_string_lossy().into_owned();
+        let stem = name.strip_suffix(ORPHANED).or_else(|| name.strip_suffix(".csv"));
+        if let Some(coder) = stem.and_then(|s| s.parse::<Coder>().ok()) {
+            if !coders.contains(&coder) {
+                coders.push(coder);
+            }
+        }
+    }
+    coders.sort();
+    Ok(coders)
+}
+
+/// Reads one coding file; a missing file is an empty set.
+pub fn read(path: &Path) -> Result<Vec<Coding>> {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+    let at = |line: Option<u64>| Location { path: path.to_path_buf(), line: line.map(|l| l as usize) };
+    let headers = reader.headers().map_err(|e| Error::invalid(at(Some(1)), format!("malformed CSV: {e}")))?;
+    if headers.iter().collect::<Vec<_>>() != HEADER {
+        return Err(Error::invalid(at(Some(1)), format!("expected the header `{}`", HEADER.join(","))));
+    }
+    let mut codings = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::invalid(at(e.position().map(|p| p.line())), format!("malformed CSV: {e}")))?;
+        let line = record.position().map(|p| p.line());
+        let bad = |what: String| Error::invalid(at(line), what);
+        let number = |i: usize| record[i].parse::<usize>().map_err(|_| bad(format!("`{}` is not a character offset", &record[i])));
+        let coding = Coding {
+            source: SourceId::parse(&record[0]).map_err(bad)?,
+            start: number(1)?,
+            end: number(2)?,
+            code: CodePath::parse(&record[3]).map_err(bad)?,
+            coder: record[4].parse().map_err(bad)?,
+            created: record[5].to_string(),
+            text: record[6].to_string(),
+        };
+        if coding.start >= coding.end {
+            return Err(bad(format!("empty or reversed span {}..{}", coding.start, coding.end)));
+        }
+        codings.push(coding);
+    }
+    Ok(codings)
+}
+
+/// Sorts and removes duplicates (same source, span and code: the earliest is kept).
+pub fn normalise(codings: &mut Vec<Coding>) {
+    codings.sort_by(|a, b| a.key().cmp(&b.key()).then_with(|| a.created.cmp(&b.created)));
+    codings.dedup_by(|later, first| later.key() == first.key());
+}
+
+pub fn to_csv(codings: &[Coding]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    w.write_record(HEADER).expect("writing to memory");
+    for c in codings {
+        let (start, end) = (c.start.to_string(), c.end.to_string());
+        let code = c.code.to_string();
+        w.write_record([c.source.as_str(), &start, &end, &code, c.coder.as_str(), &c.created, &c.text]).expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}
+
+/// Writes a coder's file atomically, sorted; an empty orphan file is removed.
+pub fn write(project: &Project, coder: &Coder, kind: Kind, codings: &mut Vec<Coding>) -> Result<()> {
+    normalise(codings);
+    let path = path(project, coder, kind);
+    if codings.is_empty() && kind == Kind::Orphaned {
+        return match fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
+            _ => Ok(()),
+        };
+    }
+    write_atomic(&path, &to_csv(codings))
+}
+
+/// Every anchored coding of every coder.
+pub fn read_all(project: &Project) -> Result<Vec<Coding>> {
+    let mut all = Vec::new();
+    for coder in coders(project)? {
+        all.extend(read(&path(project, &coder, Kind::Anchored))?);
+    }
+    Ok(all)
+}
