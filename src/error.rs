@@ -116,6 +116,9 @@ pub enum Error {
     UnknownCode { query: String, suggestions: Vec<String> },
     #[error("code `{query}` is ambiguous: it matches {}", candidates.join(", "))]
     AmbiguousCode { query: String, candidates: Vec<String> },
+    /// Several problems in one input file (a coding sheet), each on its own line; nothing was written.
+    #[error("{}", problems.iter().map(|(line, m)| format!("{}:{line}: {m}", path.display())).collect::<Vec<_>>().join("\n"))]
+    Rows { path: PathBuf, problems: Vec<(usize, String)> },
     #[error("{0}")]
     Usage(String),
     /// Writing to the output stream failed (a closed pipe is not reported by `main`).

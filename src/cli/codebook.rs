@@ -12,7 +12,8 @@ use crate::codebook::validate::{valid_color, validate};
 use crate::codebook::{Code, CodePath, Codebook};
 use crate::error::{Error, Result, Severity};
 use crate::output::{out_err, write_json, Format, Table};
-use crate::project::write_atomic;
+use crate::coding::store;
+use crate::project::{write_atomic, Project};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -90,6 +91,9 @@ pub enum Sub {
         code: String,
         #[arg(long)]
         recursive: bool,
+        /// Also delete the codings that use the code (otherwise they stop the removal).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -105,7 +109,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             show(&codebook, &path, format, ctx.out)
         }
         Sub::Validate { file } => validate_cmd(ctx, file),
-        Sub::Add { path, name, description, color, rules } => edit_project(ctx, |cb| {
+        Sub::Add { path, name, description, color, rules } => edit_project(ctx, |cb, _| {
             let (parent, id) = match path.rsplit_once('/') {
                 Some((parent, id)) => (Some(cb.resolve(parent)?), id.to_string()),
                 None => (None, path.clone()),
@@ -127,7 +131,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             let added = edit::add(cb, parent.as_ref(), code)?;
             Ok((format!("added {added}"), Vec::new()))
         }),
-        Sub::Rename { code, new_id, name } => edit_project(ctx, |cb| {
+        Sub::Rename { code, new_id, name } => edit_project(ctx, |cb, _| {
             let path = cb.resolve(&code)?;
             if new_id.is_none() && name.is_none() {
                 return Err(Error::Usage("give a new id, --name, or both".into()));
@@ -135,7 +139,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             let changes = edit::rename(cb, &path, new_id.as_deref(), name.as_deref())?;
             Ok((format!("renamed {path}"), changes))
         }),
-        Sub::Move { code, parent, top } => edit_project(ctx, |cb| {
+        Sub::Move { code, parent, top } => edit_project(ctx, |cb, _| {
             let path = cb.resolve(&code)?;
             let parent = match (&parent, top) {
                 (Some(p), _) => Some(cb.resolve(p)?),
@@ -145,14 +149,18 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             let changes = edit::move_to(cb, &path, parent.as_ref())?;
             Ok((format!("moved {path}"), changes))
         }),
-        Sub::Merge { source, target } => edit_project(ctx, |cb| {
+        Sub::Merge { source, target } => edit_project(ctx, |cb, _| {
             let from = cb.resolve(&source)?;
             let into = cb.resolve(&target)?;
             let changes = edit::merge(cb, &from, &into)?;
             Ok((format!("merged {from} into {into}"), changes))
         }),
-        Sub::Remove { code, recursive } => edit_project(ctx, |cb| {
+        Sub::Remove { code, recursive, force } => edit_project(ctx, |cb, project| {
             let path = cb.resolve(&code)?;
+            let used = store::count_using(project, &path)?;
+            if used > 0 && !force {
+                return Err(Error::Usage(format!("{used} coding(s) use `{path}` or its children; pass --force to delete them too")));
+            }
             let changes = edit::remove(cb, &path, recursive)?;
             Ok((format!("removed {path}"), changes))
         }),
@@ -171,19 +179,23 @@ fn read(ctx: &Ctx<'_>, file: Option<PathBuf>) -> Result<(Codebook, PathBuf)> {
 /// atomically. Nothing is written if the change fails.
 fn edit_project(
     ctx: &mut Ctx<'_>,
-    change: impl FnOnce(&mut Codebook) -> Result<(String, Vec<PathChange>)>,
+    change: impl FnOnce(&mut Codebook, &Project) -> Result<(String, Vec<PathChange>)>,
 ) -> Result<()> {
     let project = ctx.project()?;
     let _lock = project.lock()?;
     let path = project.codebook_path();
     let mut codebook = Codebook::load(&path)?;
-    let (message, _changes) = change(&mut codebook)?;
+    let (message, changes) = change(&mut codebook, &project)?;
     let errors: Vec<_> = validate(&codebook).into_iter().filter(|i| i.severity == Severity::Error).collect();
     if !errors.is_empty() {
         return Err(Error::CodebookInvalid { path, issues: errors });
     }
+    let (moved, removed) = store::follow(&project, &changes)?;
     write_atomic(&path, codebook.to_json().as_bytes())?;
     ctx.note(format_args!("{message}"));
+    if moved + removed > 0 {
+        ctx.note(format_args!("codings: {moved} moved with their code, {removed} deleted"));
+    }
     Ok(())
 }
 

@@ -63,7 +63,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         let project_dir = dir.join(country);
         let project = Project::init(&project_dir, Manifest::new(&format!("first48-{country}"), language, "fixture"), codebook)?;
         let files = unpack(country, &dir.join("transcripts").join(country))?;
-        let sources: Vec<_> = ingest::ingest(&project, &files, None, false, false)?.into_iter().map(|(s, _)| s).collect();
+        let sources: Vec<_> = ingest::ingest(&project, &files, None, false, false)?.sources.into_iter().map(|(s, _)| s).collect();
         let respondents: Vec<_> = sources.iter().flat_map(|s| s.respondents().map(|(_, r)| r.clone())).collect();
         let role = |role: Role| respondents.iter().filter(|r| r.role == role).count().to_string();
         table.push(vec![

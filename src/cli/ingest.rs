@@ -6,6 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::Ctx;
+use crate::coding::store::{self, Kind};
+use crate::coding::{anchor, Coding};
 use crate::corpus::cases::CaseSheet;
 use crate::corpus::transcript;
 use crate::corpus::{Source, SourceId};
@@ -97,24 +99,72 @@ pub fn plan(project: &Project, files: &[PathBuf], cases: Option<&CaseSheet>, rep
     Ok(planned)
 }
 
-/// Checks all files, then writes the new and changed sources (unless `dry_run`). Takes the lock.
+/// What an ingest did: each source with its outcome, and codings orphaned by replaced sources.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub sources: Vec<(Source, Outcome)>,
+    pub reanchored: usize,
+    pub orphaned: Vec<Coding>,
+}
+
+/// Checks all files, then writes the new and changed sources (unless `dry_run`), re-anchoring
+/// the codings of replaced sources by their text. Takes the lock.
 pub fn ingest(
     project: &Project,
     files: &[PathBuf],
     cases: Option<&CaseSheet>,
     replace: bool,
     dry_run: bool,
-) -> Result<Vec<(Source, Outcome)>> {
+) -> Result<Report> {
     let _lock = project.lock()?;
     let planned = plan(project, files, cases, replace)?;
+    let mut report = Report::default();
     if !dry_run {
+        let replaced: BTreeMap<&SourceId, &str> = planned
+            .iter()
+            .filter(|(_, o)| *o == Outcome::Replaced)
+            .map(|(s, _)| (&s.id, s.body.as_str()))
+            .collect();
+        if !replaced.is_empty() {
+            reanchor(project, &replaced, &mut report)?;
+        }
         for (source, outcome) in &planned {
             if *outcome != Outcome::Unchanged {
                 write_atomic(&project.source_path(&source.id), transcript::render(source).as_bytes())?;
             }
         }
     }
-    Ok(planned)
+    report.sources = planned;
+    Ok(report)
+}
+
+/// Moves every coder's codings of the replaced sources to where their text now is; those whose
+/// text is gone go to the coder's orphan file (and orphans whose text is back return).
+fn reanchor(project: &Project, bodies: &BTreeMap<&SourceId, &str>, report: &mut Report) -> Result<()> {
+    for coder in store::coders(project)? {
+        let mut anchored = Vec::new();
+        let mut orphans = Vec::new();
+        let mut affected: BTreeMap<SourceId, Vec<Coding>> = BTreeMap::new();
+        for (kind, keep) in [(Kind::Anchored, &mut anchored), (Kind::Orphaned, &mut orphans)] {
+            for c in store::read(&store::path(project, &coder, kind))? {
+                if bodies.contains_key(&c.source) {
+                    affected.entry(c.source.clone()).or_default().push(c);
+                } else {
+                    keep.push(c);
+                }
+            }
+        }
+        for (id, codings) in affected {
+            let (found, lost) = anchor::reanchor(codings, bodies[&id]);
+            report.reanchored += found.len();
+            report.orphaned.extend(lost.iter().cloned());
+            anchored.extend(found);
+            orphans.extend(lost);
+        }
+        store::write(project, &coder, Kind::Anchored, &mut anchored)?;
+        store::write(project, &coder, Kind::Orphaned, &mut orphans)?;
+    }
+    Ok(())
 }
 
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
@@ -124,9 +174,10 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         return Err(Error::Usage("no transcript files (.txt, .md) found in the given paths".into()));
     }
     let cases = args.cases.as_deref().map(CaseSheet::read).transpose()?;
-    let done = ingest(&project, &files, cases.as_ref(), args.replace, args.dry_run)?;
+    let report = ingest(&project, &files, cases.as_ref(), args.replace, args.dry_run)?;
+    let done = &report.sources;
     let mut counts = BTreeMap::new();
-    for (source, outcome) in &done {
+    for (source, outcome) in done {
         let outcome = format!("{outcome:?}").to_lowercase();
         ctx.note(format_args!(
             "{outcome:<9} {}  {} segments, {} respondent(s)",
@@ -139,5 +190,18 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let dry = if args.dry_run { " (dry run: nothing written)" } else { "" };
     ctx.note(format_args!("{} source(s): {}{dry}", done.len(), summary.join(", ")));
+    if report.reanchored > 0 || !report.orphaned.is_empty() {
+        ctx.note(format_args!(
+            "codings of replaced sources: {} re-anchored by their text, {} orphaned",
+            report.reanchored,
+            report.orphaned.len()
+        ));
+    }
+    for c in &report.orphaned {
+        ctx.note(format_args!(
+            "orphaned  {}@{}..{} {} ({}): text not found: \"{}\"",
+            c.source, c.start, c.end, c.code, c.coder, c.text.replace('\n', " ")
+        ));
+    }
     Ok(())
 }

@@ -1,9 +1,11 @@
 //! Command-line interface: the argument types of every command and the dispatcher.
 
+pub mod code;
 pub mod codebook;
 pub mod demo;
 pub mod ingest;
 pub mod init;
+pub mod sheet;
 pub mod show;
 pub mod sources;
 
@@ -49,6 +51,15 @@ pub enum Command {
     /// Read, check and edit the codebook.
     #[command(after_help = "Example:\n  quire codebook show housing")]
     Codebook(codebook::Args),
+    /// Code a segment, a range of segments or a character span.
+    #[command(after_help = "Examples:\n  quire code PT-PR-01:14 housing\n  quire code PT-PR-01:14-16 housing stigma --coder ana\n  quire code PT-PR-01@120..388 structural/housing")]
+    Code(code::Args),
+    /// Remove codings inside a target (all of the coder's, or the codes named).
+    #[command(after_help = "Example:\n  quire uncode PT-PR-01:14 housing")]
+    Uncode(code::UncodeArgs),
+    /// Export or import a CSV coding sheet.
+    #[command(after_help = "Example:\n  quire sheet export > sheet.csv && quire sheet import sheet.csv --coder ana")]
+    Sheet(sheet::Args),
     /// Build the study's four country projects from the shipped fixtures and summarise them.
     #[command(after_help = "Example:\n  quire demo --out /tmp/first48")]
     Demo(demo::Args),
@@ -88,6 +99,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         Command::Sources(args) => sources::run(args, &mut ctx),
         Command::Show(args) => show::run(args, &mut ctx),
         Command::Codebook(args) => codebook::run(args, &mut ctx),
+        Command::Code(args) => code::run(args, &mut ctx),
+        Command::Uncode(args) => code::run_uncode(args, &mut ctx),
+        Command::Sheet(args) => sheet::run(args, &mut ctx),
         Command::Demo(args) => demo::run(args, &mut ctx),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod anchor;
 pub mod autocode;
+pub mod sheet;
 
 pub mod store;
 

@@ -124,3 +124,38 @@ pub fn read_all(project: &Project) -> Result<Vec<Coding>> {
     }
     Ok(all)
 }
+
+/// Rewrites every coder's codings after codebook edits moved or removed codes. Returns
+/// (codings moved, codings removed); writes only files that change.
+pub fn follow(project: &Project, changes: &[crate::codebook::edit::PathChange]) -> Result<(usize, usize)> {
+    let (mut moved, mut removed) = (0, 0);
+    if changes.is_empty() {
+        return Ok((0, 0));
+    }
+    for coder in coders(project)? {
+        for kind in [Kind::Anchored, Kind::Orphaned] {
+            let original = read(&path(project, &coder, kind))?;
+            let mut updated = Vec::with_capacity(original.len());
+            for mut c in original.iter().cloned() {
+                match changes.iter().find_map(|ch| ch.apply(&c.code)) {
+                    Some(Some(to)) => {
+                        c.code = to;
+                        moved += 1;
+                        updated.push(c);
+                    }
+                    Some(None) => removed += 1,
+                    None => updated.push(c),
+                }
+            }
+            if updated != original {
+                write(project, &coder, kind, &mut updated)?;
+            }
+        }
+    }
+    Ok((moved, removed))
+}
+
+/// How many codings of any coder use `code` or a code below it.
+pub fn count_using(project: &Project, code: &CodePath) -> Result<usize> {
+    Ok(read_all(project)?.iter().filter(|c| c.code.starts_with(code)).count())
+}

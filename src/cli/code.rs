@@ -1,0 +1,114 @@
+//! `quire code` and `quire uncode`: add or remove codings of segments, segment ranges or spans.
+
+use super::Ctx;
+use crate::codebook::{CodePath, Codebook};
+use crate::coding::store::{self, Kind};
+use crate::coding::{now_rfc3339, slice, Coder, Coding, Target};
+use crate::error::{Error, Result};
+use crate::project::Project;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// SOURCE:N (a segment), SOURCE:N-M (each segment of a range) or SOURCE@START..END (characters).
+    #[arg(value_parser = parse_target)]
+    pub target: Target,
+    /// Codes, by path or unique suffix.
+    #[arg(required = true)]
+    pub codes: Vec<String>,
+    /// Coder (default: the project's coder).
+    #[arg(long, value_parser = parse_coder)]
+    pub coder: Option<Coder>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UncodeArgs {
+    #[arg(value_parser = parse_target)]
+    pub target: Target,
+    /// Codes to remove (default: every code of this coder inside the target).
+    pub codes: Vec<String>,
+    #[arg(long, value_parser = parse_coder)]
+    pub coder: Option<Coder>,
+}
+
+pub fn parse_target(s: &str) -> Result<Target, String> {
+    s.parse()
+}
+
+pub fn parse_coder(s: &str) -> Result<Coder, String> {
+    s.parse()
+}
+
+/// The coder a command was given, else the project's default.
+pub fn coder_or_default(project: &Project, coder: Option<Coder>) -> Result<Coder> {
+    match coder {
+        Some(c) => Ok(c),
+        None => project.manifest.coder.parse().map_err(Error::Usage),
+    }
+}
+
+fn resolve_all(codebook: &Codebook, codes: &[String]) -> Result<Vec<CodePath>> {
+    codes.iter().map(|c| codebook.resolve(c)).collect()
+}
+
+pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
+    let project = ctx.project()?;
+    let _lock = project.lock()?;
+    let codebook = Codebook::load(&project.codebook_path())?;
+    let codes = resolve_all(&codebook, &args.codes)?;
+    let source = project.load_source(args.target.source())?;
+    let spans = args.target.spans(&source)?;
+    let coder = coder_or_default(&project, args.coder)?;
+    let mut codings = store::read(&store::path(&project, &coder, Kind::Anchored))?;
+    let before = codings.len();
+    let created = now_rfc3339();
+    for (start, end) in &spans {
+        for code in &codes {
+            codings.push(Coding {
+                source: source.id.clone(),
+                start: *start,
+                end: *end,
+                code: code.clone(),
+                coder: coder.clone(),
+                created: created.clone(),
+                text: slice(&source.body, *start, *end),
+            });
+        }
+    }
+    store::write(&project, &coder, Kind::Anchored, &mut codings)?;
+    let added = codings.len() - before;
+    let already = spans.len() * codes.len() - added;
+    ctx.note(format_args!("{added} coding(s) added for {coder}{}", if already > 0 { format!(", {already} already there") } else { String::new() }));
+    Ok(())
+}
+
+pub fn run_uncode(args: UncodeArgs, ctx: &mut Ctx<'_>) -> Result<()> {
+    let project = ctx.project()?;
+    let _lock = project.lock()?;
+    let codebook = Codebook::load(&project.codebook_path())?;
+    let codes = resolve_all(&codebook, &args.codes)?;
+    let source = project.load_source(args.target.source())?;
+    let spans = args.target.spans(&source)?;
+    let coder = coder_or_default(&project, args.coder)?;
+    let mut codings = store::read(&store::path(&project, &coder, Kind::Anchored))?;
+    let before = codings.len();
+    codings.retain(|c| {
+        let inside = c.source == source.id && spans.iter().any(|(s, e)| c.start >= *s && c.end <= *e);
+        let named = codes.is_empty() || codes.contains(&c.code);
+        !(inside && named)
+    });
+    let removed = before - codings.len();
+    if removed == 0 {
+        return Err(Error::Usage(format!("no coding of {coder} matches {} in the given codes", describe(&args.target))));
+    }
+    store::write(&project, &coder, Kind::Anchored, &mut codings)?;
+    ctx.note(format_args!("{removed} coding(s) removed for {coder}"));
+    Ok(())
+}
+
+fn describe(target: &Target) -> String {
+    match target {
+        Target::Segment(id) => id.to_string(),
+        Target::Segments { source, first, last } => format!("{source}:{first}-{last}"),
+        Target::Span { source, start, end } => format!("{source}@{start}..{end}"),
+    }
+}
