@@ -10,6 +10,7 @@ pub mod coding;
 pub mod corpus;
 pub mod embedded;
 pub mod error;
+pub mod index;
 pub mod output;
 pub mod project;
 

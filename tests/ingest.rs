@@ -41,7 +41,7 @@ fn all_four_countries_ingest_with_the_right_segment_counts() {
         let project = w.country_project(country);
         let listed = w.run(&["--project", &project, "sources", "--format", "json"]).ok().json();
         let listed = listed.as_array().unwrap();
-        let dir = w.path(&format!("fixtures/first48/{country}"));
+        let dir = w.path(&format!("fixtures/first48/{country}/sources"));
         let mut expected = BTreeMap::new();
         for entry in fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
@@ -92,7 +92,7 @@ fn reingest_unchanged_is_a_noop_changed_is_refused_unless_replace() {
     assert!(again.stderr.contains("7 unchanged"), "{}", again.stderr);
     assert_eq!(snapshot(&w.path("pt")), before);
 
-    let original = fs::read_to_string(w.path("fixtures/first48/pt/PT-PR-01.txt")).unwrap();
+    let original = fs::read_to_string(w.path("fixtures/first48/pt/sources/PT-PR-01.txt")).unwrap();
     let changed = original.replacen("\nR: ", "\nR: Bem. ", 1);
     w.write("changed/PT-PR-01.txt", &changed);
     let refused = w.run(&["--project", "pt", "ingest", "changed/PT-PR-01.txt"]).fails();
@@ -109,7 +109,7 @@ fn reingest_unchanged_is_a_noop_changed_is_refused_unless_replace() {
 fn bom_and_crlf_are_normalised() {
     let w = Workdir::new();
     w.init("p", "fr");
-    let lf = fs::read_to_string(w.path("fixtures/first48/fr/FR-PR-02.txt")).unwrap();
+    let lf = fs::read_to_string(w.path("fixtures/first48/fr/sources/FR-PR-02.txt")).unwrap();
     let mut crlf = b"\xEF\xBB\xBF".to_vec();
     crlf.extend(lf.replace('\n', "\r\n").into_bytes());
     w.write("in/FR-PR-02.txt", &crlf);
@@ -117,7 +117,7 @@ fn bom_and_crlf_are_normalised() {
     let stored = fs::read(w.path("p/sources/FR-PR-02.txt")).unwrap();
     assert!(!stored.contains(&b'\r') && !stored.starts_with(b"\xEF\xBB\xBF"));
     // The LF original is the same source: ingesting it changes nothing.
-    let same = w.run(&["--project", "p", "ingest", "fixtures/first48/fr/FR-PR-02.txt"]).ok();
+    let same = w.run(&["--project", "p", "ingest", "fixtures/first48/fr/sources/FR-PR-02.txt"]).ok();
     assert!(same.stderr.contains("1 unchanged"), "{}", same.stderr);
     let segs = w.run(&["--project", "p", "show", "FR-PR-02", "--format", "json"]).ok().json();
     assert_eq!(segs.as_array().unwrap().len(), count_paragraphs(&lf));
@@ -197,7 +197,7 @@ fn bad_inputs_name_file_and_line_and_change_nothing() {
     w.write("bad/b.txt", SMALL);
     let r = w.run(&["--project", "be", "ingest", "bad"]).fails();
     assert!(r.stderr.contains("source id `XX-1` appears in both") && r.stderr.contains("a.txt") && r.stderr.contains("b.txt"), "{}", r.stderr);
-    let clash = fs::read_to_string(w.path("fixtures/first48/be/BE-PR-01.txt")).unwrap().replace("source: BE-PR-01", "source: BE-PR-02");
+    let clash = fs::read_to_string(w.path("fixtures/first48/be/sources/BE-PR-01.txt")).unwrap().replace("source: BE-PR-01", "source: BE-PR-02");
     w.write("clash/x.txt", clash);
     let r = w.run(&["--project", "be", "ingest", "clash"]).fails();
     assert!(r.stderr.contains("clash/x.txt: source `BE-PR-02` is already in the project"), "{}", r.stderr);

@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use super::Ctx;
-use crate::cli::ingest;
-use crate::corpus::{Language, Method, Role};
+use crate::coding::store;
+use crate::corpus::{Method, Role};
 use crate::embedded;
 use crate::error::{Error, Result};
 use crate::output::{Format, Table};
-use crate::project::{write_atomic, Manifest, Project};
+use crate::project::{write_atomic, Project};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -20,11 +20,8 @@ pub struct Args {
     pub format: Format,
 }
 
-/// The study's countries with the language their interviews were held in.
-pub const COUNTRIES: [(&str, Language); 4] =
-    [("be", Language::Dutch), ("fr", Language::French), ("de", Language::German), ("pt", Language::Portuguese)];
-
-const CODEBOOK: &str = "codebook/first48.json";
+/// The study's countries, each a fixture project under `fixtures/first48/`.
+pub const COUNTRIES: [&str; 4] = ["be", "fr", "de", "pt"];
 
 fn work_dir(out: Option<PathBuf>) -> Result<PathBuf> {
     match out {
@@ -42,28 +39,28 @@ fn work_dir(out: Option<PathBuf>) -> Result<PathBuf> {
     }
 }
 
-/// Writes the shipped fixtures of one country under `dir` and returns the transcript paths.
-fn unpack(country: &str, dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut paths = Vec::new();
+/// Copies the shipped fixture project of one country to `dir` and opens it.
+fn unpack(country: &str, dir: &Path) -> Result<Project> {
     for (name, bytes) in embedded::files_under(&format!("fixtures/first48/{country}/")) {
-        let path = dir.join(name);
-        write_atomic(&path, bytes)?;
-        paths.push(path);
+        write_atomic(&dir.join(name), bytes)?;
     }
-    Ok(paths)
+    for sub in [crate::project::MEMOS_DIR, crate::project::STATE_DIR] {
+        let p = dir.join(sub);
+        std::fs::create_dir_all(&p).map_err(|e| Error::io(&p, e))?;
+    }
+    Project::open(dir)
 }
 
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let dir = work_dir(args.out)?;
-    let codebook = embedded::file(CODEBOOK).expect("the study codebook is embedded");
     let mut table = Table::new([
-        "country", "sources", "interviews", "focus_groups", "respondents", "PR", "EPR", "PI", "PE", "women", "segments", "words",
+        "country", "sources", "interviews", "focus_groups", "respondents", "PR", "EPR", "PI", "PE", "women", "segments", "codings",
     ]);
-    for (country, language) in COUNTRIES {
+    for country in COUNTRIES {
         let project_dir = dir.join(country);
-        let project = Project::init(&project_dir, Manifest::new(&format!("first48-{country}"), language, "fixture"), codebook)?;
-        let files = unpack(country, &dir.join("transcripts").join(country))?;
-        let sources: Vec<_> = ingest::ingest(&project, &files, None, false, false)?.sources.into_iter().map(|(s, _)| s).collect();
+        let project = unpack(country, &project_dir)?;
+        let sources = project.load_sources()?;
+        let codings = store::read_all(&project)?.len();
         let respondents: Vec<_> = sources.iter().flat_map(|s| s.respondents().map(|(_, r)| r.clone())).collect();
         let role = |role: Role| respondents.iter().filter(|r| r.role == role).count().to_string();
         table.push(vec![
@@ -78,9 +75,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             role(Role::ProfessionalOutside),
             respondents.iter().filter(|r| r.gender == Some(crate::corpus::Gender::Female)).count().to_string(),
             sources.iter().map(|s| s.segments.len()).sum::<usize>().to_string(),
-            sources.iter().map(|s| s.word_count()).sum::<usize>().to_string(),
+            codings.to_string(),
         ]);
-        ctx.note(format_args!("{}: {} sources ingested into {}", country.to_uppercase(), sources.len(), project_dir.display()));
+        ctx.note(format_args!("{}: {} sources, {codings} codings in {}", country.to_uppercase(), sources.len(), project_dir.display()));
     }
     table.write(args.format, ctx.out)?;
     ctx.note(format_args!("demo projects are in {}", dir.display()));

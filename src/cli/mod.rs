@@ -4,7 +4,9 @@ pub mod code;
 pub mod codebook;
 pub mod demo;
 pub mod ingest;
+pub mod index;
 pub mod init;
+pub mod quotes;
 pub mod sheet;
 pub mod show;
 pub mod sources;
@@ -60,6 +62,12 @@ pub enum Command {
     /// Export or import a CSV coding sheet.
     #[command(after_help = "Example:\n  quire sheet export > sheet.csv && quire sheet import sheet.csv --coder ana")]
     Sheet(sheet::Args),
+    /// Print respondent quotes with citations, by text, code, attribute and coder.
+    #[command(after_help = "Examples:\n  quire quotes --code housing --where country=DE,FR --where role=EPR\n  quire quotes 'logement OR \"sans abri\"' --format md --limit 5")]
+    Quotes(quotes::Args),
+    /// Bring the search index up to date (it is also updated before every query).
+    #[command(after_help = "Example:\n  quire index --rebuild")]
+    Index(index::Args),
     /// Build the study's four country projects from the shipped fixtures and summarise them.
     #[command(after_help = "Example:\n  quire demo --out /tmp/first48")]
     Demo(demo::Args),
@@ -102,6 +110,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         Command::Code(args) => code::run(args, &mut ctx),
         Command::Uncode(args) => code::run_uncode(args, &mut ctx),
         Command::Sheet(args) => sheet::run(args, &mut ctx),
+        Command::Quotes(args) => quotes::run(args, &mut ctx),
+        Command::Index(args) => index::run(args, &mut ctx),
         Command::Demo(args) => demo::run(args, &mut ctx),
     }
 }

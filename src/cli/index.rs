@@ -1,0 +1,23 @@
+//! `quire index`: bring the search index up to date, or rebuild it from scratch.
+
+use super::Ctx;
+use crate::error::Result;
+use crate::index::{Freshness, SegmentIndex};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Rebuild even if the index looks up to date.
+    #[arg(long)]
+    pub rebuild: bool,
+}
+
+pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
+    let project = ctx.project()?;
+    let (index, freshness) = SegmentIndex::open(&project, args.rebuild)?;
+    let state = match freshness {
+        Freshness::UpToDate => "up to date",
+        Freshness::Rebuilt => "rebuilt",
+    };
+    ctx.note(format_args!("index {state}: {} segments", index.num_segments()?));
+    Ok(())
+}

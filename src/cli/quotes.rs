@@ -1,0 +1,130 @@
+//! `quire quotes`: respondent quotes by text, code, attribute and coder, with the study citation.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+
+use super::code::parse_coder;
+use super::Ctx;
+use crate::codebook::{rule, Codebook};
+use crate::coding::Coder;
+use crate::error::{Error, Result};
+use crate::index::{Hit, QuoteQuery, SegmentIndex};
+use crate::output::{out_err, write_json, Format, Table};
+use crate::project::Project;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Words to look for (stemmed in each segment's language): words, "phrases", prefix*, AND, OR, NOT.
+    pub query: Option<String>,
+    #[command(flatten)]
+    pub filter: Filter,
+    /// At most this many quotes.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+/// Filters shared by `quotes` and `export quotes`.
+#[derive(Debug, clap::Args)]
+pub struct Filter {
+    /// Code (path or unique suffix; its descendants count too). Repeat to require several;
+    /// `a,b` accepts either.
+    #[arg(long = "code", value_name = "PATH[,PATH]")]
+    pub codes: Vec<String>,
+    /// Attribute filter KEY=V1,V2 (OR within a key, AND across keys), e.g. role=PR,EPR.
+    #[arg(long = "where", value_name = "KEY=V1,V2")]
+    pub filters: Vec<String>,
+    /// Only codings of this coder.
+    #[arg(long, value_parser = parse_coder)]
+    pub coder: Option<Coder>,
+}
+
+impl Filter {
+    /// Checks codes and attribute keys and builds the query.
+    pub fn to_query(&self, project: &Project, codebook: &Codebook, text: Option<&str>) -> Result<QuoteQuery> {
+        let text = match text {
+            Some(t) => Some(rule::parse(t).map_err(|e| Error::Usage(format!("query `{t}`: {e}")))?),
+            None => None,
+        };
+        let codes = self
+            .codes
+            .iter()
+            .map(|alternatives| alternatives.split(',').map(|c| codebook.resolve(c.trim())).collect::<Result<Vec<_>>>())
+            .collect::<Result<_>>()?;
+        let mut known = BTreeSet::new();
+        if !self.filters.is_empty() {
+            for source in project.load_sources()? {
+                for (speaker, _) in source.respondents() {
+                    known.extend(source.speaker_attributes(speaker).into_keys());
+                }
+            }
+        }
+        let mut filters = Vec::new();
+        for f in &self.filters {
+            let (key, values) =
+                f.split_once('=').ok_or_else(|| Error::Usage(format!("--where `{f}`: expected KEY=V1,V2")))?;
+            if !known.contains(key) {
+                return Err(Error::Usage(format!(
+                    "--where `{f}`: unknown attribute `{key}` (known: {})",
+                    known.iter().cloned().collect::<Vec<_>>().join(", ")
+                )));
+            }
+            filters.push((key.to_string(), values.split(',').map(|v| v.trim().to_string()).collect()));
+        }
+        Ok(QuoteQuery { text, codes, filters, coder: self.coder.clone() })
+    }
+}
+
+/// Collapses a paragraph's line breaks for one-line display.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn codes_of(hit: &Hit) -> String {
+    let mut codes: Vec<String> = hit.codes.iter().map(|(_, p)| p.to_string()).collect();
+    codes.sort();
+    codes.dedup();
+    codes.join("; ")
+}
+
+/// Writes quotes in a format (shared with `export quotes`).
+pub fn write_hits(hits: &[Hit], format: Format, out: &mut dyn Write) -> Result<()> {
+    match format {
+        Format::Json => write_json(out, hits),
+        Format::Text => {
+            for h in hits {
+                writeln!(out, "\"{}\" {}\n    {} · {}\n", one_line(&h.text), h.citation, h.segment, codes_of(h)).map_err(out_err)?;
+            }
+            Ok(())
+        }
+        Format::Md => {
+            for h in hits {
+                writeln!(out, "> \"{}\" {}\n>\n> — `{}` · {}\n", one_line(&h.text), h.citation, h.segment, codes_of(h)).map_err(out_err)?;
+            }
+            Ok(())
+        }
+        Format::Csv => {
+            let mut table = Table::new(["segment", "citation", "country", "speaker", "text", "codes"]);
+            for h in hits {
+                table.push(vec![h.segment.clone(), h.citation.clone(), h.country.clone(), h.speaker.clone(), h.text.clone(), codes_of(h)]);
+            }
+            table.write(Format::Csv, out)
+        }
+    }
+}
+
+pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
+    let project = ctx.project()?;
+    let codebook = Codebook::load(&project.codebook_path())?;
+    let query = args.filter.to_query(&project, &codebook, args.query.as_deref())?;
+    let (index, _) = SegmentIndex::open(&project, false)?;
+    let mut hits = index.search(&query)?;
+    let total = hits.len();
+    if let Some(limit) = args.limit {
+        hits.truncate(limit);
+    }
+    write_hits(&hits, args.format, ctx.out)?;
+    ctx.note(format_args!("{} of {total} quote(s)", hits.len()));
+    Ok(())
+}

@@ -1,0 +1,424 @@
+//! The tantivy index under `.quire/index`: one document per segment, with text in a stemmed field
+//! for its language, source, speaker, every attribute, and code paths as facets. It is derived
+//! state: a fingerprint of sources and codings says when it is stale, and a missing, stale or
+//! corrupt index is rebuilt, never a failure.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::DocSetCollector;
+use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery};
+use tantivy::schema::{
+    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
+};
+use tantivy::{Index, IndexWriter, TantivyDocument, Term};
+
+use crate::codebook::rule::Rule;
+use crate::codebook::CodePath;
+use crate::coding::autocode::{analyzer, analyzer_name, words};
+use crate::coding::store;
+use crate::coding::{Coder, Coding};
+use crate::corpus::{Language, Source};
+use crate::error::{Error, Result};
+use crate::project::{write_atomic, Project};
+
+/// Version of the index layout; a different version is rebuilt.
+pub const INDEX_FORMAT: u32 = 1;
+const DIR: &str = "index";
+const META: &str = "quire-index.json";
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Meta {
+    format: u32,
+    fingerprint: String,
+}
+
+struct Fields {
+    segment: Field,
+    source: Field,
+    number: Field,
+    speaker: Field,
+    kind: Field,
+    citation: Field,
+    country: Field,
+    text: Field,
+    raw: Field,
+    attr: Field,
+    code: Field,
+    coder_code: Field,
+    codes: Field,
+    by_language: Vec<(Language, Field)>,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let stemmed = |lang: Language| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(&analyzer_name(lang))
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let by_language = Language::ALL.iter().map(|l| (*l, b.add_text_field(&format!("text_{l}"), stemmed(*l)))).collect();
+    let raw = b.add_text_field(
+        "raw",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer("quire_raw").set_index_option(IndexRecordOption::Basic),
+        ),
+    );
+    let fields = Fields {
+        segment: b.add_text_field("segment", STRING | STORED),
+        source: b.add_text_field("source", STRING | STORED),
+        number: b.add_u64_field("number", STORED),
+        speaker: b.add_text_field("speaker", STRING | STORED),
+        kind: b.add_text_field("kind", STRING),
+        citation: b.add_text_field("citation", STORED),
+        country: b.add_text_field("country", STRING | STORED),
+        text: b.add_text_field("text", STORED),
+        raw,
+        attr: b.add_text_field("attr", STRING),
+        code: b.add_facet_field("code", FacetOptions::default()),
+        coder_code: b.add_facet_field("coder_code", FacetOptions::default()),
+        codes: b.add_text_field("codes", STORED),
+        by_language,
+    };
+    (b.build(), fields)
+}
+
+fn register_tokenizers(index: &Index) {
+    for lang in Language::ALL {
+        index.tokenizers().register(&analyzer_name(*lang), analyzer(*lang));
+    }
+    let raw = tantivy::tokenizer::TextAnalyzer::builder(tantivy::tokenizer::SimpleTokenizer::default())
+        .filter(tantivy::tokenizer::LowerCaser)
+        .build();
+    index.tokenizers().register("quire_raw", raw);
+}
+
+fn tantivy_err(project: &Project, e: tantivy::TantivyError) -> Error {
+    Error::io(project.state_dir().join(DIR), std::io::Error::other(e.to_string()))
+}
+
+/// FNV-1a, stable across builds (unlike `DefaultHasher`).
+struct Fnv(u64);
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x100_0000_01b3);
+        }
+    }
+}
+
+/// Changes whenever a source is added, replaced or removed, or any coding file changes.
+fn fingerprint(project: &Project) -> Result<String> {
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    h.write(&INDEX_FORMAT.to_le_bytes());
+    for dir in [project.sources_dir(), project.root().join(crate::project::CODINGS_DIR)] {
+        let mut entries: Vec<PathBuf> = match fs::read_dir(&dir) {
+            Ok(e) => e.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(_) => Vec::new(),
+        };
+        entries.sort();
+        for path in entries {
+            let meta = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+            h.write(path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+            h.write(&meta.len().to_le_bytes());
+            if let Ok(modified) = meta.modified() {
+                let nanos = modified.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+                h.write(&nanos.to_le_bytes());
+            }
+        }
+    }
+    Ok(format!("{:016x}", h.0))
+}
+
+/// An open, up-to-date index.
+pub struct SegmentIndex {
+    index: Index,
+    fields: Fields,
+}
+
+/// How `open` found the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    UpToDate,
+    Rebuilt,
+}
+
+impl SegmentIndex {
+    /// Opens the index, rebuilding it first if it is missing, stale, of another format or unreadable.
+    pub fn open(project: &Project, force_rebuild: bool) -> Result<(SegmentIndex, Freshness)> {
+        let dir = project.state_dir().join(DIR);
+        let wanted = Meta { format: INDEX_FORMAT, fingerprint: fingerprint(project)? };
+        if !force_rebuild {
+            if let Some(index) = Self::try_open(&dir, &wanted) {
+                return Ok((index, Freshness::UpToDate));
+            }
+        }
+        Ok((Self::rebuild(project, &dir, &wanted)?, Freshness::Rebuilt))
+    }
+
+    fn try_open(dir: &Path, wanted: &Meta) -> Option<SegmentIndex> {
+        let meta: Meta = serde_json::from_slice(&fs::read(dir.join(META)).ok()?).ok()?;
+        if &meta != wanted {
+            return None;
+        }
+        let index = Index::open_in_dir(dir).ok()?;
+        let (schema, fields) = schema();
+        if index.schema() != schema {
+            return None;
+        }
+        register_tokenizers(&index);
+        // A corrupt segment shows when the reader loads.
+        index.reader().ok()?;
+        Some(SegmentIndex { index, fields })
+    }
+
+    /// Builds the index in a fresh directory and swaps it in.
+    fn rebuild(project: &Project, dir: &Path, meta: &Meta) -> Result<SegmentIndex> {
+        let state = project.state_dir();
+        fs::create_dir_all(&state).map_err(|e| Error::io(&state, e))?;
+        let tmp = tempfile::Builder::new().prefix(".index-").tempdir_in(&state).map_err(|e| Error::io(&state, e))?;
+        let (schema, fields) = schema();
+        let index = Index::create_in_dir(tmp.path(), schema).map_err(|e| tantivy_err(project, e))?;
+        register_tokenizers(&index);
+        let mut writer: IndexWriter = index.writer(WRITER_MEMORY).map_err(|e| tantivy_err(project, e))?;
+        let sources = project.load_sources()?;
+        let codings = store::read_all(project)?;
+        let mut by_source: BTreeMap<&str, Vec<&Coding>> = BTreeMap::new();
+        for c in &codings {
+            by_source.entry(c.source.as_str()).or_default().push(c);
+        }
+        for source in &sources {
+            let coded = by_source.get(source.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            add_source(&mut writer, &fields, source, coded).map_err(|e| tantivy_err(project, e))?;
+        }
+        writer.commit().map_err(|e| tantivy_err(project, e))?;
+        writer.wait_merging_threads().map_err(|e| tantivy_err(project, e))?;
+        write_atomic(&tmp.path().join(META), &serde_json::to_vec(meta).expect("meta serialises"))?;
+        let built = tmp.keep();
+        if dir.exists() {
+            let old = state.join(format!(".index-old-{}", std::process::id()));
+            fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
+            let _ = fs::remove_dir_all(&old);
+        }
+        fs::rename(&built, dir).map_err(|e| Error::io(dir, e))?;
+        let index = Index::open_in_dir(dir).map_err(|e| tantivy_err(project, e))?;
+        register_tokenizers(&index);
+        Ok(SegmentIndex { index, fields })
+    }
+
+    pub fn num_segments(&self) -> Result<u64> {
+        let reader = self.index.reader().map_err(|e| Error::Usage(e.to_string()))?;
+        Ok(reader.searcher().num_docs())
+    }
+
+    /// Respondent segments matching `query`, ordered by country, source and segment number.
+    pub fn search(&self, query: &QuoteQuery) -> Result<Vec<Hit>> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(TermQuery::new(Term::from_field_text(f.kind, "respondent"), IndexRecordOption::Basic)))];
+        if let Some(rule) = &query.text {
+            clauses.push((Occur::Must, self.text_query(rule)));
+        }
+        for alternatives in &query.codes {
+            let any: Vec<(Occur, Box<dyn Query>)> = alternatives
+                .iter()
+                .map(|path| {
+                    let term = match &query.coder {
+                        Some(coder) => Term::from_facet(
+                            f.coder_code,
+                            &Facet::from_path(std::iter::once(coder.as_str()).chain(path.ids().iter().map(String::as_str))),
+                        ),
+                        None => Term::from_facet(f.code, &Facet::from_path(path.ids().iter().map(String::as_str))),
+                    };
+                    (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if let Some(coder) = &query.coder {
+            if query.codes.is_empty() {
+                let term = Term::from_facet(f.coder_code, &Facet::from_path([coder.as_str()]));
+                clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+            }
+        }
+        for (key, values) in &query.filters {
+            let any: Vec<(Occur, Box<dyn Query>)> = values
+                .iter()
+                .map(|v| {
+                    let term = Term::from_field_text(f.attr, &format!("{key}={v}"));
+                    (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        let reader = self.index.reader().map_err(|e| Error::Usage(e.to_string()))?;
+        let searcher = reader.searcher();
+        let found: HashSet<tantivy::DocAddress> =
+            searcher.search(&BooleanQuery::new(clauses), &DocSetCollector).map_err(|e| Error::Usage(e.to_string()))?;
+        let mut hits = Vec::with_capacity(found.len());
+        for address in found {
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::Usage(e.to_string()))?;
+            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            let codes = text(f.codes)
+                .split('\n')
+                .filter(|l| !l.is_empty())
+                .filter_map(|l| {
+                    let (coder, path) = l.split_once(' ')?;
+                    Some((coder.parse().ok()?, CodePath::parse(path).ok()?))
+                })
+                .filter(|(coder, _): &(Coder, CodePath)| query.coder.as_ref().is_none_or(|c| c == coder))
+                .collect();
+            hits.push(Hit {
+                segment: text(f.segment),
+                source: text(f.source),
+                number: doc.get_first(f.number).and_then(|v| v.as_u64()).unwrap_or(0) as usize,
+                speaker: text(f.speaker),
+                citation: text(f.citation),
+                country: text(f.country),
+                text: text(f.text),
+                codes,
+            });
+        }
+        hits.sort_by(|a, b| (&a.country, &a.source, a.number).cmp(&(&b.country, &b.source, b.number)));
+        Ok(hits)
+    }
+
+    /// The rule as a query over every language's stemmed field (each document has one).
+    fn text_query(&self, rule: &Rule) -> Box<dyn Query> {
+        let per_language: Vec<(Occur, Box<dyn Query>)> = self
+            .fields
+            .by_language
+            .iter()
+            .map(|(lang, field)| (Occur::Should, self.rule_query(rule, *lang, *field)))
+            .collect();
+        Box::new(BooleanQuery::new(per_language))
+    }
+
+    fn rule_query(&self, rule: &Rule, lang: Language, field: Field) -> Box<dyn Query> {
+        let mut a = analyzer(lang);
+        let stem = |a: &mut tantivy::tokenizer::TextAnalyzer, w: &str| {
+            words(a, w).into_iter().next().map(|w| w.stem).unwrap_or_else(|| w.to_string())
+        };
+        match rule {
+            Rule::Term { word, prefix: false } => {
+                Box::new(TermQuery::new(Term::from_field_text(field, &stem(&mut a, word)), IndexRecordOption::Basic))
+            }
+            Rule::Term { word, prefix: true } => {
+                let pattern = format!("{}.*", regex_escape(word));
+                let raw = RegexQuery::from_pattern(&pattern, self.fields.raw).expect("escaped pattern is valid");
+                // Restrict the unstemmed match to documents of this language.
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, Box::new(raw) as Box<dyn Query>),
+                    (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(self.fields.attr, &format!("language={lang}")), IndexRecordOption::Basic))),
+                ]))
+            }
+            Rule::Phrase(ws) => {
+                let terms = ws.iter().map(|w| Term::from_field_text(field, &stem(&mut a, w))).collect();
+                Box::new(PhraseQuery::new(terms))
+            }
+            Rule::All(parts) => Box::new(BooleanQuery::new(
+                parts
+                    .iter()
+                    .map(|p| match p {
+                        Rule::Not(inner) => (Occur::MustNot, self.rule_query(inner, lang, field)),
+                        _ => (Occur::Must, self.rule_query(p, lang, field)),
+                    })
+                    .collect(),
+            )),
+            Rule::Any(parts) => Box::new(BooleanQuery::new(
+                parts
+                    .iter()
+                    .map(|p| match p {
+                        Rule::Not(inner) => (Occur::MustNot, self.rule_query(inner, lang, field)),
+                        _ => (Occur::Should, self.rule_query(p, lang, field)),
+                    })
+                    .collect(),
+            )),
+            // A lone NOT is refused by the rule parser; inside All/Any it is handled above.
+            Rule::Not(inner) => Box::new(BooleanQuery::new(vec![(Occur::MustNot, self.rule_query(inner, lang, field))])),
+        }
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars().flat_map(|c| if c.is_alphanumeric() { vec![c] } else { vec!['\\', c] }).collect()
+}
+
+fn add_source(writer: &mut IndexWriter, f: &Fields, source: &Source, codings: &[&Coding]) -> tantivy::Result<()> {
+    let text_field = f.by_language.iter().find(|(l, _)| *l == source.language).map(|(_, f)| *f).expect("every language has a field");
+    for segment in &source.segments {
+        let speaker = source.speaker_of(segment);
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.segment, segment.id.to_string());
+        doc.add_text(f.source, source.id.as_str());
+        doc.add_u64(f.number, segment.id.number as u64);
+        doc.add_text(f.speaker, speaker.label.as_str());
+        doc.add_text(f.kind, if speaker.respondent().is_some() { "respondent" } else { "interviewer" });
+        doc.add_text(f.citation, speaker.respondent().map(|r| r.citation()).unwrap_or_default());
+        doc.add_text(f.country, speaker.respondent().map(|r| r.country.to_string()).unwrap_or_else(|| source.country.to_string()));
+        doc.add_text(f.text, &segment.text);
+        doc.add_text(text_field, &segment.text);
+        doc.add_text(f.raw, &segment.text);
+        for (k, v) in source.speaker_attributes(speaker) {
+            doc.add_text(f.attr, format!("{k}={v}"));
+        }
+        let mut stored = Vec::new();
+        for c in codings.iter().filter(|c| c.overlaps(segment.start, segment.end)) {
+            doc.add_facet(f.code, Facet::from_path(c.code.ids().iter().map(String::as_str)));
+            doc.add_facet(
+                f.coder_code,
+                Facet::from_path(std::iter::once(c.coder.as_str()).chain(c.code.ids().iter().map(String::as_str))),
+            );
+            stored.push(format!("{} {}", c.coder, c.code));
+        }
+        stored.sort();
+        stored.dedup();
+        doc.add_text(f.codes, stored.join("\n"));
+        writer.add_document(doc)?;
+    }
+    Ok(())
+}
+
+/// What to look for: AND across the lists, OR within each.
+#[derive(Debug, Clone, Default)]
+pub struct QuoteQuery {
+    pub text: Option<Rule>,
+    /// Each inner list is one `--code` (alternatives); a segment must match every list.
+    pub codes: Vec<Vec<CodePath>>,
+    pub filters: Vec<(String, Vec<String>)>,
+    pub coder: Option<Coder>,
+}
+
+/// One respondent segment found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub segment: String,
+    pub source: String,
+    #[serde(skip)]
+    pub number: usize,
+    pub speaker: String,
+    pub citation: String,
+    pub country: String,
+    pub text: String,
+    #[serde(serialize_with = "codes_as_strings")]
+    pub codes: Vec<(Coder, CodePath)>,
+}
+
+fn codes_as_strings<S: serde::Serializer>(codes: &[(Coder, CodePath)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut unique: Vec<String> = codes.iter().map(|(_, p)| p.to_string()).collect();
+    unique.sort();
+    unique.dedup();
+    let mut seq = s.serialize_seq(Some(unique.len()))?;
+    for c in unique {
+        seq.serialize_element(&c)?;
+    }
+    seq.end()
+}
