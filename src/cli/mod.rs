@@ -1,8 +1,10 @@
 //! Command-line interface: the argument types of every command and the dispatcher.
 
+pub mod autocode;
 pub mod code;
 pub mod codebook;
 pub mod demo;
+pub mod export;
 pub mod ingest;
 pub mod index;
 pub mod init;
@@ -62,9 +64,15 @@ pub enum Command {
     /// Export or import a CSV coding sheet.
     #[command(after_help = "Example:\n  quire sheet export > sheet.csv && quire sheet import sheet.csv --coder ana")]
     Sheet(sheet::Args),
+    /// Code segments whose words match each code's rule for their language (stemmed).
+    #[command(after_help = "Examples:\n  quire autocode --dry-run --code housing\n  quire autocode --coder auto")]
+    Autocode(autocode::Args),
     /// Print respondent quotes with citations, by text, code, attribute and coder.
     #[command(after_help = "Examples:\n  quire quotes --code housing --where country=DE,FR --where role=EPR\n  quire quotes 'logement OR \"sans abri\"' --format md --limit 5")]
     Quotes(quotes::Args),
+    /// Export quotes per theme (md, csv, json).
+    #[command(after_help = "Example:\n  quire export quotes --by-theme --out quotes --depth 2")]
+    Export(export::Args),
     /// Bring the search index up to date (it is also updated before every query).
     #[command(after_help = "Example:\n  quire index --rebuild")]
     Index(index::Args),
@@ -110,7 +118,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         Command::Code(args) => code::run(args, &mut ctx),
         Command::Uncode(args) => code::run_uncode(args, &mut ctx),
         Command::Sheet(args) => sheet::run(args, &mut ctx),
+        Command::Autocode(args) => autocode::run(args, &mut ctx),
         Command::Quotes(args) => quotes::run(args, &mut ctx),
+        Command::Export(args) => export::run(args, &mut ctx),
         Command::Index(args) => index::run(args, &mut ctx),
         Command::Demo(args) => demo::run(args, &mut ctx),
     }

@@ -1,0 +1,129 @@
+//! `quire export quotes`: one file of quotes per theme, grouped by subtheme, ordered by country
+//! then source.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::quotes::{write_hits, Filter};
+use super::Ctx;
+use crate::codebook::{CodePath, Codebook};
+use crate::error::{Error, Result};
+use crate::index::{Hit, SegmentIndex};
+use crate::output::{out_err, Format};
+use crate::project::write_atomic;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Sub,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Sub {
+    /// Write one file per theme, quotes grouped by subtheme.
+    #[command(after_help = "Example:\n  quire export quotes --by-theme --out quotes --depth 2 --format md --where role=PR,EPR")]
+    Quotes(QuotesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct QuotesArgs {
+    /// One file per theme (the only grouping so far; accepted for clarity).
+    #[arg(long)]
+    pub by_theme: bool,
+    /// Directory to write the files into (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Level of the codes that make a theme file: 1 = top-level themes, 2 = their subthemes.
+    #[arg(long, default_value_t = 1)]
+    pub depth: usize,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: Format,
+    #[command(flatten)]
+    pub filter: Filter,
+}
+
+pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
+    match args.command {
+        Sub::Quotes(a) => quotes(a, ctx),
+    }
+}
+
+#[derive(Serialize)]
+struct Group<'a> {
+    code: String,
+    name: String,
+    quotes: Vec<&'a Hit>,
+}
+
+/// The code one level below `theme` on the way to `path` (the theme itself if `path` is the theme).
+fn group_of(theme: &CodePath, path: &CodePath) -> CodePath {
+    CodePath::new(path.ids()[..(theme.depth() + 1).min(path.depth())].to_vec())
+}
+
+fn quotes(args: QuotesArgs, ctx: &mut Ctx<'_>) -> Result<()> {
+    if args.format == Format::Text {
+        return Err(Error::Usage("export quotes writes md, csv or json".into()));
+    }
+    if args.depth == 0 {
+        return Err(Error::Usage("--depth starts at 1 (top-level themes)".into()));
+    }
+    let project = ctx.project()?;
+    let codebook = Codebook::load(&project.codebook_path())?;
+    let base = args.filter.to_query(&project, &codebook, None)?;
+    let (index, _) = SegmentIndex::open(&project, false)?;
+    let themes: Vec<CodePath> = codebook.walk().into_iter().filter(|v| v.path.depth() == args.depth).map(|v| v.path).collect();
+    let ext = match args.format {
+        Format::Md => "md",
+        Format::Csv => "csv",
+        _ => "json",
+    };
+    let mut written = 0;
+    for theme in &themes {
+        let mut query = base.clone();
+        query.codes.push(vec![theme.clone()]);
+        let hits = index.search(&query)?;
+        // Group by subtheme, in codebook order; a quote coded under two subthemes is in both.
+        let mut groups: BTreeMap<CodePath, Vec<&Hit>> = BTreeMap::new();
+        for hit in &hits {
+            let mut seen: Vec<CodePath> = hit.codes.iter().filter(|(_, p)| p.starts_with(theme)).map(|(_, p)| group_of(theme, p)).collect();
+            seen.sort();
+            seen.dedup();
+            for g in seen {
+                groups.entry(g).or_default().push(hit);
+            }
+        }
+        let order: Vec<CodePath> = codebook.walk().into_iter().map(|v| v.path).collect();
+        let mut ordered: Vec<(CodePath, Vec<&Hit>)> = groups.into_iter().collect();
+        ordered.sort_by_key(|(p, _)| order.iter().position(|o| o == p));
+        let name = |p: &CodePath| codebook.get(p).map(|c| c.name.clone()).unwrap_or_default();
+        let mut bytes: Vec<u8> = Vec::new();
+        match args.format {
+            Format::Md => {
+                writeln!(bytes, "# {}\n\n`{theme}` · {} quote(s)\n", name(theme), hits.len()).map_err(out_err)?;
+                for (group, quotes) in &ordered {
+                    writeln!(bytes, "## {} (`{group}`)\n", name(group)).map_err(out_err)?;
+                    let owned: Vec<Hit> = quotes.iter().map(|h| (*h).clone()).collect();
+                    write_hits(&owned, Format::Md, &mut bytes)?;
+                }
+            }
+            Format::Csv => {
+                let owned: Vec<Hit> = ordered.iter().flat_map(|(_, q)| q.iter().map(|h| (*h).clone())).collect();
+                write_hits(&owned, Format::Csv, &mut bytes)?;
+            }
+            _ => {
+                let groups: Vec<Group> =
+                    ordered.into_iter().map(|(g, quotes)| Group { name: name(&g), code: g.to_string(), quotes }).collect();
+                crate::output::write_json(&mut bytes, &serde_json::json!({ "theme": theme.to_string(), "name": name(theme), "groups": groups }))?;
+            }
+        }
+        let file = args.out.join(format!("{}.{ext}", theme.ids().join("--")));
+        write_atomic(&file, &bytes)?;
+        written += 1;
+        ctx.note(format_args!("{}: {} quote(s)", file.display(), hits.len()));
+    }
+    ctx.note(format_args!("{written} theme file(s) written to {}", args.out.display()));
+    Ok(())
+}
