@@ -1,0 +1,408 @@
+//! Integration tests for coding, the coding sheet, re-anchoring, autocoding, the index and quotes.
+
+mod common;
+
+use common::{snapshot, Workdir, COUNTRIES};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+
+/// Rows of a codings CSV as (source, start, end, code, text), read independently of quire.
+fn codings(path: &std::path::Path) -> Vec<(String, usize, usize, String, String)> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>(), ["source", "start", "end", "code", "coder", "created", "text"]);
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[0].to_string(), rec[1].parse().unwrap(), rec[2].parse().unwrap(), rec[3].to_string(), rec[6].to_string())
+        })
+        .collect()
+}
+
+fn body_of(w: &Workdir, project: &str, source: &str) -> Vec<char> {
+    let t = fs::read_to_string(w.path(&format!("{project}/sources/{source}.txt"))).unwrap();
+    t.splitn(3, "---\n").nth(2).unwrap().chars().collect()
+}
+
+/// Respondent segments of a project as id -> (source, start, end, attributes), from `show --format json`.
+fn segments(w: &Workdir, project: &str) -> BTreeMap<String, (String, usize, usize, String)> {
+    let listed = w.run(&["--project", project, "sources", "--format", "json"]).ok().json();
+    let mut out = BTreeMap::new();
+    for s in listed.as_array().unwrap() {
+        let id = s["source"].as_str().unwrap();
+        let shown = w.run(&["--project", project, "show", id, "--respondents", "--format", "json"]).ok().json();
+        for seg in shown.as_array().unwrap() {
+            out.insert(
+                seg["id"].as_str().unwrap().to_string(),
+                (id.to_string(), seg["start"].as_u64().unwrap() as usize, seg["end"].as_u64().unwrap() as usize, seg["citation"].as_str().unwrap().to_string()),
+            );
+        }
+    }
+    out
+}
+
+fn quote_ids(w: &Workdir, project: &str, args: &[&str]) -> BTreeSet<String> {
+    let mut all = vec!["--project", project, "quotes", "--format", "json"];
+    all.extend_from_slice(args);
+    let json = w.run(&all).ok().json();
+    json.as_array().unwrap().iter().map(|q| q["segment"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn code_and_uncode_segments_ranges_and_spans() {
+    let w = Workdir::new();
+    w.country_project("pt");
+    let p = |args: &[&str]| {
+        let mut all = vec!["--project", "pt"];
+        all.extend_from_slice(args);
+        w.run(&all)
+    };
+    p(&["code", "PT-PR-01:4", "housing", "--coder", "ana"]).ok();
+    p(&["code", "PT-PR-01:6-8", "stigma", "loneliness", "--coder", "ana"]).ok();
+    p(&["code", "PT-PR-01@10..25", "boredom", "--coder", "ana"]).ok();
+    let rows = codings(&w.path("pt/codings/ana.csv"));
+    assert_eq!(rows.len(), 1 + 3 * 2 + 1);
+    let body = body_of(&w, "pt", "PT-PR-01");
+    for (_, start, end, _, text) in &rows {
+        assert_eq!(&body[*start..*end].iter().collect::<String>(), text, "text is the exact span");
+    }
+    assert!(rows.iter().any(|r| r.1 == 10 && r.2 == 25 && r.3 == "reasons/boredom"));
+    // Rows are sorted deterministically.
+    let mut sorted = rows.clone();
+    sorted.sort_by(|a, b| (&a.0, a.1, a.2, &a.3).cmp(&(&b.0, b.1, b.2, &b.3)));
+    assert_eq!(rows, sorted);
+
+    p(&["uncode", "PT-PR-01:6-8", "stigma", "--coder", "ana"]).ok();
+    assert_eq!(codings(&w.path("pt/codings/ana.csv")).len(), 5);
+
+    // Bad input: one message, non-zero exit, nothing written.
+    let before = snapshot(&w.path("pt"));
+    for (args, expected) in [
+        (vec!["code", "PT-PR-01:4", "no-such-code"], "unknown code `no-such-code`"),
+        (vec!["code", "PT-PR-01:999", "housing"], "PT-PR-01:999: no such segment"),
+        (vec!["code", "PT-XX-01:1", "housing"], "unknown source `PT-XX-01`"),
+        (vec!["code", "PT-PR-01@10..999999", "housing"], "span out of range"),
+        (vec!["code", "PT-PR-01@30..10", "housing"], "span out of range"),
+        (vec!["code", "PT-PR-01:3-2", "housing"], "range runs backwards"),
+    ] {
+        let r = p(&args).fails();
+        assert!(r.stderr.contains(expected), "{args:?}: expected `{expected}` in {}", r.stderr);
+        assert_eq!(snapshot(&w.path("pt")), before, "{args:?} changed the project");
+    }
+}
+
+#[test]
+fn codebook_edits_keep_codings_attached() {
+    let w = Workdir::new();
+    w.country_project("be");
+    w.run(&["--project", "be", "code", "BE-PR-01:2", "housing"]).ok();
+    w.run(&["--project", "be", "codebook", "rename", "housing", "lost-flat"]).ok();
+    w.run(&["--project", "be", "codebook", "move", "lost-flat", "challenges/individual"]).ok();
+    let rows = codings(&w.path("be/codings/me.csv"));
+    assert_eq!(rows[0].3, "challenges/individual/lost-flat");
+    w.run(&["--project", "be", "codebook", "merge", "lost-flat", "stigma"]).ok();
+    assert_eq!(codings(&w.path("be/codings/me.csv"))[0].3, "challenges/individual/stigma");
+    let r = w.run(&["--project", "be", "codebook", "remove", "stigma"]).fails();
+    assert!(r.stderr.contains("1 coding(s) use"), "{}", r.stderr);
+    w.run(&["--project", "be", "codebook", "remove", "stigma", "--force"]).ok();
+    assert!(codings(&w.path("be/codings/me.csv")).is_empty());
+}
+
+#[test]
+fn quotes_on_a_parent_code_include_descendants_and_match_the_codings() {
+    let w = Workdir::new();
+    let project = "fixtures/first48/de";
+    let segs = segments(&w, project);
+    let rows = codings(&w.path(&format!("{project}/codings/fixture.csv")));
+    // Independent count: respondent segments overlapped by a coding under `challenges`.
+    let expected: BTreeSet<String> = segs
+        .iter()
+        .filter(|(_, (src, s, e, _))| rows.iter().any(|r| &r.0 == src && r.1 < *e && *s < r.2 && r.3.starts_with("challenges/")))
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(quote_ids(&w, project, &["--code", "challenges"]), expected);
+    // Nothing is coded on the parent itself, so all of these come from descendants.
+    assert!(rows.iter().all(|r| r.3 != "challenges"));
+    let text = w.run(&["--project", project, "quotes", "--code", "challenges", "--limit", "1"]).ok().stdout;
+    assert!(text.starts_with('"') && text.contains("\" (") && text.contains("DE-"), "{text}");
+}
+
+#[test]
+fn attribute_filters_and_across_keys_or_within_a_key() {
+    let w = Workdir::new();
+    let project = "fixtures/first48/de";
+    let segs = segments(&w, project);
+    let rows = codings(&w.path(&format!("{project}/codings/fixture.csv")));
+    let coded: BTreeSet<&String> = segs
+        .iter()
+        .filter(|(_, (src, s, e, _))| rows.iter().any(|r| &r.0 == src && r.1 < *e && *s < r.2))
+        .map(|(id, _)| id)
+        .collect();
+    let expected: BTreeSet<String> = coded
+        .iter()
+        .filter(|id| {
+            let c = &segs[id.as_str()].3;
+            (c.starts_with("(PR, F") || c.starts_with("(EPR, F")) && c.ends_with("DE)")
+        })
+        .map(|id| id.to_string())
+        .collect();
+    assert!(!expected.is_empty());
+    let got = quote_ids(&w, project, &["--coder", "fixture", "--where", "role=PR,EPR", "--where", "gender=F"]);
+    assert_eq!(got, expected);
+    // OR within a key widens, AND across keys narrows.
+    let women = quote_ids(&w, project, &["--coder", "fixture", "--where", "gender=F"]);
+    let pros = quote_ids(&w, project, &["--coder", "fixture", "--where", "role=PI,PE"]);
+    assert!(women.is_superset(&got) && pros.is_disjoint(&got) && !pros.is_empty());
+    let r = w.run(&["--project", project, "quotes", "--where", "shoe=42"]).fails();
+    assert!(r.stderr.contains("unknown attribute `shoe`"), "{}", r.stderr);
+}
+
+#[test]
+fn text_queries_are_stemmed_in_the_segment_language() {
+    let w = Workdir::new();
+    let fr = quote_ids(&w, "fixtures/first48/fr", &["logements"]);
+    let single = quote_ids(&w, "fixtures/first48/fr", &["logement"]);
+    assert!(!fr.is_empty() && fr == single, "singular and plural find the same segments");
+    let de = quote_ids(&w, "fixtures/first48/de", &["Wohnungen"]);
+    assert!(!de.is_empty());
+    let phrase = quote_ids(&w, "fixtures/first48/pt", &["\"equipa de rua\""]);
+    assert!(!phrase.is_empty());
+    let r = w.run(&["--project", "fixtures/first48/pt", "quotes", "(casa"]).fails();
+    assert!(r.stderr.contains("unbalanced parenthesis"), "{}", r.stderr);
+}
+
+const TRANSCRIPTS: [(&str, &str, &str); 3] = [
+    ("FR-T-01", "fr", "R: Je n'avais plus de logements, tout était perdu.\nI: Et après?\nR: Rien à signaler.\n"),
+    ("DE-T-01", "de", "R: Die Wohnungen in der Stadt sind zu teuer.\nI: Und dann?\nR: Nichts weiter.\n"),
+    ("PT-T-01", "pt", "R: Não tinha casas para onde ir.\nI: E depois?\nR: Nada de especial.\n"),
+];
+
+#[test]
+fn autocoding_matches_stemmed_words_in_three_languages() {
+    let w = Workdir::new();
+    w.init("p", "en");
+    for (id, lang, body) in TRANSCRIPTS {
+        let country = &id[..2];
+        w.write(
+            &format!("in/{id}.txt"),
+            format!("---\nsource: {id}\ncountry: {country}\nlanguage: {lang}\nspeaker I: interviewer\nspeaker R: role=EPR gender=M\n---\n{body}"),
+        );
+    }
+    w.run(&["--project", "p", "ingest", "in"]).ok();
+    w.run(&["--project", "p", "codebook", "add", "structural/home-test", "--name", "Home test", "--rule", "fr=logement", "--rule", "de=Wohnung", "--rule", "pt=casa"]).ok();
+    let dry = w.run(&["--project", "p", "autocode", "--code", "home-test", "--dry-run", "--format", "csv"]).ok();
+    assert!(!w.path("p/codings/auto.csv").exists(), "dry run writes nothing");
+    let proposed: BTreeSet<String> = csv::Reader::from_reader(dry.stdout.as_bytes()).records().map(|r| r.unwrap()[0].to_string()).collect();
+    assert_eq!(proposed, ["DE-T-01:1", "FR-T-01:1", "PT-T-01:1"].map(String::from).into_iter().collect());
+    w.run(&["--project", "p", "autocode", "--code", "home-test"]).ok();
+    let rows = codings(&w.path("p/codings/auto.csv"));
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r.3 == "challenges/structural/home-test"));
+    // Running again adds nothing.
+    let again = w.run(&["--project", "p", "autocode", "--code", "home-test"]).ok();
+    assert!(again.stderr.contains("0 new coding(s)"), "{}", again.stderr);
+}
+
+#[test]
+fn a_rule_with_invalid_syntax_stops_autocode_with_its_location() {
+    let w = Workdir::new();
+    w.country_project("fr");
+    let path = w.path("fr/codebook.json");
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    json["codes"][0]["children"][1]["children"][0]["rules"]["fr"] = "logement OR (foyer".into();
+    fs::write(&path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    let before = snapshot(&w.path("fr"));
+    let r = w.run(&["--project", "fr", "autocode"]).fails();
+    assert!(r.stderr.contains("codebook.json") && r.stderr.contains("$.codes[0].children[1].children[0].rules.fr"), "{}", r.stderr);
+    assert_eq!(snapshot(&w.path("fr")), before);
+}
+
+#[test]
+fn the_coding_sheet_round_trips_and_rejects_bad_rows() {
+    let w = Workdir::new();
+    w.country_project("be");
+    let sheet = w.run(&["--project", "be", "sheet", "export", "--source", "BE-PR-01"]).ok().stdout;
+    let mut reader = csv::Reader::from_reader(sheet.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert!(["segment", "citation", "role", "gender", "country", "text", "codes"].iter().all(|h| headers.iter().any(|x| x == *h)), "{headers:?}");
+    let mut records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert!(records.iter().all(|r| r[1] == *"(PR, M, BE)"));
+    let codes_col = headers.iter().position(|h| h == "codes").unwrap();
+    let text_col = headers.iter().position(|h| h == "text").unwrap();
+    let fill = |rec: &csv::StringRecord, codes: &str| {
+        let mut v: Vec<String> = rec.iter().map(String::from).collect();
+        v[codes_col] = codes.to_string();
+        csv::StringRecord::from(v)
+    };
+    records[0] = fill(&records[0], "housing;challenges/individual/stigma");
+    records[2] = fill(&records[2], "craving");
+    let write = |name: &str, records: &[csv::StringRecord]| {
+        let mut wtr = csv::Writer::from_path(w.path(name)).unwrap();
+        wtr.write_record(&headers).unwrap();
+        for r in records {
+            wtr.write_record(r).unwrap();
+        }
+        wtr.flush().unwrap();
+    };
+    write("filled.csv", &records);
+    w.run(&["--project", "be", "sheet", "import", "filled.csv", "--coder", "ana"]).ok();
+    let rows = codings(&w.path("be/codings/ana.csv"));
+    let got: BTreeSet<(String, String)> = rows.iter().map(|r| (r.0.clone(), r.3.clone())).collect();
+    assert_eq!(rows.len(), 3);
+    assert!(got.contains(&("BE-PR-01".into(), "challenges/structural/housing".into())));
+    assert_eq!(rows.iter().find(|r| r.3 == "reasons/craving").unwrap().4, records[2][text_col]);
+    // Export with the coder pre-fills the same codes: the round trip is stable.
+    let again = w.run(&["--project", "be", "sheet", "export", "--source", "BE-PR-01", "--coder", "ana"]).ok().stdout;
+    let refilled: Vec<csv::StringRecord> = csv::Reader::from_reader(again.as_bytes()).records().map(|r| r.unwrap()).collect();
+    assert_eq!(&refilled[0][codes_col], "challenges/individual/stigma;challenges/structural/housing");
+    assert_eq!(&refilled[2][codes_col], "reasons/craving");
+    // Removing a code in the sheet removes the coding.
+    records[2] = fill(&records[2], "");
+    write("filled.csv", &records);
+    w.run(&["--project", "be", "sheet", "import", "filled.csv", "--coder", "ana"]).ok();
+    assert_eq!(codings(&w.path("be/codings/ana.csv")).len(), 2);
+
+    // Bad sheets: each problem named by line, nothing written.
+    let before = snapshot(&w.path("be"));
+    let mut edited = records.clone();
+    let mut v: Vec<String> = edited[3].iter().map(String::from).collect();
+    v[text_col] = format!("{} (edited)", v[text_col]);
+    v[codes_col] = "housing".into();
+    edited[3] = csv::StringRecord::from(v);
+    edited[4] = fill(&edited[4], "no-such-code");
+    write("bad.csv", &edited);
+    let r = w.run(&["--project", "be", "sheet", "import", "bad.csv", "--coder", "ana"]).fails();
+    assert!(r.stderr.contains("bad.csv:5: the text of BE-PR-01:"), "{}", r.stderr);
+    // Line numbers are where a row starts (a quoted text may span lines).
+    let line: usize = r.stderr.lines().find(|l| l.contains("unknown code `no-such-code`")).unwrap()["bad.csv:".len()..].split(':').next().unwrap().parse().unwrap();
+    assert!(line > 5, "{}", r.stderr);
+    w.write("malformed.csv", format!("{}\nBE-PR-01:2,only,three\n", headers.iter().collect::<Vec<_>>().join(",")));
+    let r = w.run(&["--project", "be", "sheet", "import", "malformed.csv", "--coder", "ana"]).fails();
+    assert!(r.stderr.contains("malformed.csv:2: malformed row"), "{}", r.stderr);
+    assert_eq!(snapshot(&w.path("be")), before);
+}
+
+#[test]
+fn replacing_a_source_reanchors_codings_by_text_and_keeps_orphans() {
+    let w = Workdir::new();
+    w.country_project("fr");
+    let segs = segments(&w, "fr");
+    let ids: Vec<&String> = segs.keys().filter(|k| k.starts_with("FR-PR-02:")).collect();
+    let (first, second) = (ids[0].clone(), ids[1].clone());
+    let (_, s4, e4, _) = segs[&first].clone();
+    let (_, s6, _, _) = segs[&second].clone();
+    w.run(&["--project", "fr", "code", &first, "housing"]).ok();
+    w.run(&["--project", "fr", "code", &format!("FR-PR-02@{s6}..{}", s6 + 12), "stigma"]).ok();
+    let before = codings(&w.path("fr/codings/me.csv"));
+    let gone_text = before.iter().find(|r| r.3.ends_with("stigma")).unwrap().4.clone();
+    let kept_text = before.iter().find(|r| r.3.ends_with("housing")).unwrap().4.clone();
+    assert_eq!(kept_text, body_of(&w, "fr", "FR-PR-02")[s4..e4].iter().collect::<String>());
+
+    let original = fs::read_to_string(w.path("fixtures/first48/fr/sources/FR-PR-02.txt")).unwrap();
+    let edited = original.replacen("\nI: ", "\nI: Une question ajoutée ici.\nR: Une réponse ajoutée.\nI: ", 1).replacen(&gone_text, "", 1);
+    w.write("edited/FR-PR-02.txt", &edited);
+    let r = w.run(&["--project", "fr", "ingest", "--replace", "edited/FR-PR-02.txt"]).ok();
+    assert!(r.stderr.contains("1 re-anchored by their text, 1 orphaned"), "{}", r.stderr);
+    assert!(r.stderr.contains("orphaned  FR-PR-02@"), "{}", r.stderr);
+    let after = codings(&w.path("fr/codings/me.csv"));
+    assert_eq!(after.len(), 1);
+    let moved = &after[0];
+    assert_eq!(moved.4, kept_text);
+    assert!(moved.1 > s4, "the coding moved with its text");
+    assert_eq!(body_of(&w, "fr", "FR-PR-02")[moved.1..moved.2].iter().collect::<String>(), kept_text);
+    let orphans = codings(&w.path("fr/codings/me.orphaned.csv"));
+    assert_eq!(orphans.len(), 1);
+    assert_eq!(orphans[0].4, gone_text);
+}
+
+#[test]
+fn a_missing_or_corrupt_index_is_rebuilt() {
+    let w = Workdir::new();
+    w.country_project("pt");
+    w.run(&["--project", "pt", "code", "PT-PR-01:2", "housing"]).ok();
+    let first = quote_ids(&w, "pt", &["--code", "housing"]);
+    assert_eq!(first, BTreeSet::from(["PT-PR-01:2".to_string()]));
+    // The index follows changes.
+    w.run(&["--project", "pt", "code", "PT-PR-02:2", "housing"]).ok();
+    assert_eq!(quote_ids(&w, "pt", &["--code", "housing"]).len(), 2);
+    // Corrupt every file of the index: the next query rebuilds it.
+    for entry in fs::read_dir(w.path("pt/.quire/index")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            fs::write(&path, b"garbage").unwrap();
+        }
+    }
+    assert_eq!(quote_ids(&w, "pt", &["--code", "housing"]).len(), 2);
+    fs::remove_dir_all(w.path("pt/.quire/index")).unwrap();
+    assert_eq!(quote_ids(&w, "pt", &["--code", "housing"]).len(), 2);
+    let r = w.run(&["--project", "pt", "index", "--rebuild"]).ok();
+    let respondent_and_interviewer: usize = w
+        .run(&["--project", "pt", "sources", "--format", "json"])
+        .ok()
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["segments"].as_u64().unwrap() as usize)
+        .sum();
+    assert!(r.stderr.contains(&format!("index rebuilt: {respondent_and_interviewer} segments")), "{}", r.stderr);
+}
+
+#[test]
+fn export_quotes_writes_one_file_per_theme_grouped_and_ordered() {
+    let w = Workdir::new();
+    // Two countries in one project so the ordering by country shows.
+    w.init("p", "en");
+    w.run(&["--project", "p", "ingest", "fixtures/first48/pt", "fixtures/first48/de"]).ok();
+    for c in ["pt", "de"] {
+        fs::copy(w.path(&format!("fixtures/first48/{c}/codings/fixture.csv")), w.path(&format!("p/codings/{c}.csv"))).unwrap();
+    }
+    w.run(&["--project", "p", "export", "quotes", "--by-theme", "--out", "out", "--format", "json"]).ok();
+    let files: BTreeSet<String> = fs::read_dir(w.path("out")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let expected: BTreeSet<String> =
+        ["challenges", "reasons", "coping", "helpful", "barriers", "practices"].iter().map(|t| format!("{t}.json")).collect();
+    assert_eq!(files, expected);
+    let json: serde_json::Value = serde_json::from_slice(&fs::read(w.path("out/challenges.json")).unwrap()).unwrap();
+    let groups = json["groups"].as_array().unwrap();
+    let names: Vec<&str> = groups.iter().map(|g| g["code"].as_str().unwrap()).collect();
+    assert_eq!(names, ["challenges/individual", "challenges/structural"]);
+    for g in groups {
+        let keys: Vec<(String, String)> = g["quotes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| (q["country"].as_str().unwrap().to_string(), q["source"].as_str().unwrap().to_string()))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted, "ordered by country then source");
+        assert!(keys.iter().any(|k| k.0 == "DE") && keys.iter().any(|k| k.0 == "PT"));
+    }
+    w.run(&["--project", "p", "export", "quotes", "--by-theme", "--out", "out2", "--depth", "2"]).ok();
+    assert!(w.path("out2/challenges--structural.md").exists());
+    let md = fs::read_to_string(w.path("out2/challenges--structural.md")).unwrap();
+    assert!(md.starts_with("# ") && md.contains("## Housing") && md.contains("(EPR, M, DE)"), "{md}");
+}
+
+#[test]
+fn fixture_projects_ship_human_codings_of_every_theme_in_every_country() {
+    let w = Workdir::new();
+    let shared = fs::read(w.path("codebook/first48.json")).unwrap();
+    let mut coded_segments = 0;
+    for country in COUNTRIES {
+        let project = format!("fixtures/first48/{country}");
+        assert_eq!(fs::read(w.path(&format!("{project}/codebook.json"))).unwrap(), shared, "{country} uses the shared codebook");
+        let rows = codings(&w.path(&format!("{project}/codings/fixture.csv")));
+        let spans: BTreeSet<(String, usize, usize)> = rows.iter().map(|r| (r.0.clone(), r.1, r.2)).collect();
+        coded_segments += spans.len();
+        let themes: BTreeSet<&str> = rows.iter().map(|r| r.3.split('/').next().unwrap()).collect();
+        assert_eq!(themes.len(), 6, "{country}: {themes:?}");
+        for r in &rows {
+            let body = body_of(&w, &project, &r.0);
+            assert_eq!(body[r.1..r.2].iter().collect::<String>(), r.4, "{country}: coding text matches its source");
+        }
+        let v = w.run(&["codebook", "validate", &format!("{project}/codebook.json")]).ok();
+        assert!(v.status == 0);
+    }
+    assert!(coded_segments >= 150, "{coded_segments} coded segments");
+}
