@@ -11,6 +11,7 @@ pub mod corpus;
 pub mod embedded;
 pub mod error;
 pub mod index;
+pub mod merge;
 pub mod output;
 pub mod project;
 

@@ -92,6 +92,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             code: code.clone(),
             coder: args.coder.clone(),
             created: created.clone(),
+                origin: None,
             text: segment.text.clone(),
         });
     }

@@ -70,6 +70,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
                 code: code.clone(),
                 coder: coder.clone(),
                 created: created.clone(),
+                origin: None,
                 text: slice(&source.body, *start, *end),
             });
         }

@@ -8,6 +8,7 @@ pub mod export;
 pub mod ingest;
 pub mod index;
 pub mod init;
+pub mod merge;
 pub mod quotes;
 pub mod sheet;
 pub mod show;
@@ -73,6 +74,9 @@ pub enum Command {
     /// Export quotes per theme (md, csv, json).
     #[command(after_help = "Example:\n  quire export quotes --by-theme --out quotes --depth 2")]
     Export(export::Args),
+    /// Merge per-country projects into one, aligning codes by path, guid and a mapping file.
+    #[command(after_help = "Example:\n  quire merge be fr de pt --into first48 --map renamed-codes.csv")]
+    Merge(merge::Args),
     /// Bring the search index up to date (it is also updated before every query).
     #[command(after_help = "Example:\n  quire index --rebuild")]
     Index(index::Args),
@@ -121,6 +125,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         Command::Autocode(args) => autocode::run(args, &mut ctx),
         Command::Quotes(args) => quotes::run(args, &mut ctx),
         Command::Export(args) => export::run(args, &mut ctx),
+        Command::Merge(args) => merge::run(args, &mut ctx),
         Command::Index(args) => index::run(args, &mut ctx),
         Command::Demo(args) => demo::run(args, &mut ctx),
     }

@@ -55,6 +55,7 @@ mod tests {
             code: CodePath::parse("a").unwrap(),
             coder: "me".parse().unwrap(),
             created: String::new(),
+            origin: None,
             text: text.into(),
         }
     }

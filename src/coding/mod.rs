@@ -52,6 +52,8 @@ pub struct Coding {
     /// RFC 3339 UTC time the coding was made.
     pub created: String,
     pub text: String,
+    /// The project a merged coding came from (`origin` column, merged projects only).
+    pub origin: Option<String>,
 }
 
 impl Coding {

@@ -148,6 +148,7 @@ pub fn apply(filled: &Filled, sources: &BTreeMap<String, Source>, coder: &Coder,
                     code: code.clone(),
                     coder: coder.clone(),
                     created: created.clone(),
+                origin: None,
                     text: seg.text.clone(),
                 });
                 added += 1;

@@ -11,6 +11,8 @@ use crate::error::{Error, Location, Result};
 use crate::project::{write_atomic, Project, CODINGS_DIR};
 
 pub const HEADER: [&str; 7] = ["source", "start", "end", "code", "coder", "created", "text"];
+/// Merged projects add the project each coding came from as an eighth column.
+pub const ORIGIN: &str = "origin";
 const ORPHANED: &str = ".orphaned.csv";
 
 /// Which of a coder's two files.
@@ -60,8 +62,10 @@ pub fn read(path: &Path) -> Result<Vec<Coding>> {
     let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
     let at = |line: Option<u64>| Location { path: path.to_path_buf(), line: line.map(|l| l as usize) };
     let headers = reader.headers().map_err(|e| Error::invalid(at(Some(1)), format!("malformed CSV: {e}")))?;
-    if headers.iter().collect::<Vec<_>>() != HEADER {
-        return Err(Error::invalid(at(Some(1)), format!("expected the header `{}`", HEADER.join(","))));
+    let columns: Vec<&str> = headers.iter().collect();
+    let with_origin = columns.len() == HEADER.len() + 1 && columns.last() == Some(&ORIGIN);
+    if columns[..columns.len().min(HEADER.len())] != HEADER || !(columns.len() == HEADER.len() || with_origin) {
+        return Err(Error::invalid(at(Some(1)), format!("expected the header `{}` (and optionally `{ORIGIN}`)", HEADER.join(","))));
     }
     let mut codings = Vec::new();
     for record in reader.records() {
@@ -77,6 +81,7 @@ pub fn read(path: &Path) -> Result<Vec<Coding>> {
             coder: record[4].parse().map_err(bad)?,
             created: record[5].to_string(),
             text: record[6].to_string(),
+            origin: with_origin.then(|| record[7].to_string()).filter(|o| !o.is_empty()),
         };
         if coding.start >= coding.end {
             return Err(bad(format!("empty or reversed span {}..{}", coding.start, coding.end)));
@@ -94,11 +99,20 @@ pub fn normalise(codings: &mut Vec<Coding>) {
 
 pub fn to_csv(codings: &[Coding]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    w.write_record(HEADER).expect("writing to memory");
+    let with_origin = codings.iter().any(|c| c.origin.is_some());
+    let mut header = HEADER.to_vec();
+    if with_origin {
+        header.push(ORIGIN);
+    }
+    w.write_record(&header).expect("writing to memory");
     for c in codings {
         let (start, end) = (c.start.to_string(), c.end.to_string());
         let code = c.code.to_string();
-        w.write_record([c.source.as_str(), &start, &end, &code, c.coder.as_str(), &c.created, &c.text]).expect("writing to memory");
+        let mut row = vec![c.source.as_str(), &start, &end, &code, c.coder.as_str(), &c.created, &c.text];
+        if with_origin {
+            row.push(c.origin.as_deref().unwrap_or(""));
+        }
+        w.write_record(&row).expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")
 }

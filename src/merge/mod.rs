@@ -1,0 +1,243 @@
+//! Merging per-country projects into one: codes aligned by id path, then REFI guid, then a mapping
+//! file; unalignable codes kept under `unaligned/<project>/`; colliding sources refused; every
+//! coding keeps its origin project. Everything is decided in memory before anything is written.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::codebook::{Code, CodePath, Codebook};
+use crate::coding::store;
+use crate::coding::{Coder, Coding};
+use crate::corpus::transcript;
+use crate::error::{Error, Location, Result};
+use crate::project::Project;
+
+/// One input project, read whole.
+pub struct Input {
+    pub name: String,
+    pub codebook: Codebook,
+    /// Canonical bytes of each source file.
+    pub sources: BTreeMap<String, Vec<u8>>,
+    pub codings: Vec<Coding>,
+}
+
+impl Input {
+    pub fn read(dir: &Path) -> Result<Input> {
+        let project = Project::open(dir)?;
+        let codebook = Codebook::load(&project.codebook_path())?;
+        let mut sources = BTreeMap::new();
+        for source in project.load_sources()? {
+            sources.insert(source.id.to_string(), transcript::render(&source).into_bytes());
+        }
+        Ok(Input { name: project.manifest.name.clone(), codebook, sources, codings: store::read_all(&project)? })
+    }
+}
+
+/// A row of the mapping file: `project,from,to` (empty project: any input).
+#[derive(Debug, Clone)]
+pub struct MapRow {
+    pub project: Option<String>,
+    pub from: String,
+    pub to: CodePath,
+    pub line: usize,
+}
+
+/// Reads `project,from,to`; every `to` must name a code of the target codebook.
+pub fn read_mapping(path: &Path, target: &Codebook) -> Result<Vec<MapRow>> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))?;
+    let headers: Vec<String> = reader.headers().map_err(|e| Error::invalid(Location::line(path, 1), e.to_string()))?.iter().map(str::to_string).collect();
+    if headers != ["project", "from", "to"] {
+        return Err(Error::invalid(Location::line(path, 1), "a mapping file has the columns `project,from,to`"));
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| Error::invalid(Location { path: path.to_path_buf(), line: e.position().map(|p| p.line() as usize) }, format!("malformed row: {e}")))?;
+        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        let to = target
+            .resolve(&record[2])
+            .map_err(|e| Error::invalid(Location::line(path, line), format!("`to`: {e}")))?;
+        let project = Some(record[0].trim().to_string()).filter(|p| !p.is_empty());
+        rows.push(MapRow { project, from: record[1].trim().to_string(), to, line });
+    }
+    Ok(rows)
+}
+
+/// How one input's codes were aligned, and what it brought.
+#[derive(Debug, Default)]
+pub struct InputReport {
+    pub name: String,
+    pub sources: usize,
+    pub new_sources: usize,
+    pub codings: usize,
+    pub by_path: usize,
+    pub by_guid: usize,
+    pub by_map: usize,
+    pub unaligned: Vec<(CodePath, CodePath)>,
+    pub conflicts: Vec<String>,
+}
+
+/// The merged project, in memory.
+pub struct Merged {
+    pub codebook: Codebook,
+    pub sources: BTreeMap<String, Vec<u8>>,
+    pub codings: BTreeMap<Coder, Vec<Coding>>,
+    pub reports: Vec<InputReport>,
+}
+
+fn guid_key(g: &str) -> String {
+    g.trim_matches(|c| c == '{' || c == '}').to_lowercase()
+}
+
+/// Codebook differences between an input and the target, by path (what `--allow-drift` accepts).
+pub fn drift(input: &Codebook, target: &Codebook, aligned: &BTreeSet<CodePath>) -> Vec<String> {
+    let mine: BTreeSet<CodePath> = input.walk().into_iter().map(|v| v.path).collect();
+    let theirs: BTreeSet<CodePath> = target.walk().into_iter().map(|v| v.path).collect();
+    let mut out = Vec::new();
+    for p in mine.difference(&theirs) {
+        if !aligned.contains(p) {
+            out.push(format!("only in the input: {p}"));
+        }
+    }
+    for p in theirs.difference(&mine) {
+        if p.ids().first().is_none_or(|f| f != "unaligned") && !aligned.contains(p) {
+            out.push(format!("missing from the input: {p}"));
+        }
+    }
+    out
+}
+
+/// Adds `unaligned/<project>/<path>` with names from the input codebook; returns its path.
+fn add_unaligned(target: &mut Codebook, project: &str, path: &CodePath, input: &Codebook) -> CodePath {
+    let mut ids = vec!["unaligned".to_string(), project.to_string()];
+    let mut names = vec!["Unaligned codes".to_string(), format!("Unaligned codes of {project}")];
+    for (i, id) in path.ids().iter().enumerate() {
+        ids.push(id.clone());
+        let prefix = CodePath::new(path.ids()[..=i].to_vec());
+        names.push(input.get(&prefix).map(|c| c.name.clone()).unwrap_or_else(|| id.clone()));
+    }
+    let mut siblings = &mut target.codes;
+    for (id, name) in ids.iter().zip(&names) {
+        let index = match siblings.iter().position(|c| &c.id == id) {
+            Some(i) => i,
+            None => {
+                let mut code = Code::new(id, name);
+                code.description = "Kept by `quire merge`: no code of the merged codebook matched it.".into();
+                siblings.push(code);
+                siblings.len() - 1
+            }
+        };
+        siblings = &mut siblings[index].children;
+    }
+    CodePath::new(ids)
+}
+
+/// Merges `inputs` into `base` (an existing merged project's content, or empty).
+pub fn merge(
+    mut base: Merged,
+    inputs: &[(PathBuf, Input)],
+    mapping: &[MapRow],
+    allow_drift: bool,
+) -> Result<Merged> {
+    let mut origins: BTreeMap<String, String> = BTreeMap::new();
+    let mut drifted = Vec::new();
+    for (dir, input) in inputs {
+        let mut report = InputReport { name: input.name.clone(), sources: input.sources.len(), ..Default::default() };
+        // Align every code of the input codebook (and any code its codings use).
+        let mut alignment: BTreeMap<CodePath, CodePath> = BTreeMap::new();
+        let mut used: BTreeSet<CodePath> = input.codebook.walk().into_iter().map(|v| v.path).collect();
+        used.extend(input.codings.iter().map(|c| c.code.clone()));
+        let mut unaligned = Vec::new();
+        for path in &used {
+            let code = input.codebook.get(path);
+            let to = if base.codebook.get(path).is_some() {
+                report.by_path += 1;
+                Some(path.clone())
+            } else if let Some(found) = code.and_then(|c| c.guid.as_deref()).and_then(|g| {
+                base.codebook.walk().into_iter().find(|v| v.code.guid.as_deref().is_some_and(|t| guid_key(t) == guid_key(g))).map(|v| v.path)
+            }) {
+                report.by_guid += 1;
+                Some(found)
+            } else if let Some(row) = mapping.iter().find(|r| {
+                r.project.as_deref().is_none_or(|p| p == input.name) && (r.from == path.to_string() || r.from == path.leaf())
+            }) {
+                report.by_map += 1;
+                Some(row.to.clone())
+            } else {
+                None
+            };
+            match to {
+                Some(to) => {
+                    alignment.insert(path.clone(), to);
+                }
+                None => unaligned.push(path.clone()),
+            }
+        }
+        let aligned_elsewhere: BTreeSet<CodePath> =
+            alignment.iter().filter(|(from, to)| from != to).flat_map(|(f, t)| [f.clone(), t.clone()]).collect();
+        let differences = drift(&input.codebook, &base.codebook, &aligned_elsewhere);
+        if !differences.is_empty() {
+            drifted.push(format!("{} ({}): {}", input.name, dir.display(), differences.join("; ")));
+        }
+        for path in unaligned {
+            let to = add_unaligned(&mut base.codebook, &input.name, &path, &input.codebook);
+            report.unaligned.push((path.clone(), to.clone()));
+            alignment.insert(path, to);
+        }
+        for (id, bytes) in &input.sources {
+            match base.sources.get(id) {
+                Some(existing) if existing == bytes => {}
+                Some(_) => {
+                    let first = origins.get(id).cloned().unwrap_or_else(|| "the merged project".into());
+                    return Err(Error::DuplicateSource { id: id.clone(), first: PathBuf::from(first), second: dir.clone() });
+                }
+                None => {
+                    base.sources.insert(id.clone(), bytes.clone());
+                    report.new_sources += 1;
+                }
+            }
+            origins.entry(id.clone()).or_insert_with(|| dir.display().to_string());
+        }
+        for c in &input.codings {
+            let mut c = c.clone();
+            c.code = alignment[&c.code].clone();
+            c.origin = Some(c.origin.clone().unwrap_or_else(|| input.name.clone()));
+            base.codings.entry(c.coder.clone()).or_default().push(c);
+            report.codings += 1;
+        }
+        base.reports.push(report);
+    }
+    if !drifted.is_empty() && !allow_drift {
+        return Err(Error::Usage(format!(
+            "the inputs' codebooks differ from the merged codebook (pass --allow-drift to merge anyway, or --map to align renamed codes):\n  {}",
+            drifted.join("\n  ")
+        )));
+    }
+    for codings in base.codings.values_mut() {
+        store::normalise(codings);
+    }
+    Ok(base)
+}
+
+/// `merge-report.md`: per input, sources, codings, codes aligned each way, conflicts.
+pub fn report_md(merged: &Merged) -> String {
+    let mut s = String::from("# Merge report\n\n| input | sources | new sources | codings | codes by path | by guid | by mapping | unaligned |\n|---|---|---|---|---|---|---|---|\n");
+    for r in &merged.reports {
+        let _ = writeln!(s, "| {} | {} | {} | {} | {} | {} | {} | {} |", r.name, r.sources, r.new_sources, r.codings, r.by_path, r.by_guid, r.by_map, r.unaligned.len());
+    }
+    let total: usize = merged.codings.values().map(Vec::len).sum();
+    let _ = writeln!(s, "\nMerged project: {} sources, {total} codings, {} codes.\n", merged.sources.len(), merged.codebook.len());
+    for r in &merged.reports {
+        if !r.unaligned.is_empty() || !r.conflicts.is_empty() {
+            let _ = writeln!(s, "## {}\n", r.name);
+            for (from, to) in &r.unaligned {
+                let _ = writeln!(s, "- unaligned: `{from}` kept as `{to}`");
+            }
+            for c in &r.conflicts {
+                let _ = writeln!(s, "- conflict: {c}");
+            }
+            s.push('\n');
+        }
+    }
+    s
+}
