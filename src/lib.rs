@@ -14,5 +14,6 @@ pub mod index;
 pub mod merge;
 pub mod output;
 pub mod project;
+pub mod table;
 
 pub use error::{Error, Result};

@@ -253,7 +253,7 @@ fn every_command_has_help_with_an_example() {
     let w = Workdir::new();
     let top = w.run(&["--help"]).ok().stdout;
     assert!(top.contains("Examples:"), "{top}");
-    for cmd in ["init", "ingest", "sources", "show", "codebook", "code", "uncode", "sheet", "autocode", "quotes", "export", "index", "demo"] {
+    for cmd in ["init", "ingest", "sources", "show", "codebook", "code", "uncode", "sheet", "autocode", "quotes", "export", "index", "demo", "merge", "table"] {
         let help = w.run(&[cmd, "--help"]).ok().stdout;
         assert!(help.contains("Example"), "{cmd}:\n{help}");
     }
@@ -261,7 +261,7 @@ fn every_command_has_help_with_an_example() {
         let help = w.run(&["codebook", sub, "--help"]).ok().stdout;
         assert!(help.contains("Example:\n  quire codebook"), "codebook {sub}:\n{help}");
     }
-    for (cmd, sub) in [("sheet", "export"), ("sheet", "import"), ("export", "quotes")] {
+    for (cmd, sub) in [("sheet", "export"), ("sheet", "import"), ("export", "quotes"), ("table", "sample"), ("table", "countries")] {
         let help = w.run(&[cmd, sub, "--help"]).ok().stdout;
         assert!(help.contains(&format!("Example:\n  quire {cmd} {sub}")), "{cmd} {sub}:\n{help}");
     }

@@ -13,6 +13,7 @@ pub mod quotes;
 pub mod sheet;
 pub mod show;
 pub mod sources;
+pub mod table;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -77,6 +78,9 @@ pub enum Command {
     /// Merge per-country projects into one, aligning codes by path, guid and a mapping file.
     #[command(after_help = "Example:\n  quire merge be fr de pt --into first48 --map renamed-codes.csv")]
     Merge(merge::Args),
+    /// Frequency tables: codes × attribute, co-occurrence, the sample, the countries.
+    #[command(after_help = "Examples:\n  quire table --rows code:2 --cols country --count respondents\n  quire table --rows code:1 --cols role --percent col --format tex\n  quire table --rows code:1 --cols code:1\n  quire table sample")]
+    Table(table::Args),
     /// Bring the search index up to date (it is also updated before every query).
     #[command(after_help = "Example:\n  quire index --rebuild")]
     Index(index::Args),
@@ -126,6 +130,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         Command::Quotes(args) => quotes::run(args, &mut ctx),
         Command::Export(args) => export::run(args, &mut ctx),
         Command::Merge(args) => merge::run(args, &mut ctx),
+        Command::Table(args) => table::run(args, &mut ctx),
         Command::Index(args) => index::run(args, &mut ctx),
         Command::Demo(args) => demo::run(args, &mut ctx),
     }

@@ -1,0 +1,120 @@
+//! `quire table`: frequency tables (codes × attribute, co-occurrence), the sample table and the
+//! country table.
+
+use std::path::PathBuf;
+
+use super::Ctx;
+use crate::codebook::Codebook;
+use crate::coding::store;
+use crate::error::{Error, Result};
+use crate::table::render::{self, TableFormat};
+use crate::table::{self as tables, Count, Percent};
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+    /// Rows: `code` or `code:DEPTH` (codes down to that level, in tree order).
+    #[arg(long, default_value = "code")]
+    pub rows: String,
+    /// Columns: an attribute (country, role, gender, method, ...) or `code` / `code:DEPTH`
+    /// for the co-occurrence matrix.
+    #[arg(long, default_value = "country")]
+    pub cols: String,
+    #[arg(long, value_enum, default_value = "respondents")]
+    pub count: Count,
+    #[arg(long, value_enum)]
+    pub percent: Option<Percent>,
+    /// Attribute filter KEY=V1,V2 (OR within a key, AND across keys).
+    #[arg(long = "where", value_name = "KEY=V1,V2")]
+    pub filters: Vec<String>,
+    /// Only codings of this coder.
+    #[arg(long, value_parser = super::code::parse_coder)]
+    pub coder: Option<crate::coding::Coder>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Sub {
+    /// Respondents by country × method × role × gender, with totals.
+    #[command(after_help = "Example:\n  quire table sample --format md")]
+    Sample {
+        #[arg(long, value_enum, default_value = "text")]
+        format: TableFormat,
+    },
+    /// Country attributes side by side, from a CSV `country,attribute,value`.
+    #[command(after_help = "Example:\n  quire table countries --file countries.csv --format tex")]
+    Countries {
+        /// Default: `countries.csv` in the project.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: TableFormat,
+    },
+}
+
+fn parse_axis(s: &str) -> Result<(String, Option<usize>)> {
+    match s.split_once(':') {
+        Some((name, depth)) => {
+            let d = depth.parse::<usize>().ok().filter(|d| *d > 0).ok_or_else(|| Error::Usage(format!("`{s}`: depth must be a positive number")))?;
+            Ok((name.to_string(), Some(d)))
+        }
+        None => Ok((s.to_string(), None)),
+    }
+}
+
+pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
+    let project = ctx.project()?;
+    match args.command {
+        Some(Sub::Sample { format }) => {
+            let table = tables::sample(&project.load_sources()?)?;
+            return render::write(&table, format, ctx.out);
+        }
+        Some(Sub::Countries { file, format }) => {
+            let path = file.unwrap_or_else(|| project.root().join("countries.csv"));
+            let table = tables::countries(&path)?;
+            return render::write(&table, format, ctx.out);
+        }
+        None => {}
+    }
+    let (rows, depth) = parse_axis(&args.rows)?;
+    if rows != "code" {
+        return Err(Error::Usage(format!("--rows `{rows}`: rows are `code` or `code:DEPTH`")));
+    }
+    let (cols, col_depth) = parse_axis(&args.cols)?;
+    let codebook = Codebook::load(&project.codebook_path())?;
+    let sources = project.load_sources()?;
+    let mut filters = Vec::new();
+    for f in &args.filters {
+        let (k, v) = f.split_once('=').ok_or_else(|| Error::Usage(format!("--where `{f}`: expected KEY=V1,V2")))?;
+        filters.push((k.to_string(), v.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>()));
+    }
+    let all_units = tables::units(&sources, &[]);
+    let keys = tables::attribute_keys(&all_units);
+    for (k, _) in &filters {
+        if !keys.contains(k) {
+            return Err(Error::Usage(format!("--where: unknown attribute `{k}` (known: {})", keys.iter().cloned().collect::<Vec<_>>().join(", "))));
+        }
+    }
+    let units = tables::units(&sources, &filters);
+    let mut codings = store::read_all(&project)?;
+    if let Some(c) = &args.coder {
+        codings.retain(|x| &x.coder == c);
+    }
+    let freq = if cols == "code" {
+        if args.percent.is_some() {
+            return Err(Error::Usage("--percent is not available for the co-occurrence matrix".into()));
+        }
+        tables::cooccurrence(&codebook, &units, &codings, depth.or(col_depth), args.count)?
+    } else {
+        if !keys.contains(&cols) {
+            return Err(Error::Usage(format!("--cols: unknown attribute `{cols}` (known: code, {})", keys.iter().cloned().collect::<Vec<_>>().join(", "))));
+        }
+        tables::code_by_attribute(&codebook, &units, &codings, depth, &cols, args.count, args.percent)?
+    };
+    let indent = matches!(args.format, TableFormat::Text | TableFormat::Md | TableFormat::Tex | TableFormat::Html);
+    let table = freq.to_table(indent, cols != "code");
+    render::write(&table, args.format, ctx.out)
+}

@@ -1,0 +1,80 @@
+//! Table formats beyond the shared ones: LaTeX (booktabs) and a self-contained HTML table.
+
+use std::io::Write;
+
+use crate::error::Result;
+use crate::output::{out_err, Format, Table};
+
+/// Formats of `quire table`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TableFormat {
+    Text,
+    Md,
+    Csv,
+    Json,
+    /// LaTeX tabular (booktabs).
+    Tex,
+    /// An HTML table.
+    Html,
+}
+
+fn tex_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        match c {
+            '&' | '%' | '$' | '#' | '_' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '~' => out.push_str("\\textasciitilde{}"),
+            '^' => out.push_str("\\textasciicircum{}"),
+            '\\' => out.push_str("\\textbackslash{}"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Is this cell a number (right-aligned)?
+fn numeric(s: &str) -> bool {
+    !s.is_empty() && s.parse::<f64>().is_ok()
+}
+
+pub fn write(table: &Table, format: TableFormat, out: &mut dyn Write) -> Result<()> {
+    match format {
+        TableFormat::Text => table.write(Format::Text, out),
+        TableFormat::Md => table.write(Format::Md, out),
+        TableFormat::Csv => table.write(Format::Csv, out),
+        TableFormat::Json => table.write(Format::Json, out),
+        TableFormat::Tex => {
+            let align: String = table
+                .headers
+                .iter()
+                .enumerate()
+                .map(|(i, _)| if table.rows.iter().all(|r| numeric(&r[i])) { 'r' } else { 'l' })
+                .collect();
+            writeln!(out, "\\begin{{tabular}}{{{align}}}\n\\toprule").map_err(out_err)?;
+            let line = |cells: &[String]| cells.iter().map(|c| tex_escape(c)).collect::<Vec<_>>().join(" & ");
+            writeln!(out, "{} \\\\\n\\midrule", line(&table.headers)).map_err(out_err)?;
+            for row in &table.rows {
+                writeln!(out, "{} \\\\", line(row)).map_err(out_err)?;
+            }
+            writeln!(out, "\\bottomrule\n\\end{{tabular}}").map_err(out_err)
+        }
+        TableFormat::Html => {
+            writeln!(out, "<table>\n<thead><tr>{}</tr></thead>\n<tbody>", table.headers.iter().map(|h| format!("<th>{}</th>", html_escape(h))).collect::<String>()).map_err(out_err)?;
+            for row in &table.rows {
+                let cells: String = row
+                    .iter()
+                    .map(|c| if numeric(c) { format!("<td class=\"n\">{}</td>", html_escape(c)) } else { format!("<td>{}</td>", html_escape(c)) })
+                    .collect();
+                writeln!(out, "<tr>{cells}</tr>").map_err(out_err)?;
+            }
+            writeln!(out, "</tbody>\n</table>").map_err(out_err)
+        }
+    }
+}

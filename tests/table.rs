@@ -1,0 +1,186 @@
+//! Integration tests for `quire table` and `quire demo`, checked against counts computed here
+//! from the codings CSVs and the segments `show` prints.
+
+mod common;
+
+use common::{Workdir, COUNTRIES};
+use std::collections::{BTreeMap, BTreeSet};
+
+struct Seg {
+    source: String,
+    start: usize,
+    end: usize,
+    case: String,
+    country: String,
+    role: String,
+}
+
+fn merged(w: &Workdir) -> &'static str {
+    let mut args = vec!["merge".to_string()];
+    args.extend(COUNTRIES.iter().map(|c| format!("fixtures/first48/{c}")));
+    args.extend(["--into".to_string(), "all".to_string()]);
+    w.run(&args.iter().map(String::as_str).collect::<Vec<_>>()).ok();
+    "all"
+}
+
+fn respondent_segments(w: &Workdir, project: &str) -> Vec<Seg> {
+    let listed = w.run(&["--project", project, "sources", "--format", "json"]).ok().json();
+    let mut out = Vec::new();
+    for s in listed.as_array().unwrap() {
+        let id = s["source"].as_str().unwrap();
+        let shown = w.run(&["--project", project, "show", id, "--respondents", "--format", "json"]).ok().json();
+        for seg in shown.as_array().unwrap() {
+            let citation = seg["citation"].as_str().unwrap().trim_matches(|c| c == '(' || c == ')').to_string();
+            let parts: Vec<&str> = citation.split(", ").collect();
+            out.push(Seg {
+                source: id.to_string(),
+                start: seg["start"].as_u64().unwrap() as usize,
+                end: seg["end"].as_u64().unwrap() as usize,
+                case: format!("{id}/{}", seg["speaker"].as_str().unwrap()),
+                country: parts.last().unwrap().to_string(),
+                role: parts[0].to_string(),
+            });
+        }
+    }
+    out
+}
+
+fn codings(w: &Workdir, project: &str) -> Vec<(String, usize, usize, String)> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(w.path(&format!("{project}/codings"))).unwrap() {
+        let path = entry.unwrap().path();
+        for r in csv::Reader::from_path(&path).unwrap().records() {
+            let r = r.unwrap();
+            all.push((r[0].to_string(), r[1].parse().unwrap(), r[2].parse().unwrap(), r[3].to_string()));
+        }
+    }
+    all
+}
+
+/// Table JSON as (code, column) -> value.
+fn cells(json: &serde_json::Value, columns: &[&str]) -> BTreeMap<(String, String), String> {
+    let mut out = BTreeMap::new();
+    for row in json.as_array().unwrap() {
+        for c in columns {
+            out.insert((row["code"].as_str().unwrap().to_string(), c.to_string()), row[*c].as_str().unwrap().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn theme_by_country_counts_respondents_and_segments_like_an_independent_count() {
+    let w = Workdir::new();
+    let project = merged(&w);
+    let segs = respondent_segments(&w, project);
+    let rows = codings(&w, project);
+    let themes = ["challenges", "reasons", "coping", "helpful", "barriers", "practices"];
+    let countries = ["BE", "DE", "FR", "PT"];
+    let covered = |seg: &Seg, theme: &str| {
+        rows.iter().any(|r| r.0 == seg.source && r.1 < seg.end && seg.start < r.2 && (r.3 == theme || r.3.starts_with(&format!("{theme}/"))))
+    };
+    let json = w.run(&["--project", project, "table", "--rows", "code:1", "--cols", "country", "--format", "json"]).ok().json();
+    let got = cells(&json, &countries);
+    let seg_json = w.run(&["--project", project, "table", "--rows", "code:1", "--cols", "country", "--count", "segments", "--format", "json"]).ok().json();
+    let got_segments = cells(&seg_json, &countries);
+    for theme in themes {
+        for country in countries {
+            let here: Vec<&Seg> = segs.iter().filter(|s| s.country == country && covered(s, theme)).collect();
+            let respondents: BTreeSet<&str> = here.iter().map(|s| s.case.as_str()).collect();
+            assert_eq!(got[&(theme.to_string(), country.to_string())], respondents.len().to_string(), "{theme} × {country} respondents");
+            assert_eq!(got_segments[&(theme.to_string(), country.to_string())], here.len().to_string(), "{theme} × {country} segments");
+        }
+    }
+    // Rows follow the tree, with a totals row; empty codes show 0.
+    let codes: Vec<&str> = json.as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, [&themes[..], &["total"]].concat());
+    let deep = w.run(&["--project", project, "table", "--rows", "code:2", "--cols", "country", "--format", "json"]).ok().json();
+    assert!(deep.as_array().unwrap().len() > 40);
+    let md = w.run(&["--project", project, "table", "--rows", "code:2", "--cols", "country", "--format", "md"]).ok().stdout;
+    assert!(md.contains("| reasons/boredom | 2 |   Boredom") && md.contains("| reasons | 1 | Reasons"), "indented names:\n{md}");
+}
+
+#[test]
+fn filters_percentages_and_the_cooccurrence_matrix() {
+    let w = Workdir::new();
+    let project = merged(&w);
+    let segs = respondent_segments(&w, project);
+    let rows = codings(&w, project);
+    let covered = |seg: &Seg, theme: &str| rows.iter().any(|r| r.0 == seg.source && r.1 < seg.end && seg.start < r.2 && r.3.starts_with(theme));
+    // --where narrows the units: only (ex-)prisoners.
+    let json = w.run(&["--project", project, "table", "--rows", "code:1", "--cols", "country", "--count", "segments", "--where", "role=PR,EPR", "--format", "json"]).ok().json();
+    let got = cells(&json, &["DE"]);
+    let expected = segs.iter().filter(|s| s.country == "DE" && (s.role == "PR" || s.role == "EPR") && covered(s, "barriers")).count();
+    assert_eq!(got[&("barriers".into(), "DE".into())], expected.to_string());
+    // Column percentages: of all respondents in that country.
+    let json = w.run(&["--project", project, "table", "--rows", "code:1", "--cols", "country", "--percent", "col", "--format", "json"]).ok().json();
+    let pct = cells(&json, &["FR"]);
+    let fr_all: BTreeSet<&str> = segs.iter().filter(|s| s.country == "FR").map(|s| s.case.as_str()).collect();
+    let fr_coping: BTreeSet<&str> = segs.iter().filter(|s| s.country == "FR" && covered(s, "coping")).map(|s| s.case.as_str()).collect();
+    assert_eq!(pct[&("coping".into(), "FR".into())], format!("{:.1}", 100.0 * fr_coping.len() as f64 / fr_all.len() as f64));
+    // Co-occurrence: symmetric, and the diagonal is the code's own segment count.
+    let json = w.run(&["--project", project, "table", "--rows", "code:1", "--cols", "code:1", "--count", "segments", "--format", "json"]).ok().json();
+    let m = cells(&json, &["challenges", "reasons", "coping", "helpful", "barriers", "practices"]);
+    for ((a, b), v) in &m {
+        assert_eq!(v, &m[&(b.clone(), a.clone())], "{a} × {b}");
+    }
+    let challenges = segs.iter().filter(|s| covered(s, "challenges")).count();
+    assert_eq!(m[&("challenges".into(), "challenges".into())], challenges.to_string());
+    let both = segs.iter().filter(|s| covered(s, "challenges") && covered(s, "reasons")).count();
+    assert_eq!(m[&("challenges".into(), "reasons".into())], both.to_string());
+    // Other formats.
+    let tex = w.run(&["--project", project, "table", "--rows", "code:1", "--cols", "role", "--format", "tex"]).ok().stdout;
+    assert!(tex.starts_with("\\begin{tabular}") && tex.contains("\\toprule") && tex.contains("EPR"), "{tex}");
+    let html = w.run(&["--project", project, "table", "--rows", "code:1", "--cols", "gender", "--format", "html"]).ok().stdout;
+    assert!(html.starts_with("<table>") && html.contains("<th>F</th>"), "{html}");
+    // An unknown attribute: one message, non-zero exit.
+    let r = w.run(&["--project", project, "table", "--cols", "shoe"]).fails();
+    assert!(r.stderr.contains("unknown attribute `shoe`"), "{}", r.stderr);
+}
+
+#[test]
+fn the_sample_and_country_tables() {
+    let w = Workdir::new();
+    let project = merged(&w);
+    let json = w.run(&["--project", project, "table", "sample", "--format", "json"]).ok().json();
+    let rows = json.as_array().unwrap();
+    let total = rows.last().unwrap();
+    assert_eq!(total["respondents"], "total");
+    let segs = respondent_segments(&w, project);
+    let cases: BTreeSet<&str> = segs.iter().map(|s| s.case.as_str()).collect();
+    assert_eq!(total["total"].as_str().unwrap(), cases.len().to_string());
+    for c in ["BE", "FR", "DE", "PT"] {
+        let n: BTreeSet<&str> = segs.iter().filter(|s| s.country == c).map(|s| s.case.as_str()).collect();
+        assert_eq!(total[c].as_str().unwrap(), n.len().to_string(), "{c}");
+    }
+    let women: usize = rows.iter().filter(|r| r["respondents"].as_str().unwrap().ends_with("· F")).map(|r| r["total"].as_str().unwrap().parse::<usize>().unwrap()).sum();
+    assert_eq!(women, 4);
+    let countries = w.run(&["--project", project, "table", "countries", "--file", "fixtures/first48/countries.csv", "--format", "csv"]).ok().stdout;
+    assert!(countries.starts_with("attribute,DE,FR,BE,PT\n"), "{countries}");
+    assert!(countries.contains("Prison health care organised by,Ministry of Justice,Ministry of Justice,Ministry of Justice,Ministry of Health"), "{countries}");
+}
+
+#[test]
+fn demo_builds_merges_and_reports() {
+    let w = Workdir::new();
+    let r = w.run(&["demo", "--out", "demo", "--format", "csv"]).ok();
+    let tables: Vec<&str> = r.stdout.split("\n\n").collect();
+    assert_eq!(tables.len(), 3, "{}", r.stdout);
+    assert!(tables[0].starts_with("attribute,DE,FR,BE,PT"));
+    assert!(tables[1].starts_with("respondents,BE,DE,FR,PT,total"));
+    let themes: Vec<csv::StringRecord> = csv::Reader::from_reader(tables[2].as_bytes()).records().map(|r| r.unwrap()).collect();
+    assert_eq!(themes.len(), 7);
+    for c in COUNTRIES {
+        let listed = w.run(&["--project", &format!("demo/{c}"), "sources", "--format", "json"]).ok().json();
+        assert!(listed.as_array().unwrap().len() >= 6, "{c}");
+    }
+    let merged = w.run(&["--project", "demo/first48", "sources", "--format", "json"]).ok().json();
+    assert_eq!(merged.as_array().unwrap().len(), 27);
+    let text = w.run(&["demo", "--out", "demo2"]).ok().stdout;
+    for theme in ["## Challenges upon release", "## Promising practices for continuity of care"] {
+        assert!(text.contains(theme), "{text}");
+    }
+    assert!(text.matches("\" (").count() >= 12, "quotes with citations:\n{text}");
+    let again = w.run(&["demo", "--out", "demo"]).fails();
+    assert!(again.stderr.contains("new or empty directory"), "{}", again.stderr);
+}
