@@ -4,6 +4,7 @@
 //! typed and names the file (and line) it comes from. `main.rs` only parses arguments and maps
 //! errors to messages and exit codes.
 
+pub mod agreement;
 pub mod cli;
 pub mod codebook;
 pub mod coding;

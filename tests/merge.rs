@@ -65,7 +65,7 @@ fn a_renamed_code_is_aligned_by_the_mapping_file_and_drift_is_refused() {
     let inputs = inputs();
     // A rename keeps the code's REFI guid, so the code is aligned by guid.
     let r = w.run(&merge_args(&inputs, &["--into", "by-guid"])).ok();
-    assert!(r.stdout.contains("| first48-pt | 7 | 7 | 123 | 95 | 1 | 0 | 0 |"), "{}", r.stdout);
+    assert!(r.stdout.contains("| first48-pt | 7 | 7 | 237 | 95 | 1 | 0 | 0 |"), "{}", r.stdout);
     // A code the team wrote anew (no shared guid) needs the mapping file.
     let cb_path = w.path("fixtures/first48/pt/codebook.json");
     let mut cb: serde_json::Value = serde_json::from_slice(&fs::read(&cb_path).unwrap()).unwrap();
@@ -80,7 +80,7 @@ fn a_renamed_code_is_aligned_by_the_mapping_file_and_drift_is_refused() {
     // With the mapping, the code is aligned and its codings land on `housing`.
     w.write("map.csv", "project,from,to\nfirst48-pt,challenges/structural/habitacao,challenges/structural/housing\n");
     let r = w.run(&merge_args(&inputs, &["--into", "out", "--map", "map.csv"])).ok();
-    assert!(r.stdout.contains("| first48-pt | 7 | 7 | 123 | 95 | 0 | 1 | 0 |"), "{}", r.stdout);
+    assert!(r.stdout.contains("| first48-pt | 7 | 7 | 237 | 95 | 0 | 1 | 0 |"), "{}", r.stdout);
     let merged = rows(&w.path("out/codings/fixture.csv"));
     let pt_housing = merged.iter().filter(|r| &r[7] == "first48-pt" && &r[3] == "challenges/structural/housing").count();
     assert_eq!(pt_housing, renamed);

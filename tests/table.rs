@@ -165,11 +165,12 @@ fn demo_builds_merges_and_reports() {
     let w = Workdir::new();
     let r = w.run(&["demo", "--out", "demo", "--format", "csv"]).ok();
     let tables: Vec<&str> = r.stdout.split("\n\n").collect();
-    assert_eq!(tables.len(), 3, "{}", r.stdout);
+    assert_eq!(tables.len(), 4, "{}", r.stdout);
     assert!(tables[0].starts_with("attribute,DE,FR,BE,PT"));
     assert!(tables[1].starts_with("respondents,BE,DE,FR,PT,total"));
     let themes: Vec<csv::StringRecord> = csv::Reader::from_reader(tables[2].as_bytes()).records().map(|r| r.unwrap()).collect();
     assert_eq!(themes.len(), 7);
+    assert!(tables[3].starts_with("scope,code,units,agreement_pct,kappa,alpha\nall,challenges,80,"), "{}", tables[3]);
     for c in COUNTRIES {
         let listed = w.run(&["--project", &format!("demo/{c}"), "sources", "--format", "json"]).ok().json();
         assert!(listed.as_array().unwrap().len() >= 6, "{c}");

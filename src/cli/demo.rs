@@ -108,6 +108,17 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let indent = matches!(args.format, TableFormat::Text | TableFormat::Md);
     render::write(&themes.to_table(indent, true), args.format, ctx.out)?;
 
+    // Inter-coder agreement where a second coder coded part of Portugal.
+    let second: crate::coding::Coder = "fixture2".parse().expect("valid coder");
+    if store::coders(&project)?.contains(&second) {
+        let coders = ["fixture".parse().expect("valid coder"), second];
+        let themes: Vec<CodePath> = codebook.codes.iter().map(|c| CodePath::new(vec![c.id.clone()])).collect();
+        let (agreement, shared) = super::agreement::compare(&project, &coders, &themes, super::agreement::Unit::Segment, false)?;
+        writeln!(ctx.out).map_err(out_err)?;
+        heading(ctx, args.format, &format!("Agreement of coders fixture and fixture2 on {shared} Portuguese sources, per theme (segments)"))?;
+        render::write(&agreement, args.format, ctx.out)?;
+    }
+
     if matches!(args.format, TableFormat::Text | TableFormat::Md) {
         let (index, _) = SegmentIndex::open(&project, false)?;
         let format = if args.format == TableFormat::Md { Format::Md } else { Format::Text };

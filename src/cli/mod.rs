@@ -1,5 +1,6 @@
 //! Command-line interface: the argument types of every command and the dispatcher.
 
+pub mod agreement;
 pub mod autocode;
 pub mod code;
 pub mod codebook;
@@ -81,6 +82,9 @@ pub enum Command {
     /// Frequency tables: codes × attribute, co-occurrence, the sample, the countries.
     #[command(after_help = "Examples:\n  quire table --rows code:2 --cols country --count respondents\n  quire table --rows code:1 --cols role --percent col --format tex\n  quire table --rows code:1 --cols code:1\n  quire table sample")]
     Table(table::Args),
+    /// Inter-coder agreement: percent agreement, Cohen's kappa, Krippendorff's alpha.
+    #[command(after_help = "Example:\n  quire agreement --coders fixture,fixture2 --unit segment --by country")]
+    Agreement(agreement::Args),
     /// Bring the search index up to date (it is also updated before every query).
     #[command(after_help = "Example:\n  quire index --rebuild")]
     Index(index::Args),
@@ -131,6 +135,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         Command::Export(args) => export::run(args, &mut ctx),
         Command::Merge(args) => merge::run(args, &mut ctx),
         Command::Table(args) => table::run(args, &mut ctx),
+        Command::Agreement(args) => agreement::run(args, &mut ctx),
         Command::Index(args) => index::run(args, &mut ctx),
         Command::Demo(args) => demo::run(args, &mut ctx),
     }
