@@ -5,6 +5,7 @@
 //! errors to messages and exit codes.
 
 pub mod agreement;
+pub mod anonymise;
 pub mod cli;
 pub mod codebook;
 pub mod coding;

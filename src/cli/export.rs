@@ -81,10 +81,12 @@ fn quotes(args: QuotesArgs, ctx: &mut Ctx<'_>) -> Result<()> {
         _ => "json",
     };
     let mut written = 0;
+    let mut withheld = 0;
     for theme in &themes {
         let mut query = base.clone();
         query.codes.push(vec![theme.clone()]);
-        let hits = index.search(&query)?;
+        let mut hits = index.search(&query)?;
+        withheld += args.filter.withhold_flagged(&project, &mut hits)?;
         // Group by subtheme, in codebook order; a quote coded under two subthemes is in both.
         let mut groups: BTreeMap<CodePath, Vec<&Hit>> = BTreeMap::new();
         for hit in &hits {
@@ -125,5 +127,6 @@ fn quotes(args: QuotesArgs, ctx: &mut Ctx<'_>) -> Result<()> {
         ctx.note(format_args!("{}: {} quote(s)", file.display(), hits.len()));
     }
     ctx.note(format_args!("{written} theme file(s) written to {}", args.out.display()));
+    super::quotes::withheld_note(ctx, withheld);
     Ok(())
 }

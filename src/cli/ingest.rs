@@ -28,6 +28,9 @@ pub struct Args {
     /// Check everything and report, but write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Refuse a transcript in which the anonymisation check finds a likely identifier.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// What ingest did with one source.
@@ -167,6 +170,30 @@ fn reanchor(project: &Project, bodies: &BTreeMap<&SourceId, &str>, report: &mut 
     Ok(())
 }
 
+/// `--strict`: the first likely identifier in any file stops the ingest, with its line and column.
+fn refuse_identifiers(project: &Project, files: &[PathBuf]) -> Result<()> {
+    let lists = crate::anonymise::Lists::read(project.root())?;
+    for path in files {
+        let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+        let text = transcript::decode(path, &bytes)?;
+        let found = crate::anonymise::scan(&text, &lists);
+        if let Some(first) = found.first() {
+            let (line, column) = crate::anonymise::line_col(&text, first.start);
+            return Err(Error::invalid(
+                crate::error::Location::line(path, line),
+                format!(
+                    "column {column}: likely identifier ({}) `{}`, {} in this file; anonymise it or list it in {} (--strict)",
+                    first.kind,
+                    first.text,
+                    found.len(),
+                    crate::anonymise::ALLOW_FILE
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let files = collect_files(&args.paths)?;
@@ -174,6 +201,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         return Err(Error::Usage("no transcript files (.txt, .md) found in the given paths".into()));
     }
     let cases = args.cases.as_deref().map(CaseSheet::read).transpose()?;
+    if args.strict {
+        refuse_identifiers(&project, &files)?;
+    }
     let report = ingest(&project, &files, cases.as_ref(), args.replace, args.dry_run)?;
     let done = &report.sources;
     let mut counts = BTreeMap::new();

@@ -2,6 +2,7 @@
 
 pub mod agreement;
 pub mod autocode;
+pub mod check;
 pub mod code;
 pub mod codebook;
 pub mod demo;
@@ -85,6 +86,9 @@ pub enum Command {
     /// Inter-coder agreement: percent agreement, Cohen's kappa, Krippendorff's alpha.
     #[command(after_help = "Example:\n  quire agreement --coders fixture,fixture2 --unit segment --by country")]
     Agreement(agreement::Args),
+    /// Scan sources for likely identifiers (e-mails, phones, ID numbers, dates, addresses, names).
+    #[command(after_help = "Example:\n  quire check --strict")]
+    Check(check::Args),
     /// Bring the search index up to date (it is also updated before every query).
     #[command(after_help = "Example:\n  quire index --rebuild")]
     Index(index::Args),
@@ -136,6 +140,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         Command::Merge(args) => merge::run(args, &mut ctx),
         Command::Table(args) => table::run(args, &mut ctx),
         Command::Agreement(args) => agreement::run(args, &mut ctx),
+        Command::Check(args) => check::run(args, &mut ctx),
         Command::Index(args) => index::run(args, &mut ctx),
         Command::Demo(args) => demo::run(args, &mut ctx),
     }

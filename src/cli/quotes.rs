@@ -5,6 +5,7 @@ use std::io::Write;
 
 use super::code::parse_coder;
 use super::Ctx;
+use crate::anonymise::{scan, Lists};
 use crate::codebook::{rule, Codebook};
 use crate::coding::Coder;
 use crate::error::{Error, Result};
@@ -38,6 +39,9 @@ pub struct Filter {
     /// Only codings of this coder.
     #[arg(long, value_parser = parse_coder)]
     pub coder: Option<Coder>,
+    /// Also print segments the anonymisation check flags (withheld by default).
+    #[arg(long)]
+    pub allow_flagged: bool,
 }
 
 impl Filter {
@@ -73,6 +77,26 @@ impl Filter {
             filters.push((key.to_string(), values.split(',').map(|v| v.trim().to_string()).collect()));
         }
         Ok(QuoteQuery { text, codes, filters, coder: self.coder.clone() })
+    }
+
+    /// Drops quotes the anonymisation check flags, unless `--allow-flagged`; returns how many.
+    pub fn withhold_flagged(&self, project: &Project, hits: &mut Vec<Hit>) -> Result<usize> {
+        if self.allow_flagged {
+            return Ok(0);
+        }
+        let lists = Lists::read(project.root())?;
+        let before = hits.len();
+        hits.retain(|h| scan(&h.text, &lists).is_empty());
+        Ok(before - hits.len())
+    }
+}
+
+/// The note for withheld quotes, if any.
+pub fn withheld_note(ctx: &mut Ctx<'_>, withheld: usize) {
+    if withheld > 0 {
+        ctx.note(format_args!(
+            "{withheld} quote(s) withheld: the anonymisation check flags them (see `quire check`; --allow-flagged prints them)"
+        ));
     }
 }
 
@@ -120,11 +144,13 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let query = args.filter.to_query(&project, &codebook, args.query.as_deref())?;
     let (index, _) = SegmentIndex::open(&project, false)?;
     let mut hits = index.search(&query)?;
+    let withheld = args.filter.withhold_flagged(&project, &mut hits)?;
     let total = hits.len();
     if let Some(limit) = args.limit {
         hits.truncate(limit);
     }
     write_hits(&hits, args.format, ctx.out)?;
     ctx.note(format_args!("{} of {total} quote(s)", hits.len()));
+    withheld_note(ctx, withheld);
     Ok(())
 }
