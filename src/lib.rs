@@ -16,6 +16,7 @@ pub mod index;
 pub mod merge;
 pub mod output;
 pub mod project;
+pub mod report;
 pub mod table;
 
 pub use error::{Error, Result};

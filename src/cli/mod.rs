@@ -12,6 +12,7 @@ pub mod index;
 pub mod init;
 pub mod merge;
 pub mod quotes;
+pub mod report;
 pub mod sheet;
 pub mod show;
 pub mod sources;
@@ -89,6 +90,9 @@ pub enum Command {
     /// Scan sources for likely identifiers (e-mails, phones, ID numbers, dates, addresses, names).
     #[command(after_help = "Example:\n  quire check --strict")]
     Check(check::Args),
+    /// Write a self-contained HTML report: codebook with counts, heat map, sample, quotes.
+    #[command(after_help = "Example:\n  quire report --out report.html --quotes 5")]
+    Report(report::Args),
     /// Bring the search index up to date (it is also updated before every query).
     #[command(after_help = "Example:\n  quire index --rebuild")]
     Index(index::Args),
@@ -141,6 +145,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         Command::Table(args) => table::run(args, &mut ctx),
         Command::Agreement(args) => agreement::run(args, &mut ctx),
         Command::Check(args) => check::run(args, &mut ctx),
+        Command::Report(args) => report::run(args, &mut ctx),
         Command::Index(args) => index::run(args, &mut ctx),
         Command::Demo(args) => demo::run(args, &mut ctx),
     }

@@ -1,0 +1,70 @@
+//! `quire report`: write the self-contained HTML report of a project.
+
+use std::path::PathBuf;
+
+use super::Ctx;
+use crate::anonymise::{scan, Lists};
+use crate::codebook::{CodePath, Codebook};
+use crate::coding::store;
+use crate::error::Result;
+use crate::index::{QuoteQuery, SegmentIndex};
+use crate::project::write_atomic;
+use crate::report::{render, Report};
+use crate::table::{self as tables, Count, Percent};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The HTML file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Quotes per theme, at most.
+    #[arg(long, default_value_t = 3)]
+    pub quotes: usize,
+    /// Also show quotes the anonymisation check flags.
+    #[arg(long)]
+    pub allow_flagged: bool,
+}
+
+pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
+    let project = ctx.project()?;
+    let codebook = Codebook::load(&project.codebook_path())?;
+    let sources = project.load_sources()?;
+    let codings = store::read_all(&project)?;
+    let units = tables::units(&sources, &[]);
+    let tree = tables::code_by_attribute(&codebook, &units, &codings, None, "country", Count::Respondents, None)?;
+    let heat = tables::code_by_attribute(&codebook, &units, &codings, Some(1), "country", Count::Respondents, Some(Percent::Col))?;
+    let sample = tables::sample(&sources)?;
+    let (index, _) = SegmentIndex::open(&project, false)?;
+    let lists = Lists::read(project.root())?;
+    let mut quotes = Vec::new();
+    let mut withheld = 0;
+    for code in &codebook.codes {
+        let mut hits = index.search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], ..Default::default() })?;
+        if !args.allow_flagged {
+            let before = hits.len();
+            hits.retain(|h| scan(&h.text, &lists).is_empty());
+            withheld += before - hits.len();
+        }
+        // Spread the quotes over countries: the first of each country in turn.
+        let mut picked = Vec::new();
+        let mut countries: Vec<String> = hits.iter().map(|h| h.country.clone()).collect();
+        countries.dedup();
+        let mut round = 0;
+        while picked.len() < args.quotes && round < hits.len() {
+            for c in &countries {
+                if let Some(h) = hits.iter().filter(|h| &h.country == c).nth(round) {
+                    if picked.len() < args.quotes {
+                        picked.push(h.clone());
+                    }
+                }
+            }
+            round += 1;
+        }
+        quotes.push((code.name.clone(), picked));
+    }
+    let title = format!("{}: coding report", project.manifest.name);
+    let html = render(&Report { title: &title, tree: &tree, heat: &heat, sample: &sample, quotes: &quotes, withheld });
+    write_atomic(&args.out, html.as_bytes())?;
+    ctx.note(format_args!("wrote {} ({} bytes)", args.out.display(), html.len()));
+    Ok(())
+}
