@@ -48,6 +48,11 @@ fn is_transcript(path: &Path) -> bool {
 /// Expands directories into their transcript files (sorted, hidden entries skipped).
 pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+        // In a quire project only `sources/` holds transcripts (not lists, memos or codings).
+        if dir.join(crate::project::MANIFEST).is_file() {
+            let sources = dir.join(crate::project::SOURCES_DIR);
+            return if sources.is_dir() { walk(&sources, out) } else { Ok(()) };
+        }
         let mut entries: Vec<PathBuf> = fs::read_dir(dir)
             .map_err(|e| Error::io(dir, e))?
             .map(|e| e.map(|e| e.path()).map_err(|err| Error::io(dir, err)))
