@@ -12,11 +12,14 @@ pub mod coding;
 pub mod corpus;
 pub mod embedded;
 pub mod error;
+pub mod failpoint;
 pub mod index;
 pub mod merge;
 pub mod output;
 pub mod project;
 pub mod report;
 pub mod table;
+pub mod txn;
+pub mod verify;
 
 pub use error::{Error, Result};

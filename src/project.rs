@@ -111,10 +111,16 @@ impl Project {
         Ok(project)
     }
 
-    /// Opens the project at `dir` exactly.
+    /// Opens the project at `dir` exactly. A transaction a crash interrupted is finished first
+    /// (under the lock), so readers never see half of one.
     pub fn open(dir: &Path) -> Result<Project> {
         let manifest = Manifest::read(&dir.join(MANIFEST))?;
-        Ok(Project { root: dir.to_path_buf(), manifest })
+        let project = Project { root: dir.to_path_buf(), manifest };
+        if crate::txn::pending(&project) {
+            drop(project.lock()?);
+            return Project::open(dir);
+        }
+        Ok(project)
     }
 
     /// Finds the project in `start` or the nearest parent directory holding a `quire.toml`.
@@ -152,7 +158,8 @@ impl Project {
         self.root.join(STATE_DIR)
     }
 
-    /// Takes the project's writer lock, or fails at once if another process holds it.
+    /// Takes the project's writer lock, waiting up to `QUIRE_LOCK_WAIT` seconds (default 10) for
+    /// another writer to finish, then finishes any interrupted transaction.
     pub fn lock(&self) -> Result<WriteLock> {
         let dir = self.state_dir();
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -163,11 +170,21 @@ impl Project {
             .write(true)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
-        match file.try_lock() {
-            Ok(()) => Ok(WriteLock { _file: file }),
-            Err(fs::TryLockError::WouldBlock) => Err(Error::Locked { path: self.root.clone() }),
-            Err(fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+        let wait: f64 = std::env::var("QUIRE_LOCK_WAIT").ok().and_then(|v| v.parse().ok()).unwrap_or(10.0);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(wait.max(0.0));
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(25));
+                }
+                Err(fs::TryLockError::WouldBlock) => return Err(Error::Locked { path: self.root.clone() }),
+                Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+            }
         }
+        let lock = WriteLock { _file: file };
+        crate::txn::recover(self)?;
+        Ok(lock)
     }
 
     /// Ids of the sources in the project, sorted.
@@ -211,6 +228,43 @@ impl Project {
     }
 }
 
+/// `sources/SHA256SUMS`: the SHA-256 of every source file as ingested, in `sha256sum` format, so
+/// `quire verify` (or `sha256sum -c` inside `sources/`) notices edits made outside quire.
+pub const SUMS_FILE: &str = "SHA256SUMS";
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Project {
+    pub fn sums_path(&self) -> PathBuf {
+        self.sources_dir().join(SUMS_FILE)
+    }
+
+    /// Recorded hashes by file name (`PT-PR-01.txt`); `None` if the project has no sums file.
+    pub fn read_sums(&self) -> Result<Option<std::collections::BTreeMap<String, String>>> {
+        let path = self.sums_path();
+        let text = match fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let mut sums = std::collections::BTreeMap::new();
+        for (i, line) in text.lines().enumerate() {
+            let Some((hash, name)) = line.split_once("  ") else {
+                return Err(Error::invalid(Location::line(&path, i + 1), "expected `HASH  FILE`"));
+            };
+            sums.insert(name.to_string(), hash.to_string());
+        }
+        Ok(Some(sums))
+    }
+}
+
+pub fn sums_bytes(sums: &std::collections::BTreeMap<String, String>) -> Vec<u8> {
+    sums.iter().map(|(name, hash)| format!("{hash}  {name}\n")).collect::<String>().into_bytes()
+}
+
 /// Writes `bytes` to `path` so that readers see either the old file or the new one, never a part:
 /// a temporary file in the same directory, fsync, rename, then fsync of the directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -225,6 +279,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(&dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+    crate::failpoint::hit("atomic-before-rename");
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     #[cfg(unix)]
     {

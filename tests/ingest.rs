@@ -45,6 +45,9 @@ fn all_four_countries_ingest_with_the_right_segment_counts() {
         let mut expected = BTreeMap::new();
         for entry in fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "txt") {
+                continue;
+            }
             let text = fs::read_to_string(&path).unwrap();
             expected.insert(path.file_stem().unwrap().to_str().unwrap().to_string(), count_paragraphs(&text));
         }
@@ -211,7 +214,9 @@ fn a_second_writer_is_stopped_by_the_lock() {
     let lock = fs::OpenOptions::new().write(true).open(w.path("p/.quire/lock")).unwrap();
     lock.try_lock().unwrap();
     w.write("in/XX-1.txt", SMALL);
-    let r = w.run(&["--project", "p", "ingest", "in"]);
+    let started = std::time::Instant::now();
+    let r = w.run_env(&[("QUIRE_LOCK_WAIT", "0.5")], &["--project", "p", "ingest", "in"]);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(500), "it waited for the lock first");
     assert_eq!(r.status, 2);
     assert!(r.stderr.contains("another quire process is writing"), "{}", r.stderr);
     assert!(!w.path("p/sources/XX-1.txt").exists());

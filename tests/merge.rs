@@ -34,8 +34,11 @@ fn merging_the_four_countries_loses_nothing_and_is_idempotent() {
         let n = merged.iter().filter(|r| &r[7] == format!("first48-{c}").as_str()).count();
         assert_eq!(n, rows(&w.path(&format!("fixtures/first48/{c}/codings/fixture.csv"))).len(), "{c} keeps its origin");
     }
-    let sources = fs::read_dir(w.path("a/first48/sources")).unwrap().count();
+    let sources = fs::read_dir(w.path("a/first48/sources")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "txt")).count();
     assert_eq!(sources, 27);
+    // Their hashes are recorded, and the merged project verifies.
+    assert_eq!(fs::read_to_string(w.path("a/first48/sources/SHA256SUMS")).unwrap().lines().count(), 27);
+    w.run(&["--project", "a/first48", "verify"]).ok();
     assert!(r.stdout.contains("| first48-de | 7 | 7 | 120 | 96 | 0 | 0 | 0 |"), "{}", r.stdout);
     assert_eq!(fs::read_to_string(w.path("a/first48/merge-report.md")).unwrap(), r.stdout);
 

@@ -13,7 +13,8 @@ use crate::codebook::{Code, CodePath, Codebook};
 use crate::error::{Error, Result, Severity};
 use crate::output::{out_err, write_json, Format, Table};
 use crate::coding::store;
-use crate::project::{write_atomic, Project};
+use crate::project::Project;
+use crate::txn::Transaction;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -190,8 +191,10 @@ fn edit_project(
     if !errors.is_empty() {
         return Err(Error::CodebookInvalid { path, issues: errors });
     }
-    let (moved, removed) = store::follow(&project, &changes)?;
-    write_atomic(&path, codebook.to_json().as_bytes())?;
+    let mut tx = Transaction::new(&project);
+    let (moved, removed) = store::follow(&mut tx, &project, &changes)?;
+    tx.write(path, codebook.to_json().into_bytes());
+    tx.commit()?;
     ctx.note(format_args!("{message}"));
     if moved + removed > 0 {
         ctx.note(format_args!("codings: {moved} moved with their code, {removed} deleted"));

@@ -12,7 +12,8 @@ use crate::corpus::cases::CaseSheet;
 use crate::corpus::transcript;
 use crate::corpus::{Source, SourceId};
 use crate::error::{Error, Result};
-use crate::project::{write_atomic, Project};
+use crate::project::{sha256_hex, sums_bytes, Project};
+use crate::txn::Transaction;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -127,20 +128,27 @@ pub fn ingest(
     let _lock = project.lock()?;
     let planned = plan(project, files, cases, replace)?;
     let mut report = Report::default();
-    if !dry_run {
+    if !dry_run && planned.iter().any(|(_, o)| *o != Outcome::Unchanged) {
+        // Sources, their hashes and re-anchored codings change together or not at all.
+        let mut tx = Transaction::new(project);
         let replaced: BTreeMap<&SourceId, &str> = planned
             .iter()
             .filter(|(_, o)| *o == Outcome::Replaced)
             .map(|(s, _)| (&s.id, s.body.as_str()))
             .collect();
         if !replaced.is_empty() {
-            reanchor(project, &replaced, &mut report)?;
+            reanchor(&mut tx, project, &replaced, &mut report)?;
         }
+        let mut sums = project.read_sums()?.unwrap_or_default();
         for (source, outcome) in &planned {
+            let rendered = transcript::render(source).into_bytes();
+            sums.insert(format!("{}.txt", source.id), sha256_hex(&rendered));
             if *outcome != Outcome::Unchanged {
-                write_atomic(&project.source_path(&source.id), transcript::render(source).as_bytes())?;
+                tx.write(project.source_path(&source.id), rendered);
             }
         }
+        tx.write(project.sums_path(), sums_bytes(&sums));
+        tx.commit()?;
     }
     report.sources = planned;
     Ok(report)
@@ -148,7 +156,7 @@ pub fn ingest(
 
 /// Moves every coder's codings of the replaced sources to where their text now is; those whose
 /// text is gone go to the coder's orphan file (and orphans whose text is back return).
-fn reanchor(project: &Project, bodies: &BTreeMap<&SourceId, &str>, report: &mut Report) -> Result<()> {
+fn reanchor(tx: &mut Transaction<'_>, project: &Project, bodies: &BTreeMap<&SourceId, &str>, report: &mut Report) -> Result<()> {
     for coder in store::coders(project)? {
         let mut anchored = Vec::new();
         let mut orphans = Vec::new();
@@ -169,8 +177,8 @@ fn reanchor(project: &Project, bodies: &BTreeMap<&SourceId, &str>, report: &mut 
             anchored.extend(found);
             orphans.extend(lost);
         }
-        store::write(project, &coder, Kind::Anchored, &mut anchored)?;
-        store::write(project, &coder, Kind::Orphaned, &mut orphans)?;
+        store::stage(tx, project, &coder, Kind::Anchored, &mut anchored);
+        store::stage(tx, project, &coder, Kind::Orphaned, &mut orphans);
     }
     Ok(())
 }

@@ -9,7 +9,8 @@ use crate::coding::store::{self, Kind};
 use crate::corpus::Language;
 use crate::error::{Error, Result};
 use crate::merge::{self, Input, Merged};
-use crate::project::{write_atomic, Manifest, Project, MANIFEST};
+use crate::project::{sha256_hex, sums_bytes, Manifest, Project, MANIFEST};
+use crate::txn::Transaction;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -88,17 +89,23 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Writes the merged project's files in one transaction.
 pub fn write_all(project: &Project, merged: &Merged, report: &str) -> Result<()> {
+    let mut tx = Transaction::new(project);
+    let mut sums = project.read_sums()?.unwrap_or_default();
     for (id, bytes) in &merged.sources {
         let path = project.sources_dir().join(format!("{id}.txt"));
+        sums.insert(format!("{id}.txt"), sha256_hex(bytes));
         if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
-            write_atomic(&path, bytes)?;
+            tx.write(path, bytes.clone());
         }
     }
+    tx.write(project.sums_path(), sums_bytes(&sums));
     for (coder, codings) in &merged.codings {
         let mut codings = codings.clone();
-        store::write(project, coder, Kind::Anchored, &mut codings)?;
+        store::stage(&mut tx, project, coder, Kind::Anchored, &mut codings);
     }
-    write_atomic(&project.codebook_path(), merged.codebook.to_json().as_bytes())?;
-    write_atomic(&project.root().join(REPORT), report.as_bytes())
+    tx.write(project.codebook_path(), merged.codebook.to_json().into_bytes());
+    tx.write(project.root().join(REPORT), report.as_bytes().to_vec());
+    tx.commit()
 }

@@ -17,6 +17,7 @@ pub mod sheet;
 pub mod show;
 pub mod sources;
 pub mod table;
+pub mod verify;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -93,6 +94,9 @@ pub enum Command {
     /// Write a self-contained HTML report: codebook with counts, heat map, sample, quotes.
     #[command(after_help = "Example:\n  quire report --out report.html --quotes 5")]
     Report(report::Args),
+    /// Check the project's integrity (codebook, sources, codings, index); --repair fixes what it can.
+    #[command(after_help = "Example:\n  quire verify --repair")]
+    Verify(verify::Args),
     /// Bring the search index up to date (it is also updated before every query).
     #[command(after_help = "Example:\n  quire index --rebuild")]
     Index(index::Args),
@@ -146,6 +150,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         Command::Agreement(args) => agreement::run(args, &mut ctx),
         Command::Check(args) => check::run(args, &mut ctx),
         Command::Report(args) => report::run(args, &mut ctx),
+        Command::Verify(args) => verify::run(args, &mut ctx),
         Command::Index(args) => index::run(args, &mut ctx),
         Command::Demo(args) => demo::run(args, &mut ctx),
     }

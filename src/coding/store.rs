@@ -8,7 +8,8 @@ use super::{Coder, Coding};
 use crate::codebook::CodePath;
 use crate::corpus::SourceId;
 use crate::error::{Error, Location, Result};
-use crate::project::{write_atomic, Project, CODINGS_DIR};
+use crate::project::{Project, CODINGS_DIR};
+use crate::txn::Transaction;
 
 pub const HEADER: [&str; 7] = ["source", "start", "end", "code", "coder", "created", "text"];
 /// Merged projects add the project each coding came from as an eighth column.
@@ -54,6 +55,11 @@ pub fn coders(project: &Project) -> Result<Vec<Coder>> {
 
 /// Reads one coding file; a missing file is an empty set.
 pub fn read(path: &Path) -> Result<Vec<Coding>> {
+    Ok(read_lines(path)?.into_iter().map(|(_, c)| c).collect())
+}
+
+/// Reads one coding file with the line each row starts on.
+pub fn read_lines(path: &Path) -> Result<Vec<(usize, Coding)>> {
     let bytes = match fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -86,7 +92,7 @@ pub fn read(path: &Path) -> Result<Vec<Coding>> {
         if coding.start >= coding.end {
             return Err(bad(format!("empty or reversed span {}..{}", coding.start, coding.end)));
         }
-        codings.push(coding);
+        codings.push((line.unwrap_or(0) as usize, coding));
     }
     Ok(codings)
 }
@@ -119,15 +125,22 @@ pub fn to_csv(codings: &[Coding]) -> Vec<u8> {
 
 /// Writes a coder's file atomically, sorted; an empty orphan file is removed.
 pub fn write(project: &Project, coder: &Coder, kind: Kind, codings: &mut Vec<Coding>) -> Result<()> {
+    let mut tx = Transaction::new(project);
+    stage(&mut tx, project, coder, kind, codings);
+    tx.commit()
+}
+
+/// Adds the writing of a coder's file (sorted; an empty orphan file is removed) to a transaction.
+pub fn stage(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, kind: Kind, codings: &mut Vec<Coding>) {
     normalise(codings);
     let path = path(project, coder, kind);
     if codings.is_empty() && kind == Kind::Orphaned {
-        return match fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(&path, e)),
-            _ => Ok(()),
-        };
+        if path.exists() {
+            tx.remove(path);
+        }
+    } else {
+        tx.write(path, to_csv(codings));
     }
-    write_atomic(&path, &to_csv(codings))
 }
 
 /// Every anchored coding of every coder.
@@ -139,9 +152,9 @@ pub fn read_all(project: &Project) -> Result<Vec<Coding>> {
     Ok(all)
 }
 
-/// Rewrites every coder's codings after codebook edits moved or removed codes. Returns
-/// (codings moved, codings removed); writes only files that change.
-pub fn follow(project: &Project, changes: &[crate::codebook::edit::PathChange]) -> Result<(usize, usize)> {
+/// Stages the rewrite of every coder's codings after codebook edits moved or removed codes.
+/// Returns (codings moved, codings removed); stages only files that change.
+pub fn follow(tx: &mut Transaction<'_>, project: &Project, changes: &[crate::codebook::edit::PathChange]) -> Result<(usize, usize)> {
     let (mut moved, mut removed) = (0, 0);
     if changes.is_empty() {
         return Ok((0, 0));
@@ -162,7 +175,7 @@ pub fn follow(project: &Project, changes: &[crate::codebook::edit::PathChange]) 
                 }
             }
             if updated != original {
-                write(project, &coder, kind, &mut updated)?;
+                stage(tx, project, &coder, kind, &mut updated);
             }
         }
     }

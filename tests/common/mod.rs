@@ -92,6 +92,16 @@ impl Workdir {
         Command::new(env!("CARGO_BIN_EXE_quire")).args(args).current_dir(cwd).output().unwrap().into()
     }
 
+    /// Runs `quire ARGS` with extra environment variables.
+    pub fn run_env(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
+        cmd.args(args).current_dir(self.dir.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap().into()
+    }
+
     /// `quire init NAME --codebook codebook/first48.json`.
     pub fn init(&self, name: &str, language: &str) {
         self.run(&["init", name, "--codebook", "codebook/first48.json", "--language", language]).ok();

@@ -1,0 +1,150 @@
+//! Multi-file transactions: every new file is written and synced beside its target, a journal
+//! listing the renames is committed atomically, then the renames run. A crash before the journal
+//! leaves the old files; after it, the next process to open the project finishes the renames.
+//! Either way a reader sees all of a change or none of it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::failpoint;
+use crate::project::{write_atomic, Project};
+
+const JOURNAL: &str = "journal.json";
+const JOURNAL_FORMAT: u32 = 1;
+const TMP_PREFIX: &str = ".quire-tmp-";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Journal {
+    format: u32,
+    /// (temporary file, target) pairs, or (None, target) for a removal; relative to the project.
+    ops: Vec<(Option<PathBuf>, PathBuf)>,
+}
+
+/// Files to replace or remove together.
+pub struct Transaction<'p> {
+    project: &'p Project,
+    ops: Vec<(PathBuf, Option<Vec<u8>>)>,
+}
+
+fn journal_path(project: &Project) -> PathBuf {
+    project.state_dir().join(JOURNAL)
+}
+
+/// Is a transaction waiting to be finished?
+pub fn pending(project: &Project) -> bool {
+    journal_path(project).is_file()
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+impl<'p> Transaction<'p> {
+    pub fn new(project: &'p Project) -> Transaction<'p> {
+        Transaction { project, ops: Vec::new() }
+    }
+
+    /// Replaces (or creates) `path` with `bytes` when the transaction commits.
+    pub fn write(&mut self, path: PathBuf, bytes: Vec<u8>) {
+        self.ops.push((path, Some(bytes)));
+    }
+
+    /// Removes `path` (if it exists) when the transaction commits.
+    pub fn remove(&mut self, path: PathBuf) {
+        self.ops.push((path, None));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    /// Writes everything; the caller holds the project lock.
+    pub fn commit(self) -> Result<()> {
+        if self.ops.is_empty() {
+            return Ok(());
+        }
+        if self.ops.len() == 1 {
+            if let (path, Some(bytes)) = &self.ops[0] {
+                return write_atomic(path, bytes);
+            }
+        }
+        let root = self.project.root();
+        let relative = |p: &Path| p.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| p.to_path_buf());
+        let mut journal = Journal { format: JOURNAL_FORMAT, ops: Vec::new() };
+        for (path, bytes) in &self.ops {
+            match bytes {
+                Some(bytes) => {
+                    let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf());
+                    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+                    let mut tmp = tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
+                    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| Error::io(tmp.path(), e))?;
+                    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+                    let (_, kept) = tmp.keep().map_err(|e| Error::io(path, e.error))?;
+                    journal.ops.push((Some(relative(&kept)), relative(path)));
+                }
+                None => journal.ops.push((None, relative(path))),
+            }
+            failpoint::hit("tx-staging");
+        }
+        failpoint::hit("tx-before-journal");
+        write_atomic(&journal_path(self.project), &serde_json::to_vec_pretty(&journal).expect("journal serialises"))?;
+        failpoint::hit("tx-after-journal");
+        apply(self.project, &journal)?;
+        fs::remove_file(journal_path(self.project)).map_err(|e| Error::io(journal_path(self.project), e))?;
+        Ok(())
+    }
+}
+
+fn apply(project: &Project, journal: &Journal) -> Result<()> {
+    let root = project.root();
+    for (tmp, target) in &journal.ops {
+        let target = root.join(target);
+        match tmp {
+            Some(tmp) => {
+                let tmp = root.join(tmp);
+                // Already renamed by an earlier, interrupted run: nothing to do.
+                if tmp.exists() {
+                    fs::rename(&tmp, &target).map_err(|e| Error::io(&target, e))?;
+                }
+            }
+            None => match fs::remove_file(&target) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&target, e)),
+                _ => {}
+            },
+        }
+        if let Some(dir) = target.parent() {
+            sync_dir(dir);
+        }
+        failpoint::hit("tx-applying");
+    }
+    Ok(())
+}
+
+/// Finishes an interrupted transaction and removes temporary files no journal refers to.
+/// The caller holds the project lock.
+pub fn recover(project: &Project) -> Result<()> {
+    let path = journal_path(project);
+    if path.is_file() {
+        let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        match serde_json::from_slice::<Journal>(&bytes) {
+            Ok(journal) if journal.format <= JOURNAL_FORMAT => apply(project, &journal)?,
+            _ => return Err(Error::invalid(crate::error::Location::file(&path), "unreadable transaction journal; move it away and run `quire verify`")),
+        }
+        fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+    }
+    // Staged files of a transaction that never reached its journal, and atomic writes cut short.
+    for dir in [project.root().to_path_buf(), project.sources_dir(), project.root().join(crate::project::CODINGS_DIR), project.state_dir()] {
+        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+    Ok(())
+}
