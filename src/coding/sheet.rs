@@ -64,7 +64,12 @@ fn squash(s: &str) -> String {
 /// collected with its line; any problem fails the whole import.
 pub fn read(path: &Path, sources: &BTreeMap<String, Source>, codebook: &Codebook) -> Result<Filled> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = crate::corpus::transcript::decode(path, &bytes)?;
+    read_bytes(path, &bytes, sources, codebook)
+}
+
+/// [`read`] on bytes already in memory; `path` names them in errors.
+pub fn read_bytes(path: &Path, bytes: &[u8], sources: &BTreeMap<String, Source>, codebook: &Codebook) -> Result<Filled> {
+    let text = crate::corpus::transcript::decode(path, bytes)?;
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let mut problems: Vec<(usize, String)> = Vec::new();
     let headers = reader.headers().map_err(|e| Error::Rows { path: path.to_path_buf(), problems: vec![(1, format!("malformed CSV: {e}"))] })?.clone();

@@ -1,0 +1,177 @@
+//! Crash safety: `quire` is stopped at failpoints (and by SIGKILL after random delays) during
+//! writes; afterwards `quire verify` passes and the project holds the old state or the new one,
+//! never a mix. Two writers at once both land.
+
+mod common;
+
+use common::{copy_dir, snapshot, Workdir};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The project's files without derived state, with the `created` column of codings dropped
+/// (a command run twice stamps different times).
+fn state(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    snapshot(dir)
+        .into_iter()
+        .filter(|(p, _)| !p.starts_with(".quire"))
+        .map(|(p, bytes)| {
+            if p.starts_with("codings") {
+                let mut r = csv::Reader::from_reader(bytes.as_slice());
+                let mut w = csv::Writer::from_writer(Vec::new());
+                let h = r.headers().unwrap().clone();
+                w.write_record(h.iter().enumerate().filter(|(i, _)| *i != 5).map(|(_, v)| v)).unwrap();
+                for rec in r.records() {
+                    let rec = rec.unwrap();
+                    w.write_record(rec.iter().enumerate().filter(|(i, _)| *i != 5).map(|(_, v)| v)).unwrap();
+                }
+                (p, w.into_inner().unwrap())
+            } else {
+                (p, bytes)
+            }
+        })
+        .collect()
+}
+
+struct Scenario {
+    name: &'static str,
+    args: Vec<String>,
+}
+
+fn scenarios(w: &Workdir) -> Vec<Scenario> {
+    // A filled coding sheet and an edited transcript, made once.
+    let sheet = w.run(&["--project", "fixtures/first48/pt", "sheet", "export", "--source", "PT-PR-02"]).ok().stdout;
+    let mut lines: Vec<String> = Vec::new();
+    let mut r = csv::Reader::from_reader(sheet.as_bytes());
+    let headers = r.headers().unwrap().clone();
+    let codes = headers.iter().position(|h| h == "codes").unwrap();
+    let mut wtr = csv::Writer::from_writer(Vec::new());
+    wtr.write_record(&headers).unwrap();
+    for (i, rec) in r.records().enumerate() {
+        let mut v: Vec<String> = rec.unwrap().iter().map(String::from).collect();
+        if i % 3 == 0 {
+            v[codes] = "housing;stigma".into();
+        }
+        wtr.write_record(&v).unwrap();
+    }
+    w.write("sheet.csv", wtr.into_inner().unwrap());
+    lines.clear();
+    let original = std::fs::read_to_string(w.path("fixtures/first48/pt/sources/PT-PR-01.txt")).unwrap();
+    w.write("edited/PT-PR-01.txt", original.replacen("\nI: ", "\nI: Uma pergunta nova.\nR: Uma resposta nova.\nI: ", 1));
+    let args = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
+    vec![
+        Scenario { name: "code", args: args("code PT-PR-01:3 housing --coder crash") },
+        Scenario { name: "sheet import", args: args("sheet import ../sheet.csv --coder crash") },
+        Scenario { name: "autocode", args: args("autocode --code housing") },
+        Scenario { name: "ingest --replace", args: args("ingest --replace ../edited/PT-PR-01.txt") },
+        Scenario { name: "codebook rename", args: args("codebook rename housing lost-home") },
+        Scenario { name: "merge into", args: args("merge ../fixtures/first48/be --into .") },
+    ]
+}
+
+fn quire(dir: &Path, args: &[String], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
+    cmd.args(args).current_dir(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn fresh(w: &Workdir, name: &str) -> PathBuf {
+    let dir = w.path(name);
+    copy_dir(&w.path("fixtures/first48/pt"), &dir);
+    dir
+}
+
+fn assert_old_or_new(w: &Workdir, dir: &Path, old: &BTreeMap<PathBuf, Vec<u8>>, new: &BTreeMap<PathBuf, Vec<u8>>, what: &str) {
+    let v = quire(dir, &["verify".to_string()], &[]);
+    assert!(v.status.success(), "{what}: verify failed: {}", String::from_utf8_lossy(&v.stderr));
+    let now = state(dir);
+    assert!(now == *old || now == *new, "{what}: the project is neither the old nor the new state");
+    let _ = w;
+}
+
+#[test]
+fn a_crash_at_any_failpoint_leaves_the_old_or_the_new_state() {
+    let w = Workdir::new();
+    let scenarios = scenarios(&w);
+    let failpoints = ["atomic-before-rename", "tx-staging", "tx-before-journal", "tx-after-journal", "tx-applying", "tx-applying:2"];
+    let mut runs = 0;
+    let mut crashed = 0;
+    for (si, s) in scenarios.iter().enumerate() {
+        // The old and the new state of this command, from an uninterrupted run.
+        let reference = fresh(&w, &format!("ref{si}"));
+        let old = state(&reference);
+        let ok = quire(&reference, &s.args, &[]);
+        assert!(ok.status.success(), "{}: {}", s.name, String::from_utf8_lossy(&ok.stderr));
+        let new = state(&reference);
+        assert_ne!(old, new, "{} changes the project", s.name);
+        for (fi, fp) in failpoints.iter().enumerate() {
+            let dir = fresh(&w, &format!("run{si}-{fi}"));
+            let out = quire(&dir, &s.args, &[("QUIRE_FAILPOINT", fp)]);
+            if !out.status.success() {
+                crashed += 1;
+            }
+            assert_old_or_new(&w, &dir, &old, &new, &format!("{} at {fp}", s.name));
+            runs += 1;
+        }
+    }
+    assert!(runs >= 20 && crashed >= 20, "{runs} runs, {crashed} crashed");
+}
+
+#[test]
+fn sigkill_after_random_delays_leaves_the_old_or_the_new_state() {
+    let w = Workdir::new();
+    let scenarios = scenarios(&w);
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    for (si, s) in scenarios.iter().enumerate().filter(|(_, s)| matches!(s.name, "ingest --replace" | "merge into" | "codebook rename")) {
+        let reference = fresh(&w, &format!("kref{si}"));
+        let old = state(&reference);
+        assert!(quire(&reference, &s.args, &[]).status.success());
+        let new = state(&reference);
+        for k in 0..4 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let delay = std::time::Duration::from_micros(seed % 60_000);
+            let dir = fresh(&w, &format!("kill{si}-{k}"));
+            let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
+                .args(&s.args)
+                .current_dir(&dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(delay);
+            let _ = child.kill(); // SIGKILL
+            let _ = child.wait();
+            assert_old_or_new(&w, &dir, &old, &new, &format!("{} killed after {delay:?}", s.name));
+        }
+    }
+}
+
+#[test]
+fn two_writers_at_once_both_land() {
+    let w = Workdir::new();
+    for round in 0..4 {
+        let dir = fresh(&w, &format!("two{round}"));
+        let spawn = |target: &str, coder: &str| {
+            Command::new(env!("CARGO_BIN_EXE_quire"))
+                .args(["code", target, "housing", "--coder", coder])
+                .current_dir(&dir)
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        // The same coder's file, from two processes at the same moment.
+        let a = spawn("PT-PR-01:3", "crash");
+        let b = spawn("PT-PR-02:3", "crash");
+        for child in [a, b] {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let rows: Vec<String> = csv::Reader::from_path(dir.join("codings/crash.csv")).unwrap().records().map(|r| r.unwrap()[0].to_string()).collect();
+        assert_eq!(rows, ["PT-PR-01", "PT-PR-02"], "no coding lost");
+    }
+}
