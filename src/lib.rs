@@ -6,6 +6,7 @@
 
 pub mod agreement;
 pub mod anonymise;
+pub mod bench;
 pub mod cli;
 pub mod codebook;
 pub mod coding;

@@ -72,8 +72,8 @@ fn quotes(args: QuotesArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     }
     let project = ctx.project()?;
     let codebook = Codebook::load(&project.codebook_path())?;
-    let base = args.filter.to_query(&project, &codebook, None)?;
     let (index, _) = SegmentIndex::open(&project, false)?;
+    let base = args.filter.to_query(index.attribute_keys(), &codebook, None)?;
     let themes: Vec<CodePath> = codebook.walk().into_iter().filter(|v| v.path.depth() == args.depth).map(|v| v.path).collect();
     let ext = match args.format {
         Format::Md => "md",

@@ -2,6 +2,7 @@
 
 pub mod agreement;
 pub mod autocode;
+pub mod bench;
 pub mod check;
 pub mod code;
 pub mod codebook;
@@ -97,6 +98,9 @@ pub enum Command {
     /// Check the project's integrity (codebook, sources, codings, index); --repair fixes what it can.
     #[command(after_help = "Example:\n  quire verify --repair")]
     Verify(verify::Args),
+    /// Benchmark helpers: corpus generator, query timer.
+    #[command(hide = true)]
+    Bench(bench::Args),
     /// Bring the search index up to date (it is also updated before every query).
     #[command(after_help = "Example:\n  quire index --rebuild")]
     Index(index::Args),
@@ -151,6 +155,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         Command::Check(args) => check::run(args, &mut ctx),
         Command::Report(args) => report::run(args, &mut ctx),
         Command::Verify(args) => verify::run(args, &mut ctx),
+        Command::Bench(args) => bench::run(args, &mut ctx),
         Command::Index(args) => index::run(args, &mut ctx),
         Command::Demo(args) => demo::run(args, &mut ctx),
     }

@@ -46,7 +46,7 @@ pub struct Filter {
 
 impl Filter {
     /// Checks codes and attribute keys and builds the query.
-    pub fn to_query(&self, project: &Project, codebook: &Codebook, text: Option<&str>) -> Result<QuoteQuery> {
+    pub fn to_query(&self, known: &BTreeSet<String>, codebook: &Codebook, text: Option<&str>) -> Result<QuoteQuery> {
         let text = match text {
             Some(t) => Some(rule::parse(t).map_err(|e| Error::Usage(format!("query `{t}`: {e}")))?),
             None => None,
@@ -56,14 +56,6 @@ impl Filter {
             .iter()
             .map(|alternatives| alternatives.split(',').map(|c| codebook.resolve(c.trim())).collect::<Result<Vec<_>>>())
             .collect::<Result<_>>()?;
-        let mut known = BTreeSet::new();
-        if !self.filters.is_empty() {
-            for source in project.load_sources()? {
-                for (speaker, _) in source.respondents() {
-                    known.extend(source.speaker_attributes(speaker).into_keys());
-                }
-            }
-        }
         let mut filters = Vec::new();
         for f in &self.filters {
             let (key, values) =
@@ -141,8 +133,8 @@ pub fn write_hits(hits: &[Hit], format: Format, out: &mut dyn Write) -> Result<(
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let codebook = Codebook::load(&project.codebook_path())?;
-    let query = args.filter.to_query(&project, &codebook, args.query.as_deref())?;
     let (index, _) = SegmentIndex::open(&project, false)?;
+    let query = args.filter.to_query(index.attribute_keys(), &codebook, args.query.as_deref())?;
     let mut hits = index.search(&query)?;
     let withheld = args.filter.withhold_flagged(&project, &mut hits)?;
     let total = hits.len();

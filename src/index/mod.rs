@@ -34,6 +34,9 @@ const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 struct Meta {
     format: u32,
     fingerprint: String,
+    /// Attribute keys of the respondents, for checking `--where` without reading every source.
+    #[serde(default)]
+    attributes: Vec<String>,
 }
 
 struct Fields {
@@ -139,8 +142,9 @@ fn fingerprint(project: &Project) -> Result<String> {
 
 /// An open, up-to-date index.
 pub struct SegmentIndex {
-    index: Index,
+    reader: tantivy::IndexReader,
     fields: Fields,
+    attributes: std::collections::BTreeSet<String>,
 }
 
 /// How `open` found the index.
@@ -154,7 +158,7 @@ impl SegmentIndex {
     /// Opens the index, rebuilding it first if it is missing, stale, of another format or unreadable.
     pub fn open(project: &Project, force_rebuild: bool) -> Result<(SegmentIndex, Freshness)> {
         let dir = project.state_dir().join(DIR);
-        let wanted = Meta { format: INDEX_FORMAT, fingerprint: fingerprint(project)? };
+        let wanted = Meta { format: INDEX_FORMAT, fingerprint: fingerprint(project)?, attributes: Vec::new() };
         if !force_rebuild {
             if let Some(index) = Self::try_open(&dir, &wanted) {
                 return Ok((index, Freshness::UpToDate));
@@ -165,7 +169,7 @@ impl SegmentIndex {
 
     fn try_open(dir: &Path, wanted: &Meta) -> Option<SegmentIndex> {
         let meta: Meta = serde_json::from_slice(&fs::read(dir.join(META)).ok()?).ok()?;
-        if &meta != wanted {
+        if (meta.format, &meta.fingerprint) != (wanted.format, &wanted.fingerprint) {
             return None;
         }
         let index = Index::open_in_dir(dir).ok()?;
@@ -175,8 +179,8 @@ impl SegmentIndex {
         }
         register_tokenizers(&index);
         // A corrupt segment shows when the reader loads.
-        index.reader().ok()?;
-        Some(SegmentIndex { index, fields })
+        let reader = index.reader().ok()?;
+        Some(SegmentIndex { reader, fields, attributes: meta.attributes.into_iter().collect() })
     }
 
     /// Builds the index in a fresh directory and swaps it in.
@@ -190,6 +194,13 @@ impl SegmentIndex {
         let mut writer: IndexWriter = index.writer(WRITER_MEMORY).map_err(|e| tantivy_err(project, e))?;
         let sources = project.load_sources()?;
         let codings = store::read_all(project)?;
+        let mut attributes = std::collections::BTreeSet::new();
+        for source in &sources {
+            for (speaker, _) in source.respondents() {
+                attributes.extend(source.speaker_attributes(speaker).into_keys());
+            }
+        }
+        let meta = &Meta { format: meta.format, fingerprint: meta.fingerprint.clone(), attributes: attributes.iter().cloned().collect() };
         let mut by_source: BTreeMap<&str, Vec<&Coding>> = BTreeMap::new();
         for c in &codings {
             by_source.entry(c.source.as_str()).or_default().push(c);
@@ -210,12 +221,17 @@ impl SegmentIndex {
         fs::rename(&built, dir).map_err(|e| Error::io(dir, e))?;
         let index = Index::open_in_dir(dir).map_err(|e| tantivy_err(project, e))?;
         register_tokenizers(&index);
-        Ok(SegmentIndex { index, fields })
+        let reader = index.reader().map_err(|e| tantivy_err(project, e))?;
+        Ok(SegmentIndex { reader, fields, attributes })
     }
 
     pub fn num_segments(&self) -> Result<u64> {
-        let reader = self.index.reader().map_err(|e| Error::Usage(e.to_string()))?;
-        Ok(reader.searcher().num_docs())
+        Ok(self.reader.searcher().num_docs())
+    }
+
+    /// Attribute keys respondents carry (what `--where` may name).
+    pub fn attribute_keys(&self) -> &std::collections::BTreeSet<String> {
+        &self.attributes
     }
 
     /// Respondent segments matching `query`, ordered by country, source and segment number.
@@ -258,8 +274,7 @@ impl SegmentIndex {
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
-        let reader = self.index.reader().map_err(|e| Error::Usage(e.to_string()))?;
-        let searcher = reader.searcher();
+        let searcher = self.reader.searcher();
         let found: HashSet<tantivy::DocAddress> =
             searcher.search(&BooleanQuery::new(clauses), &DocSetCollector).map_err(|e| Error::Usage(e.to_string()))?;
         let mut hits = Vec::with_capacity(found.len());
