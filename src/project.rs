@@ -222,9 +222,10 @@ impl Project {
         crate::corpus::transcript::parse(&path, &bytes, self.manifest.language, None)
     }
 
-    /// Reads every source of the project, sorted by id.
+    /// Reads every source of the project (in parallel), sorted by id.
     pub fn load_sources(&self) -> Result<Vec<Source>> {
-        self.source_ids()?.iter().map(|id| self.load_source(id)).collect()
+        use rayon::prelude::*;
+        self.source_ids()?.par_iter().map(|id| self.load_source(id)).collect()
     }
 }
 

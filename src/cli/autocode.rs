@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use super::code::parse_coder;
 use super::Ctx;
 use crate::codebook::{rule, CodePath, Codebook};
-use crate::coding::autocode::{analyzer, words, Matcher};
+use rayon::prelude::*;
+
+use crate::coding::autocode::{analyzer, Analysed, Matcher};
 use crate::coding::store::{self, Kind};
 use crate::coding::{now_rfc3339, Coder, Coding};
 use crate::corpus::{Language, Source};
@@ -41,22 +43,29 @@ pub fn propose(codebook: &Codebook, sources: &[Source], only: &[CodePath]) -> Ve
             matchers.insert((visit.path.clone(), lang), Matcher::new(&rule, &mut a));
         }
     }
-    let mut found = Vec::new();
-    for (si, source) in sources.iter().enumerate() {
-        let mut a = analyzer(source.language);
-        for (gi, segment) in source.segments.iter().enumerate() {
-            if source.speaker_of(segment).respondent().is_none() {
-                continue;
-            }
-            let ws = words(&mut a, &segment.text);
-            for ((path, lang), m) in &matchers {
-                if *lang == source.language && m.matches(&ws) {
-                    found.push((si, gi, path.clone()));
+    // Sources in parallel; each thread analyses a segment once and runs every rule of its language.
+    sources
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(si, source)| {
+            let mut a = analyzer(source.language);
+            let rules: Vec<(&CodePath, &Matcher)> =
+                matchers.iter().filter(|((_, lang), _)| *lang == source.language).map(|((p, _), m)| (p, m)).collect();
+            let mut found = Vec::new();
+            for (gi, segment) in source.segments.iter().enumerate() {
+                if source.speaker_of(segment).respondent().is_none() {
+                    continue;
+                }
+                let text = Analysed::new(&mut a, &segment.text);
+                for (path, m) in &rules {
+                    if m.matches(&text) {
+                        found.push((si, gi, (*path).clone()));
+                    }
                 }
             }
-        }
-    }
-    found
+            found
+        })
+        .collect()
 }
 
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {

@@ -86,11 +86,19 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 /// Parses and checks every file, then decides per source what to write. Writes nothing.
 pub fn plan(project: &Project, files: &[PathBuf], cases: Option<&CaseSheet>, replace: bool) -> Result<Vec<(Source, Outcome)>> {
+    use rayon::prelude::*;
+    // Parse in parallel; report the first bad file in the order given.
+    let parsed: Vec<Result<Source>> = files
+        .par_iter()
+        .map(|path| {
+            let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+            transcript::parse(path, &bytes, project.manifest.language, cases)
+        })
+        .collect();
     let mut seen: BTreeMap<SourceId, PathBuf> = BTreeMap::new();
     let mut planned = Vec::new();
-    for path in files {
-        let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-        let source = transcript::parse(path, &bytes, project.manifest.language, cases)?;
+    for (path, source) in files.iter().zip(parsed) {
+        let source = source?;
         if let Some(first) = seen.get(&source.id) {
             return Err(Error::DuplicateSource { id: source.id.to_string(), first: first.clone(), second: path.clone() });
         }

@@ -77,22 +77,38 @@ impl Matcher {
         }
     }
 
-    /// Does the text made of `words` match? In `All` and `Any`, a `Not` part excludes.
-    pub fn matches(&self, words: &[Word]) -> bool {
+    /// Does `text` match? In `All` and `Any`, a `Not` part excludes.
+    pub fn matches(&self, text: &Analysed) -> bool {
         match self {
-            Matcher::Stem(s) => words.iter().any(|w| &w.stem == s),
-            Matcher::Prefix(p) => words.iter().any(|w| w.lower.starts_with(p.as_str())),
+            Matcher::Stem(s) => text.stems.contains(s.as_str()),
+            Matcher::Prefix(p) => text.words.iter().any(|w| w.lower.starts_with(p.as_str())),
             Matcher::Phrase(stems) => {
-                !stems.is_empty() && words.windows(stems.len()).any(|win| win.iter().zip(stems).all(|(w, s)| &w.stem == s))
+                !stems.is_empty()
+                    && stems.iter().all(|s| text.stems.contains(s.as_str()))
+                    && text.words.windows(stems.len()).any(|win| win.iter().zip(stems).all(|(w, s)| &w.stem == s))
             }
-            Matcher::Not(inner) => !inner.matches(words),
-            Matcher::All(parts) => parts.iter().all(|p| p.matches(words)),
+            Matcher::Not(inner) => !inner.matches(text),
+            Matcher::All(parts) => parts.iter().all(|p| p.matches(text)),
             Matcher::Any(parts) => {
                 let (negative, positive): (Vec<&Matcher>, Vec<&Matcher>) =
                     parts.iter().partition(|p| matches!(p, Matcher::Not(_)));
-                positive.iter().any(|p| p.matches(words)) && negative.iter().all(|n| n.matches(words))
+                positive.iter().any(|p| p.matches(text)) && negative.iter().all(|n| n.matches(text))
             }
         }
+    }
+}
+
+/// A text's words, and the set of their stems for fast look-up.
+pub struct Analysed {
+    pub words: Vec<Word>,
+    pub stems: std::collections::HashSet<String>,
+}
+
+impl Analysed {
+    pub fn new(analyzer: &mut TextAnalyzer, text: &str) -> Analysed {
+        let words = words(analyzer, text);
+        let stems = words.iter().map(|w| w.stem.clone()).collect();
+        Analysed { words, stems }
     }
 }
 
@@ -104,7 +120,7 @@ mod tests {
     fn hit(language: Language, query: &str, text: &str) -> bool {
         let mut a = analyzer(language);
         let m = Matcher::new(&rule::parse(query).unwrap(), &mut a);
-        m.matches(&words(&mut a, text))
+        m.matches(&Analysed::new(&mut a, text))
     }
 
     #[test]

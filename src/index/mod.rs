@@ -205,9 +205,16 @@ impl SegmentIndex {
         for c in &codings {
             by_source.entry(c.source.as_str()).or_default().push(c);
         }
-        for source in &sources {
-            let coded = by_source.get(source.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            add_source(&mut writer, &fields, source, coded).map_err(|e| tantivy_err(project, e))?;
+        {
+            use rayon::prelude::*;
+            let writer = &writer;
+            sources
+                .par_iter()
+                .try_for_each(|source| {
+                    let coded = by_source.get(source.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+                    add_source(writer, &fields, source, coded)
+                })
+                .map_err(|e| tantivy_err(project, e))?;
         }
         writer.commit().map_err(|e| tantivy_err(project, e))?;
         writer.wait_merging_threads().map_err(|e| tantivy_err(project, e))?;
@@ -366,7 +373,7 @@ fn regex_escape(s: &str) -> String {
     s.chars().flat_map(|c| if c.is_alphanumeric() { vec![c] } else { vec!['\\', c] }).collect()
 }
 
-fn add_source(writer: &mut IndexWriter, f: &Fields, source: &Source, codings: &[&Coding]) -> tantivy::Result<()> {
+fn add_source(writer: &IndexWriter, f: &Fields, source: &Source, codings: &[&Coding]) -> tantivy::Result<()> {
     let text_field = f.by_language.iter().find(|(l, _)| *l == source.language).map(|(_, f)| *f).expect("every language has a field");
     for segment in &source.segments {
         let speaker = source.speaker_of(segment);
