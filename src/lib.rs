@@ -14,6 +14,7 @@ pub mod index;
 pub mod merge;
 pub mod output;
 pub mod project;
+pub mod refi;
 pub mod table;
 
 pub use error::{Error, Result};
