@@ -239,6 +239,7 @@ fn import(ctx: &mut Ctx<'_>, file: &std::path::Path, dry_run: bool) -> Result<()
     let _lock = project.lock()?;
     let path = project.codebook_path();
     let mut codebook = Codebook::load(&path)?;
+    let original = codebook.clone();
     let (codes, warnings) = if crate::merge::is_qdpx(file) {
         let imported = crate::refi::import::read(file, &crate::refi::import::Options::default())?;
         (imported.codebook.codes, imported.report.warnings)
@@ -273,7 +274,7 @@ fn import(ctx: &mut Ctx<'_>, file: &std::path::Path, dry_run: bool) -> Result<()
     if !errors.is_empty() {
         return Err(Error::CodebookInvalid { path, issues: errors });
     }
-    if !dry_run {
+    if !dry_run && codebook != original {
         write_atomic(&path, codebook.to_json().as_bytes())?;
     }
     ctx.note(format_args!("{message}{}", if dry_run { " (dry run: nothing written)" } else { "" }));
