@@ -357,7 +357,9 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
         let virtual_path = shown(path, &entry);
 
         // A quire transcript comes back exactly; anything else is a plain body.
-        let restored = ts.description.as_deref().filter(|d| d.starts_with("---\n") && d.ends_with("---\n")).and_then(|header| {
+        // (Line ends normalised: a program may have rewritten the description with CRLF.)
+        let description = ts.description.as_deref().map(super::normalise_line_ends);
+        let restored = description.as_deref().filter(|d| d.starts_with("---\n") && d.ends_with("---\n")).and_then(|header| {
             let text = format!("{header}{}", map.canonical);
             parse_transcript(&virtual_path, &text, options.language).ok().filter(|s| transcript::render(s) == text)
         });
