@@ -520,3 +520,31 @@ pub fn render_header(source: &Source) -> String {
     out.push_str("---\n");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAIN: &str = "---\nsource: X-1\ncountry: PT\nlanguage: pt\nmethod: interview\nbody: plain\nspeaker R: gender=F role=EPR\n---\nPrimeira linha, São Paulo.\n\n  Segunda: R2: não é um rótulo.\nTerceira\n";
+
+    #[test]
+    fn a_plain_body_is_one_speaker_and_a_segment_per_non_empty_line() {
+        let s = parse(Path::new("X-1.txt"), PLAIN.as_bytes(), Language::Portuguese, None).unwrap();
+        assert!(s.plain);
+        let texts: Vec<&str> = s.segments.iter().map(|g| g.text.as_str()).collect();
+        assert_eq!(texts, ["Primeira linha, São Paulo.", "Segunda: R2: não é um rótulo.", "Terceira"]);
+        let second = &s.segments[1];
+        assert_eq!(crate::coding::slice(&s.body, second.start, second.end), second.text);
+        assert_eq!((second.line, second.speaker), (11, 0));
+        assert_eq!(render(&s), PLAIN, "canonical form round-trips");
+        // An empty plain body is allowed; two speakers or an unknown layout are not.
+        let empty = parse(Path::new("X-1.txt"), PLAIN.split("---\nPrimeira").next().unwrap().as_bytes(), Language::English, None);
+        assert!(empty.is_err(), "the header must be closed");
+        let empty = parse(Path::new("X-1.txt"), format!("{}---\n", PLAIN.split("---\nPrimeira").next().unwrap()).as_bytes(), Language::English, None).unwrap();
+        assert!(empty.segments.is_empty() && empty.body.is_empty());
+        let two = PLAIN.replace("speaker R:", "speaker I: interviewer\nspeaker R:");
+        assert!(parse(Path::new("X-1.txt"), two.as_bytes(), Language::English, None).unwrap_err().to_string().contains("exactly one speaker"));
+        let odd = PLAIN.replace("body: plain", "body: prose");
+        assert!(parse(Path::new("X-1.txt"), odd.as_bytes(), Language::English, None).unwrap_err().to_string().contains("unknown body layout"));
+    }
+}
