@@ -18,6 +18,7 @@ pub mod index;
 pub mod merge;
 pub mod output;
 pub mod project;
+pub mod refi;
 pub mod report;
 pub mod table;
 pub mod txn;

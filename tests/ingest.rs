@@ -258,15 +258,15 @@ fn every_command_has_help_with_an_example() {
     let w = Workdir::new();
     let top = w.run(&["--help"]).ok().stdout;
     assert!(top.contains("Examples:"), "{top}");
-    for cmd in ["init", "ingest", "sources", "show", "codebook", "code", "uncode", "sheet", "autocode", "quotes", "export", "index", "demo", "merge", "table"] {
+    for cmd in ["init", "ingest", "sources", "show", "codebook", "code", "uncode", "sheet", "autocode", "quotes", "export", "import", "index", "demo", "merge", "table"] {
         let help = w.run(&[cmd, "--help"]).ok().stdout;
         assert!(help.contains("Example"), "{cmd}:\n{help}");
     }
-    for sub in ["tree", "show", "validate", "add", "rename", "move", "merge", "remove"] {
+    for sub in ["tree", "show", "validate", "add", "rename", "move", "merge", "remove", "export", "import"] {
         let help = w.run(&["codebook", sub, "--help"]).ok().stdout;
         assert!(help.contains("Example:\n  quire codebook"), "codebook {sub}:\n{help}");
     }
-    for (cmd, sub) in [("sheet", "export"), ("sheet", "import"), ("export", "quotes"), ("table", "sample"), ("table", "countries")] {
+    for (cmd, sub) in [("sheet", "export"), ("sheet", "import"), ("export", "quotes"), ("export", "qdpx"), ("import", "qdpx"), ("table", "sample"), ("table", "countries")] {
         let help = w.run(&[cmd, sub, "--help"]).ok().stdout;
         assert!(help.contains(&format!("Example:\n  quire {cmd} {sub}")), "{cmd} {sub}:\n{help}");
     }

@@ -13,7 +13,7 @@ use crate::codebook::{Code, CodePath, Codebook};
 use crate::error::{Error, Result, Severity};
 use crate::output::{out_err, write_json, Format, Table};
 use crate::coding::store;
-use crate::project::Project;
+use crate::project::{write_atomic, Project};
 use crate::txn::Transaction;
 
 #[derive(Debug, clap::Args)]
@@ -86,6 +86,31 @@ pub enum Sub {
     /// Merge a code into another: children move over and its codings follow.
     #[command(after_help = "Example:\n  quire codebook merge loneliness-use loneliness")]
     Merge { source: String, target: String },
+    /// Write the codebook as REFI-QDA (.qdc), JSON or Markdown, to stdout or a file.
+    #[command(after_help = "Example:\n  quire codebook export --format qdc --out first48.qdc\n\n\
+qdc keeps names, guids (a stable one is made for a code without), colours and descriptions;\n\
+autocoding rules have no place in a .qdc (json keeps them).")]
+    Export {
+        #[arg(long, value_enum, default_value = "qdc")]
+        format: ExportFormat,
+        /// Write here (atomically) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Export this codebook file instead of the project's.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Read codes from a REFI-QDA codebook (.qdc) or project (.qdpx) into the project's codebook.
+    #[command(after_help = "Example:\n  quire codebook import atlas-codes.qdc\n\n\
+An empty project codebook takes the file's codes. Otherwise only codes that are missing are\n\
+added: a code is present when a code with its guid exists anywhere in the tree, or else one at\n\
+the same path (ids are made from names); nothing is renamed, moved or removed.")]
+    Import {
+        file: PathBuf,
+        /// Report what would be added, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Remove a code (with --recursive, also its children).
     #[command(after_help = "Example:\n  quire codebook remove unused-code")]
     Remove {
@@ -98,8 +123,36 @@ pub enum Sub {
     },
 }
 
+/// Formats of `codebook export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// REFI-QDA codebook exchange (urn:QDA-XML:codebook:1.0).
+    Qdc,
+    /// quire's codebook JSON.
+    Json,
+    /// A Markdown outline with descriptions.
+    Md,
+}
+
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     match args.command {
+        Sub::Export { format, out, file } => {
+            let (codebook, _) = read(ctx, file)?;
+            let text = match format {
+                ExportFormat::Qdc => crate::refi::codebook::write_qdc(&codebook)?,
+                ExportFormat::Json => codebook.to_json(),
+                ExportFormat::Md => markdown(&codebook),
+            };
+            match out {
+                Some(path) => {
+                    write_atomic(&path, text.as_bytes())?;
+                    ctx.note(format_args!("{}: {} codes", path.display(), codebook.len()));
+                }
+                None => ctx.out.write_all(text.as_bytes()).map_err(out_err)?,
+            }
+            Ok(())
+        }
+        Sub::Import { file, dry_run } => import(ctx, &file, dry_run),
         Sub::Tree { file, depth, format } => {
             let (codebook, _) = read(ctx, file)?;
             tree(&codebook, depth, format, ctx.out)
@@ -166,6 +219,67 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             Ok((format!("removed {path}"), changes))
         }),
     }
+}
+
+fn markdown(codebook: &Codebook) -> String {
+    let mut s = format!("# {}\n\n", codebook.title.as_deref().unwrap_or(&codebook.name));
+    for v in codebook.walk() {
+        let indent = "  ".repeat(v.path.depth() - 1);
+        s.push_str(&format!("{indent}- **{}** `{}`", v.code.name, v.path));
+        if !v.code.description.is_empty() {
+            s.push_str(&format!(": {}", v.code.description.replace('\n', " ")));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Codes of a `.qdc` (or of a `.qdpx` project's codebook) into the project's codebook.
+fn import(ctx: &mut Ctx<'_>, file: &std::path::Path, dry_run: bool) -> Result<()> {
+    let project = ctx.project()?;
+    let _lock = project.lock()?;
+    let path = project.codebook_path();
+    let mut codebook = Codebook::load(&path)?;
+    let original = codebook.clone();
+    let (codes, warnings) = if crate::merge::is_qdpx(file) {
+        let imported = crate::refi::import::read(file, &crate::refi::import::Options::default())?;
+        (imported.codebook.codes, imported.report.warnings)
+    } else {
+        let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+        let qdc = crate::refi::codebook::read_qdc(file, &bytes)?;
+        let converted = crate::refi::codebook::from_refi(&qdc.codes, &Default::default());
+        let mut warnings = qdc.warnings;
+        warnings.extend(converted.warnings);
+        (converted.codes, warnings)
+    };
+    for w in &warnings {
+        ctx.note(format_args!("warning: {}: {w}", file.display()));
+    }
+    let message = if codebook.codes.is_empty() {
+        codebook.codes = codes;
+        format!("{}: the empty codebook takes {} codes", file.display(), codebook.len())
+    } else {
+        let report = crate::refi::codebook::merge_into(&mut codebook, &codes);
+        for p in &report.added {
+            ctx.note(format_args!("added {p}"));
+        }
+        format!(
+            "{}: {} code(s) added, {} already present by guid, {} by path",
+            file.display(),
+            report.added.len(),
+            report.by_guid,
+            report.by_path
+        )
+    };
+    let errors: Vec<_> = validate(&codebook).into_iter().filter(|i| i.severity == Severity::Error).collect();
+    if !errors.is_empty() {
+        return Err(Error::CodebookInvalid { path, issues: errors });
+    }
+    if !dry_run && codebook != original {
+        write_atomic(&path, codebook.to_json().as_bytes())?;
+    }
+    ctx.note(format_args!("{message}{}", if dry_run { " (dry run: nothing written)" } else { "" }));
+    Ok(())
 }
 
 fn read(ctx: &Ctx<'_>, file: Option<PathBuf>) -> Result<(Codebook, PathBuf)> {

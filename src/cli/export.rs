@@ -26,6 +26,19 @@ pub enum Sub {
     /// Write one file per theme, quotes grouped by subtheme.
     #[command(after_help = "Example:\n  quire export quotes --by-theme --out quotes --depth 2 --format md --where role=PR,EPR")]
     Quotes(QuotesArgs),
+    /// Write the project as a REFI-QDA project file (.qdpx) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
+    #[command(after_help = "Example:\n  quire export qdpx study.qdpx\n\n\
+Users are the coders, codes keep their guids (a stable one is made for a code without), cases are\n\
+the respondents with their attributes as variables, each source is a TextSource with its text in\n\
+Sources/ and its transcript header in its Description, and every coding is a PlainTextSelection.\n\
+Positions are Unicode code points of that text (LF line ends, no BOM).")]
+    Qdpx(QdpxArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct QdpxArgs {
+    /// The .qdpx file to write (replaced atomically if it exists).
+    pub out: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,7 +61,27 @@ pub struct QuotesArgs {
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     match args.command {
         Sub::Quotes(a) => quotes(a, ctx),
+        Sub::Qdpx(a) => qdpx(a, ctx),
     }
+}
+
+fn qdpx(args: QdpxArgs, ctx: &mut Ctx<'_>) -> Result<()> {
+    let project = ctx.project()?;
+    let (bytes, s) = crate::refi::export::export(&project)?;
+    write_atomic(&args.out, &bytes)?;
+    ctx.note(format_args!(
+        "{}: {} users, {} codes, {} variables, {} cases, {} sources, {} selections, {} codings",
+        args.out.display(),
+        s.users,
+        s.codes,
+        s.variables,
+        s.cases,
+        s.sources,
+        s.selections,
+        s.codings
+    ));
+    ctx.note(format_args!("positions are Unicode code points (not UTF-16 units) of each source's text in Sources/ (LF line ends, no BOM)"));
+    Ok(())
 }
 
 #[derive(Serialize)]

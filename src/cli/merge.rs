@@ -14,8 +14,9 @@ use crate::txn::Transaction;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Input project directories.
-    #[arg(required = true, value_name = "DIR")]
+    /// Input project directories, or REFI-QDA project files (.qdpx, read with the defaults of
+    /// `quire import qdpx`).
+    #[arg(required = true, value_name = "DIR|FILE.qdpx")]
     pub inputs: Vec<PathBuf>,
     /// The merged project (created, or added to if it exists).
     #[arg(long, value_name = "OUT")]
@@ -34,8 +35,17 @@ pub struct Args {
 pub const REPORT: &str = "merge-report.md";
 
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
-    let inputs: Vec<(PathBuf, Input)> =
-        args.inputs.iter().map(|d| Input::read(d).map(|i| (d.clone(), i))).collect::<Result<_>>()?;
+    let mut inputs: Vec<(PathBuf, Input)> = Vec::new();
+    for d in &args.inputs {
+        if merge::is_qdpx(d) {
+            let imported = crate::refi::import::read(d, &crate::refi::import::Options::default())?;
+            ctx.note(format_args!("{}: {} sources, {} codings", d.display(), imported.sources.len(), imported.codings.len()));
+            super::import::notes(&imported.report, ctx);
+            inputs.push((d.clone(), imported.into_input()));
+        } else {
+            inputs.push((d.clone(), Input::read(d)?));
+        }
+    }
     let existing = args.into.join(MANIFEST).is_file();
     let (project, base) = if existing {
         let project = Project::open(&args.into)?;

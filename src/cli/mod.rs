@@ -8,6 +8,7 @@ pub mod code;
 pub mod codebook;
 pub mod demo;
 pub mod export;
+pub mod import;
 pub mod ingest;
 pub mod index;
 pub mod init;
@@ -77,11 +78,14 @@ pub enum Command {
     /// Print respondent quotes with citations, by text, code, attribute and coder.
     #[command(after_help = "Examples:\n  quire quotes --code housing --where country=DE,FR --where role=EPR\n  quire quotes 'logement OR \"sans abri\"' --format md --limit 5")]
     Quotes(quotes::Args),
-    /// Export quotes per theme (md, csv, json).
-    #[command(after_help = "Example:\n  quire export quotes --by-theme --out quotes --depth 2")]
+    /// Export quotes per theme (md, csv, json), or the project as a REFI-QDA .qdpx file.
+    #[command(after_help = "Examples:\n  quire export quotes --by-theme --out quotes --depth 2\n  quire export qdpx study.qdpx")]
     Export(export::Args),
-    /// Merge per-country projects into one, aligning codes by path, guid and a mapping file.
-    #[command(after_help = "Example:\n  quire merge be fr de pt --into first48 --map renamed-codes.csv")]
+    /// Create a project from a REFI-QDA project file (.qdpx).
+    #[command(after_help = "Example:\n  quire import qdpx nvivo-export.qdpx --into study --role PR --country BE")]
+    Import(import::Args),
+    /// Merge per-country projects (or .qdpx files) into one, aligning codes by path, guid and a mapping file.
+    #[command(after_help = "Examples:\n  quire merge be fr de pt --into first48 --map renamed-codes.csv\n  quire merge be nvivo-pt.qdpx --into first48 --allow-drift")]
     Merge(merge::Args),
     /// Frequency tables: codes × attribute, co-occurrence, the sample, the countries.
     #[command(after_help = "Examples:\n  quire table --rows code:2 --cols country --count respondents\n  quire table --rows code:1 --cols role --percent col --format tex\n  quire table --rows code:1 --cols code:1\n  quire table sample")]
@@ -149,6 +153,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         Command::Autocode(args) => autocode::run(args, &mut ctx),
         Command::Quotes(args) => quotes::run(args, &mut ctx),
         Command::Export(args) => export::run(args, &mut ctx),
+        Command::Import(args) => import::run(args, &mut ctx),
         Command::Merge(args) => merge::run(args, &mut ctx),
         Command::Table(args) => table::run(args, &mut ctx),
         Command::Agreement(args) => agreement::run(args, &mut ctx),

@@ -57,9 +57,10 @@ pub struct Coding {
 }
 
 impl Coding {
-    /// Identity of a coding regardless of when it was made.
-    pub fn key(&self) -> (&SourceId, usize, usize, &CodePath) {
-        (&self.source, self.start, self.end, &self.code)
+    /// Identity of a coding regardless of when it was made: the same span and code by the same
+    /// coder is one coding (two coders' codings of it are two).
+    pub fn key(&self) -> (&SourceId, usize, usize, &CodePath, &Coder) {
+        (&self.source, self.start, self.end, &self.code, &self.coder)
     }
 
     /// Does this coding overlap the half-open span `[start, end)`?

@@ -271,6 +271,9 @@ pub struct Source {
     pub country: Country,
     pub language: Language,
     pub method: Method,
+    /// `body: plain`: the body has no speaker labels (text imported from another program); the one
+    /// declared speaker speaks all of it and every non-empty line is a segment.
+    pub plain: bool,
     /// Further source-level attributes in header order (`setting`, `prison`, ...).
     pub attributes: Vec<(String, String)>,
     pub speakers: Vec<Speaker>,

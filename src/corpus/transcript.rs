@@ -267,7 +267,7 @@ fn typed<T: std::str::FromStr<Err = String>>(v: &Value) -> Result<T> {
 }
 
 /// Source-level keys with typed fields of their own; everything else is a free attribute.
-const RESERVED: [&str; 4] = ["source", "country", "language", "method"];
+const RESERVED: [&str; 5] = ["source", "country", "language", "method", "body"];
 
 fn build(path: &Path, header: RawHeader, body_line: usize, body: &str, default_language: Language) -> Result<Source> {
     let id = source_id_of(path, &header)?;
@@ -283,6 +283,12 @@ fn build(path: &Path, header: RawHeader, body_line: usize, body: &str, default_l
     let method = match header.get("method") {
         Some(v) => typed(v)?,
         None => Method::Interview,
+    };
+    let plain = match header.get("body") {
+        None => false,
+        Some(v) if v.text == "turns" => false,
+        Some(v) if v.text == "plain" => true,
+        Some(v) => return Err(value_error(&v.at, format!("unknown body layout `{}` (expected `turns` or `plain`)", v.text))),
     };
     let attributes: Vec<(String, String)> = header
         .entries
@@ -300,8 +306,17 @@ fn build(path: &Path, header: RawHeader, body_line: usize, body: &str, default_l
             "no `speaker LABEL: ...` lines; declare every speaker of the body".into(),
         )));
     }
-    let segments = segment_body(path, &id, &speakers, body_line, body)?;
-    Ok(Source { id, country, language, method, attributes, speakers, body: body.to_string(), segments })
+    let segments = if plain {
+        if speakers.len() != 1 {
+            return Err(problem(path, header_line, TranscriptProblem::MalformedHeader(
+                "a `body: plain` transcript declares exactly one speaker, who speaks the whole body".into(),
+            )));
+        }
+        segment_lines(&id, body_line, body)
+    } else {
+        segment_body(path, &id, &speakers, body_line, body)?
+    };
+    Ok(Source { id, country, language, method, plain, attributes, speakers, body: body.to_string(), segments })
 }
 
 fn build_speaker(path: &Path, id: &SourceId, source_country: &Country, raw: &RawSpeaker) -> Result<Speaker> {
@@ -438,6 +453,32 @@ fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usi
     }
 }
 
+/// A `body: plain` body (text imported from another program): no speaker labels, every non-empty
+/// line is one segment of the one speaker; an empty body has no segments.
+fn segment_lines(id: &SourceId, body_line: usize, body: &str) -> Vec<Segment> {
+    let mut segments = Vec::new();
+    let mut offset = 0;
+    for (i, raw_line) in body.split_inclusive('\n').enumerate() {
+        let line = raw_line.trim_end_matches('\n');
+        let trimmed = line.trim();
+        if !trimmed.is_empty() {
+            let lead = line.chars().count() - line.trim_start().chars().count();
+            let start = offset + lead;
+            let end = start + trimmed.chars().count();
+            segments.push(Segment {
+                id: SegmentId { source: id.clone(), number: segments.len() + 1 },
+                speaker: 0,
+                start,
+                end,
+                line: body_line + i,
+                text: trimmed.to_string(),
+            });
+        }
+        offset += raw_line.chars().count();
+    }
+    segments
+}
+
 fn quote_value(v: &str) -> String {
     if v.is_empty() || v.chars().any(|c| c.is_whitespace() || c == '#' || c == '"') {
         format!("\"{}\"", v.replace('"', "'"))
@@ -448,11 +489,21 @@ fn quote_value(v: &str) -> String {
 
 /// Writes the canonical form stored under `sources/`: typed keys first, attributes in order, body unchanged.
 pub fn render(source: &Source) -> String {
+    let mut out = render_header(source);
+    out.push_str(&source.body);
+    out
+}
+
+/// The canonical header alone, from the opening `---` line to the closing one (with its line end).
+pub fn render_header(source: &Source) -> String {
     let mut out = String::from("---\n");
     out.push_str(&format!("source: {}\n", source.id));
     out.push_str(&format!("country: {}\n", source.country));
     out.push_str(&format!("language: {}\n", source.language));
     out.push_str(&format!("method: {}\n", source.method));
+    if source.plain {
+        out.push_str("body: plain\n");
+    }
     for (k, v) in &source.attributes {
         out.push_str(&format!("{k}: {}\n", quote_value(v)));
     }
@@ -467,6 +518,33 @@ pub fn render(source: &Source) -> String {
         out.push('\n');
     }
     out.push_str("---\n");
-    out.push_str(&source.body);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAIN: &str = "---\nsource: X-1\ncountry: PT\nlanguage: pt\nmethod: interview\nbody: plain\nspeaker R: gender=F role=EPR\n---\nPrimeira linha, São Paulo.\n\n  Segunda: R2: não é um rótulo.\nTerceira\n";
+
+    #[test]
+    fn a_plain_body_is_one_speaker_and_a_segment_per_non_empty_line() {
+        let s = parse(Path::new("X-1.txt"), PLAIN.as_bytes(), Language::Portuguese, None).unwrap();
+        assert!(s.plain);
+        let texts: Vec<&str> = s.segments.iter().map(|g| g.text.as_str()).collect();
+        assert_eq!(texts, ["Primeira linha, São Paulo.", "Segunda: R2: não é um rótulo.", "Terceira"]);
+        let second = &s.segments[1];
+        assert_eq!(crate::coding::slice(&s.body, second.start, second.end), second.text);
+        assert_eq!((second.line, second.speaker), (11, 0));
+        assert_eq!(render(&s), PLAIN, "canonical form round-trips");
+        // An empty plain body is allowed; two speakers or an unknown layout are not.
+        let empty = parse(Path::new("X-1.txt"), PLAIN.split("---\nPrimeira").next().unwrap().as_bytes(), Language::English, None);
+        assert!(empty.is_err(), "the header must be closed");
+        let empty = parse(Path::new("X-1.txt"), format!("{}---\n", PLAIN.split("---\nPrimeira").next().unwrap()).as_bytes(), Language::English, None).unwrap();
+        assert!(empty.segments.is_empty() && empty.body.is_empty());
+        let two = PLAIN.replace("speaker R:", "speaker I: interviewer\nspeaker R:");
+        assert!(parse(Path::new("X-1.txt"), two.as_bytes(), Language::English, None).unwrap_err().to_string().contains("exactly one speaker"));
+        let odd = PLAIN.replace("body: plain", "body: prose");
+        assert!(parse(Path::new("X-1.txt"), odd.as_bytes(), Language::English, None).unwrap_err().to_string().contains("unknown body layout"));
+    }
 }

@@ -22,8 +22,17 @@ pub struct Input {
     pub codings: Vec<Coding>,
 }
 
+/// Is `path` a REFI-QDA project file (`.qdpx`) rather than a project directory?
+pub fn is_qdpx(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("qdpx")) && !path.is_dir()
+}
+
 impl Input {
+    /// Reads a project directory, or a `.qdpx` file converted in memory (import defaults).
     pub fn read(dir: &Path) -> Result<Input> {
+        if is_qdpx(dir) {
+            return Ok(crate::refi::import::read(dir, &crate::refi::import::Options::default())?.into_input());
+        }
         let project = Project::open(dir)?;
         let codebook = Codebook::load(&project.codebook_path())?;
         let mut sources = BTreeMap::new();

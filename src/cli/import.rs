@@ -1,0 +1,195 @@
+//! `quire import qdpx`: a new project from a REFI-QDA project file (NVivo, ATLAS.ti, MAXQDA,
+//! QualCoder, qc, Taguette, quire), built beside the target and renamed into place.
+
+use std::path::{Path, PathBuf};
+
+use super::Ctx;
+use crate::coding::store::{self, Kind};
+use crate::corpus::{transcript, Country, Language, Role};
+use crate::error::{Error, Result};
+use crate::output::{Format, Table};
+use crate::project::{write_atomic, Manifest, Project, MANIFEST};
+use crate::refi::import::{self, Imported, Options, Report};
+use crate::refi::Units;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Sub,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Sub {
+    /// Create a project from a .qdpx file: sources, codebook, case variables, codings per user.
+    #[command(after_help = "Example:\n  quire import qdpx study.qdpx --into study --role PR --country BE --language nl\n\n\
+Positions are read in the producer's units (NVivo: UTF-16 code units; ATLAS.ti: CRLF counts 1;\n\
+others: Unicode code points) unless --positions says otherwise, and every selection is checked\n\
+to land on text. Sources without a quire header become `body: plain` transcripts of one\n\
+respondent R, whose role, gender and country come from the linked case's variables when\n\
+present, else from --role and --country.")]
+    Qdpx(QdpxArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct QdpxArgs {
+    /// The .qdpx file.
+    pub file: PathBuf,
+    /// The project directory to create (must not exist, or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub into: PathBuf,
+    /// How the file counts positions (default: detected from the program that wrote it).
+    #[arg(long, value_enum, value_name = "UNITS")]
+    pub positions: Option<Units>,
+    /// Role of respondents whose case has no `role` variable.
+    #[arg(long, default_value = "PR", value_parser = parse_role)]
+    pub role: Role,
+    /// Country of sources whose case and variables name none (XX: unknown).
+    #[arg(long, default_value = "XX", value_parser = parse_country)]
+    pub country: Country,
+    /// Language of sources that do not say theirs (default en), and the project's (default: the
+    /// most common language of the imported sources).
+    #[arg(long, value_parser = parse_language)]
+    pub language: Option<Language>,
+    /// Format of the per-source report on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+fn parse_country(s: &str) -> Result<Country, String> {
+    s.parse()
+}
+
+fn parse_language(s: &str) -> Result<Language, String> {
+    s.parse()
+}
+
+pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
+    match args.command {
+        Sub::Qdpx(a) => qdpx(a, ctx),
+    }
+}
+
+fn qdpx(args: QdpxArgs, ctx: &mut Ctx<'_>) -> Result<()> {
+    if args.into.join(MANIFEST).exists() {
+        return Err(Error::ProjectExists { path: args.into.clone() });
+    }
+    if args.into.exists() && std::fs::read_dir(&args.into).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        return Err(Error::Usage(format!("{}: exists and is not empty; import into a new directory", args.into.display())));
+    }
+    let language = args.language.unwrap_or(Language::English);
+    let options = Options { units: args.positions, role: args.role, country: args.country, language, ..Default::default() };
+    let imported = import::read(&args.file, &options)?;
+    let project_language = args.language.unwrap_or_else(|| {
+        let mut counts: std::collections::BTreeMap<Language, usize> = Default::default();
+        for s in &imported.sources {
+            *counts.entry(s.language).or_default() += 1;
+        }
+        counts.into_iter().max_by_key(|(l, n)| (*n, std::cmp::Reverse(*l))).map(|(l, _)| l).unwrap_or(language)
+    });
+    write_project(&args.into, &imported, project_language)?;
+    report_table(&imported.report, args.format, ctx)?;
+    let coded: Vec<String> = imported.coders.iter().map(|c| c.to_string()).collect();
+    ctx.note(format_args!(
+        "imported {} into {}: {} codes, {} sources, {} codings by {} coder(s){}",
+        args.file.display(),
+        args.into.display(),
+        imported.codebook.len(),
+        imported.sources.len(),
+        imported.codings.len(),
+        coded.len(),
+        if coded.is_empty() { String::new() } else { format!(" ({})", coded.join(", ")) }
+    ));
+    notes(&imported.report, ctx);
+    Ok(())
+}
+
+/// Writes what was imported as a new project at `dir`: built in a temporary directory beside it,
+/// then renamed, so `dir` appears complete or not at all.
+pub fn write_project(dir: &Path, imported: &Imported, language: Language) -> Result<()> {
+    let absolute = std::path::absolute(dir).map_err(|e| Error::io(dir, e))?;
+    let parent = absolute.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let tmp = tempfile::Builder::new().prefix(".quire-import-").tempdir_in(&parent).map_err(|e| Error::io(&parent, e))?;
+    let coder = imported.coders.first().map(|c| c.to_string()).unwrap_or_else(|| "me".into());
+    let project = Project::init(tmp.path(), Manifest::new(&imported.name, language, &coder), imported.codebook.to_json().as_bytes())?;
+    let mut sums = std::collections::BTreeMap::new();
+    for source in &imported.sources {
+        let rendered = transcript::render(source);
+        sums.insert(format!("{}.txt", source.id), crate::project::sha256_hex(rendered.as_bytes()));
+        write_atomic(&project.source_path(&source.id), rendered.as_bytes())?;
+    }
+    write_atomic(&project.sums_path(), &crate::project::sums_bytes(&sums))?;
+    for coder in &imported.coders {
+        let mut mine: Vec<_> = imported.codings.iter().filter(|c| &c.coder == coder).cloned().collect();
+        store::write(&project, coder, Kind::Anchored, &mut mine)?;
+    }
+    // Check the project reads back before it takes its place.
+    project.load_sources()?;
+    let built = tmp.keep();
+    if absolute.exists() {
+        std::fs::remove_dir(&absolute).map_err(|e| Error::io(&absolute, e))?;
+    }
+    std::fs::rename(&built, &absolute).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&built);
+        Error::io(&absolute, e)
+    })
+}
+
+fn report_table(report: &Report, format: Format, ctx: &mut Ctx<'_>) -> Result<()> {
+    let mut table = Table::new(["source", "name", "kind", "segments", "selections", "codings", "not_landing"]);
+    for s in &report.sources {
+        table.push(vec![
+            s.id.to_string(),
+            s.name.clone(),
+            s.kind.to_string(),
+            s.segments.to_string(),
+            s.selections.to_string(),
+            s.codings.to_string(),
+            s.missed.to_string(),
+        ]);
+    }
+    table.write(format, ctx.out)
+}
+
+/// The import's messages: units, landing, defaults, warnings (also used by `quire merge`).
+pub fn notes(report: &Report, ctx: &mut Ctx<'_>) {
+    if let Some(units) = report.units {
+        let how = if report.detected { "detected from" } else { "as told; the file says" };
+        ctx.note(format_args!(
+            "positions read as {units} ({how} origin `{}`)",
+            report.origin.as_deref().unwrap_or("none")
+        ));
+    }
+    let counts = report.miss_counts();
+    let kinds: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    ctx.note(format_args!(
+        "selections: {}, landing on text: {}, not landing: {}{}",
+        report.selections,
+        report.landed(),
+        report.misses.len(),
+        if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) }
+    ));
+    for m in report.misses.iter().take(10) {
+        let text: String = m.text.chars().take(60).collect::<String>().replace('\n', "⏎");
+        ctx.note(format_args!("  not landing: {} selection {}: {}: \"{text}\"", m.source, m.selection, m.problem));
+    }
+    if report.misses.len() > 10 {
+        ctx.note(format_args!("  ... and {} more", report.misses.len() - 10));
+    }
+    if report.without_codings > 0 {
+        ctx.note(format_args!("{} selection(s) carry no coding and were skipped", report.without_codings));
+    }
+    if report.default_roles + report.default_countries > 0 {
+        ctx.note(format_args!(
+            "defaults used: role for {} respondent(s), country for {} source(s) (no case or source variable named them; see --role, --country)",
+            report.default_roles, report.default_countries
+        ));
+    }
+    for w in &report.warnings {
+        ctx.note(format_args!("warning: {w}"));
+    }
+}

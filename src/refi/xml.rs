@@ -1,0 +1,245 @@
+//! A small XML tree read with quick-xml, refusing document type declarations (and so entity
+//! declarations), undefined entities and absurd nesting; and the escaping used when writing.
+
+use std::path::Path;
+
+use quick_xml::events::Event;
+use quick_xml::{Reader, XmlVersion};
+
+use crate::error::{Error, Location, Result};
+
+/// Deepest element nesting accepted (REFI trees are a few dozen levels at most).
+const MAX_DEPTH: usize = 256;
+
+/// One element: local name (namespace prefix dropped), attributes, children, and its text.
+#[derive(Debug, Clone, Default)]
+pub struct Element {
+    pub name: String,
+    /// Namespace URI declared on this element by `xmlns` (only kept for the root's check).
+    pub xmlns: Option<String>,
+    pub attrs: Vec<(String, String)>,
+    pub children: Vec<Element>,
+    /// Concatenated character data directly inside the element.
+    pub text: String,
+    /// 1-based line of the start tag.
+    pub line: usize,
+}
+
+impl Element {
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+
+    /// Text of the first child called `name`, if present.
+    pub fn child_text(&self, name: &str) -> Option<&str> {
+        self.child(name).map(|c| c.text.as_str())
+    }
+}
+
+fn local(name: &str) -> String {
+    match name.rsplit_once(':') {
+        Some((_, l)) => l.to_string(),
+        None => name.to_string(),
+    }
+}
+
+/// Decodes XML bytes to text: UTF-8 (a BOM is dropped), or UTF-16 with a BOM.
+fn decode(bytes: &[u8]) -> std::result::Result<String, String> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return String::from_utf8(rest.to_vec()).map_err(|e| format!("invalid UTF-8 (byte {})", e.utf8_error().valid_up_to() + 3));
+    }
+    let utf16 = |rest: &[u8], le: bool| {
+        let units: Vec<u16> = rest
+            .chunks_exact(2)
+            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
+            .collect();
+        String::from_utf16(&units).map_err(|_| "invalid UTF-16".to_string())
+    };
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return utf16(rest, true);
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return utf16(rest, false);
+    }
+    String::from_utf8(bytes.to_vec()).map_err(|e| format!("invalid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+}
+
+/// Parses XML into its root element; errors name `shown` (a file, or `IN.qdpx!entry`) and a line.
+pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
+    let text = decode(bytes).map_err(|m| Error::invalid(Location::file(shown), m))?;
+    let line_of = |offset: u64| text.as_bytes()[..(offset as usize).min(text.len())].iter().filter(|b| **b == b'\n').count() + 1;
+    let fail = |offset: u64, message: String| Error::invalid(Location::line(shown, line_of(offset)), message);
+    let mut reader = Reader::from_str(&text);
+    reader.config_mut().check_end_names = true;
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    loop {
+        let at = reader.buffer_position();
+        let event = reader.read_event().map_err(|e| fail(reader.error_position(), format!("malformed XML: {e}")))?;
+        match event {
+            Event::DocType(_) => {
+                return Err(fail(at, "a document type declaration (<!DOCTYPE ...>, which can declare entities) is not accepted in REFI-QDA files".into()));
+            }
+            Event::Start(e) | Event::Empty(e) if root.is_some() => {
+                let _ = e;
+                return Err(fail(at, "content after the root element".into()));
+            }
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(fail(at, format!("elements nested more than {MAX_DEPTH} deep")));
+                }
+                let mut element = Element { name: local(e.name().as_ref()), line: line_of(at), ..Default::default() };
+                for attr in e.attributes() {
+                    let attr = attr.map_err(|err| fail(at, format!("malformed attribute: {err}")))?;
+                    let key = attr.key.as_ref().to_string();
+                    let value = attr
+                        .normalized_value(XmlVersion::Implicit1_0)
+                        .map_err(|err| fail(at, format!("attribute `{key}`: {err}")))?
+                        .into_owned();
+                    if key == "xmlns" {
+                        element.xmlns = Some(value);
+                    } else if !key.starts_with("xmlns:") {
+                        element.attrs.push((local(&key), value));
+                    }
+                }
+                if matches!(event, Event::Empty(_)) {
+                    close(&mut stack, &mut root, element);
+                } else {
+                    stack.push(element);
+                }
+            }
+            Event::End(_) => {
+                let element = stack.pop().expect("quick-xml checks end tags");
+                close(&mut stack, &mut root, element);
+            }
+            Event::Text(t) => {
+                let content = t.xml10_content();
+                match stack.last_mut() {
+                    Some(top) => top.text.push_str(&content),
+                    None if content.trim().is_empty() => {}
+                    None => return Err(fail(at, "text outside the root element".into())),
+                }
+            }
+            Event::CData(t) => {
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&t.xml10_content());
+                }
+            }
+            Event::GeneralRef(r) => {
+                let c = match r.resolve_char_ref().map_err(|err| fail(at, format!("bad character reference: {err}")))? {
+                    Some(c) => c.to_string(),
+                    None => match r.xml10_content().as_ref() {
+                        "amp" => "&".into(),
+                        "lt" => "<".into(),
+                        "gt" => ">".into(),
+                        "quot" => "\"".into(),
+                        "apos" => "'".into(),
+                        other => return Err(fail(at, format!("undefined entity `&{other};` (only the five XML entities are accepted)"))),
+                    },
+                };
+                if let Some(top) = stack.last_mut() {
+                    top.text.push_str(&c);
+                }
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Eof => break,
+        }
+    }
+    if !stack.is_empty() {
+        return Err(fail(text.len() as u64, format!("element <{}> is never closed", stack.last().map(|e| e.name.as_str()).unwrap_or(""))));
+    }
+    root.ok_or_else(|| fail(0, "no root element".into()))
+}
+
+fn close(stack: &mut [Element], root: &mut Option<Element>, element: Element) {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(element),
+        None => *root = Some(element),
+    }
+}
+
+/// Escapes text for an attribute value: markup characters, quotes and line breaks (which an XML
+/// reader would otherwise turn into spaces). Characters XML 1.0 cannot carry are dropped.
+pub fn attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if allowed(c) => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Escapes element text (`\r` as a reference, so it survives line-end normalisation).
+pub fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#13;"),
+            c if allowed(c) => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<Element> {
+        parse(Path::new("t.qdpx!project.qde"), s.as_bytes())
+    }
+
+    #[test]
+    fn reads_elements_attributes_text_and_references() {
+        let root = p("<?xml version=\"1.0\"?>\n<q:Project xmlns:q=\"urn:QDA-XML:project:1.0\" name=\"a &amp; b&#10;c\"><Description>x &lt; y &#x1F600; <![CDATA[<z>]]></Description><Users/></q:Project>").unwrap();
+        assert_eq!(root.name, "Project");
+        assert_eq!(root.attr("name"), Some("a & b\nc"));
+        assert_eq!(root.child_text("Description"), Some("x < y \u{1F600} <z>"));
+        assert_eq!(root.children[1].name, "Users");
+        assert_eq!(root.children[1].line, 2);
+    }
+
+    #[test]
+    fn doctype_entities_and_malformed_xml_are_refused_with_a_line() {
+        let e = p("<?xml version=\"1.0\"?>\n<!DOCTYPE Project [<!ENTITY x \"boom\">]>\n<Project>&x;</Project>").unwrap_err();
+        assert!(e.to_string().starts_with("t.qdpx!project.qde:2: a document type declaration"), "{e}");
+        let e = p("<Project>\n&x;</Project>").unwrap_err();
+        assert!(e.to_string().contains("project.qde:2: undefined entity `&x;`"), "{e}");
+        let e = p("<Project>\n<Users></Project>").unwrap_err();
+        assert!(e.to_string().contains("malformed XML"), "{e}");
+    }
+
+    #[test]
+    fn escaping_round_trips() {
+        let s = "a<b>&\"c\"\n\r\td\u{1}";
+        let xml = format!("<X a=\"{}\">{}</X>", attr(s), text(s));
+        let root = p(&xml).unwrap();
+        assert_eq!(root.attr("a"), Some("a<b>&\"c\"\n\r\td"));
+        assert_eq!(root.text, "a<b>&\"c\"\n\r\td");
+    }
+}
