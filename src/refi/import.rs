@@ -121,6 +121,16 @@ fn shown(archive: &Path, entry: &str) -> PathBuf {
 /// Reads and converts the `.qdpx` file at `path`.
 pub fn read(path: &Path, options: &Options) -> Result<Imported> {
     let entries = Entries::read(path, options.limits)?;
+    read_entries(path, entries, options)
+}
+
+/// [`read`] on a `.qdpx` already in memory; `path` names it in errors.
+pub fn read_bytes(path: &Path, bytes: &[u8], options: &Options) -> Result<Imported> {
+    let entries = Entries::from_reader(path, std::io::Cursor::new(bytes), options.limits)?;
+    read_entries(path, entries, options)
+}
+
+fn read_entries(path: &Path, entries: Entries, options: &Options) -> Result<Imported> {
     let qde_name = find_qde(path, &entries)?;
     let qde_path = shown(path, &qde_name);
     let project = qde::read(&qde_path, entries.get(&qde_name).expect("found"))?;
