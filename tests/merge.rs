@@ -111,3 +111,30 @@ fn colliding_source_ids_are_refused_with_both_origins() {
     assert!(r.stderr.contains("BE-PR-01") && r.stderr.contains("fixtures/first48/be") && r.stderr.contains("be2"), "{}", r.stderr);
     assert!(!w.path("out").exists());
 }
+
+#[test]
+fn bad_input_leaves_an_existing_merged_project_byte_for_byte_unchanged() {
+    let w = Workdir::new();
+    let inputs = inputs();
+    w.run(&merge_args(&inputs[..2], &["--into", "out"])).ok();
+    let before = snapshot(&w.path("out"));
+    // A mapping naming an unknown code; a colliding source; a drifted codebook without --allow-drift.
+    w.write("bad-map.csv", "project,from,to\n,x,no-such-code\n");
+    w.run(&merge_args(&inputs[2..], &["--into", "out", "--map", "bad-map.csv"])).fails();
+    assert_eq!(snapshot(&w.path("out")), before);
+    common::copy_dir(&w.path("fixtures/first48/be"), &w.path("be2"));
+    let src = fs::read_to_string(w.path("be2/sources/BE-PR-01.txt")).unwrap();
+    fs::write(w.path("be2/sources/BE-PR-01.txt"), src.replacen("\nR: ", "\nR: Anders. ", 1)).unwrap();
+    w.run(&["merge", "be2", "--into", "out"]).fails();
+    assert_eq!(snapshot(&w.path("out")), before);
+    w.run(&["--project", "be2", "codebook", "rename", "housing", "woning"]).ok();
+    let cb = w.path("be2/codebook.json");
+    let text = fs::read_to_string(&cb).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json["codes"][0]["children"][1]["children"][0].as_object_mut().unwrap().remove("guid");
+    fs::write(&cb, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    fs::write(w.path("be2/sources/BE-PR-01.txt"), &src).unwrap();
+    let r = w.run(&["merge", "be2", "--into", "out"]).fails();
+    assert!(r.stderr.contains("--allow-drift"), "{}", r.stderr);
+    assert_eq!(snapshot(&w.path("out")), before);
+}
