@@ -4,6 +4,7 @@ use super::Ctx;
 use crate::codebook::{CodePath, Codebook};
 use crate::coding::store::{self, Kind};
 use crate::coding::{now_rfc3339, slice, Coder, Coding, Target};
+use crate::corpus::Source;
 use crate::error::{Error, Result};
 use crate::project::Project;
 
@@ -50,15 +51,29 @@ fn resolve_all(codebook: &Codebook, codes: &[String]) -> Result<Vec<CodePath>> {
     codes.iter().map(|c| codebook.resolve(c)).collect()
 }
 
+/// What `code` and `uncode` both need, read under the project's lock.
+struct Edit {
+    codes: Vec<CodePath>,
+    source: Source,
+    spans: Vec<(usize, usize)>,
+    coder: Coder,
+    codings: Vec<Coding>,
+}
+
+fn prepare(project: &Project, target: &Target, codes: &[String], coder: Option<Coder>) -> Result<Edit> {
+    let codebook = Codebook::load(&project.codebook_path())?;
+    let codes = resolve_all(&codebook, codes)?;
+    let source = project.load_source(target.source())?;
+    let spans = target.spans(&source)?;
+    let coder = coder_or_default(project, coder)?;
+    let codings = store::read(&store::path(project, &coder, Kind::Anchored))?;
+    Ok(Edit { codes, source, spans, coder, codings })
+}
+
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let _lock = project.lock()?;
-    let codebook = Codebook::load(&project.codebook_path())?;
-    let codes = resolve_all(&codebook, &args.codes)?;
-    let source = project.load_source(args.target.source())?;
-    let spans = args.target.spans(&source)?;
-    let coder = coder_or_default(&project, args.coder)?;
-    let mut codings = store::read(&store::path(&project, &coder, Kind::Anchored))?;
+    let Edit { codes, source, spans, coder, mut codings } = prepare(&project, &args.target, &args.codes, args.coder)?;
     let before = codings.len();
     let created = now_rfc3339();
     for (start, end) in &spans {
@@ -85,12 +100,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
 pub fn run_uncode(args: UncodeArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let _lock = project.lock()?;
-    let codebook = Codebook::load(&project.codebook_path())?;
-    let codes = resolve_all(&codebook, &args.codes)?;
-    let source = project.load_source(args.target.source())?;
-    let spans = args.target.spans(&source)?;
-    let coder = coder_or_default(&project, args.coder)?;
-    let mut codings = store::read(&store::path(&project, &coder, Kind::Anchored))?;
+    let Edit { codes, source, spans, coder, mut codings } = prepare(&project, &args.target, &args.codes, args.coder)?;
     let before = codings.len();
     codings.retain(|c| {
         let inside = c.source == source.id && spans.iter().any(|(s, e)| c.start >= *s && c.end <= *e);
