@@ -13,6 +13,8 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/quire-target}"
 if [ -z "${QUIRE_BIN:-}" ]; then cargo build --release --quiet; fi
 Q="${QUIRE_BIN:-$CARGO_TARGET_DIR/release/quire}"
 command -v qc >/dev/null 2>&1 || python3 -m pip install --quiet qualitative-coding >/dev/null 2>&1 || true
+# qc converts every imported file with pandoc.
+command -v pandoc >/dev/null 2>&1 || { apt-get install -y -qq pandoc >/dev/null 2>&1 || true; }
 HAVE_QC=0; command -v qc >/dev/null 2>&1 && HAVE_QC=1
 OUT="$ROOT/bench/results"; mkdir -p "$OUT"
 CSV="$OUT/results.csv"; echo "tool,step,n,seconds,peak_rss_mb,note" > "$CSV"
