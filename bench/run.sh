@@ -4,6 +4,8 @@
 # filtered quote query (p50/p95 over 100 queries, in one process), a code x country table in
 # respondents, a merge of four N/4 projects, and a .qdpx export; peak RSS of each step.
 #   bench/run.sh [N ...]            default: 100 1000 10000
+# qc runs only up to QC_MAX_N sources (default 1000): it converts every file with pandoc, one
+# process each, and takes hours at 10,000.
 # Writes bench/results/results.csv (one row per tool, step and N) and bench/results/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +39,11 @@ measure() {
 queries() { # 100 filtered quote queries over the study codebook
   local codes=(housing stigma craving loneliness reduced-dose never-alone free-ost case-management bureaucracy waiting-lists)
   local where=("--where country=BE,FR" "--where role=PR,EPR" "--where gender=F" "--where country=DE --where role=PE" "")
-  for i in $(seq 0 99); do echo "--code ${codes[$((i % 10))]} ${where[$((i % 5))]}"; done
+  # Half print the first 20 quotes (as a researcher browsing would), half read every match.
+  for i in $(seq 0 99); do
+    limit=""; [ $((i % 2)) -eq 0 ] && limit="--limit 20"
+    echo "--code ${codes[$((i % 10))]} ${where[$((i % 5))]} $limit"
+  done
 }
 
 for N in "${NS[@]}"; do
@@ -69,14 +75,14 @@ for N in "${NS[@]}"; do
     measure quire qdpx-export "$N" "" -- "$Q" --project "$D/p" export qdpx "$D/p.qdpx"
   fi
 
-  if [ "$HAVE_QC" = 1 ]; then
+  if [ "$HAVE_QC" = 1 ] && [ "$N" -le "${QC_MAX_N:-1000}" ]; then
     mkdir -p "$D/qc" && (cd "$D/qc" && qc init >/dev/null 2>&1)
     measure qc ingest "$N" "qc corpus import" -- bash -c "cd '$D/qc' && qc corpus import --recursive '$D/corpus/transcripts'"
     if [ -f "$D/p.qdpx" ]; then
       mkdir -p "$D/qci"
       measure qc qdpx-import "$N" "qc init --import (to load codings)" -- bash -c "cd '$D/qci' && qc init --import '$D/p.qdpx'"
       measure qc query-cli "$N" "qc codes find" -- bash -c "cd '$D/qci' && qc codes find challenges/structural/housing"
-      measure qc table "$N" "qc codes crosstab" -- bash -c "cd '$D/qci' && qc codes crosstab -d 2"
+      measure qc table "$N" "qc codes crosstab" -- bash -c "cd '$D/qci' && qc codes crosstab -r -d 2"
       measure qc qdpx-export "$N" "" -- bash -c "cd '$D/qci' && qc export '$D/qc.qdpx'"
     fi
   fi

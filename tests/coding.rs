@@ -123,6 +123,11 @@ fn quotes_on_a_parent_code_include_descendants_and_match_the_codings() {
     assert_eq!(quote_ids(&w, project, &["--code", "challenges"]), expected);
     // Nothing is coded on the parent itself, so all of these come from descendants.
     assert!(rows.iter().all(|r| r.3 != "challenges"));
+    // A limit returns the first quotes of the full, ordered list (read without the others).
+    let all = w.run(&["--project", project, "quotes", "--code", "challenges", "--allow-flagged", "--format", "json"]).ok().json();
+    let first = w.run(&["--project", project, "quotes", "--code", "challenges", "--allow-flagged", "--limit", "4", "--format", "json"]).ok();
+    assert_eq!(first.json().as_array().unwrap()[..], all.as_array().unwrap()[..4]);
+    assert!(first.stderr.contains(&format!("4 of {} quote(s)", all.as_array().unwrap().len())), "{}", first.stderr);
     let text = w.run(&["--project", project, "quotes", "--code", "challenges", "--limit", "1"]).ok().stdout;
     assert!(text.starts_with('"') && text.contains("\" (") && text.contains("DE-"), "{text}");
 }

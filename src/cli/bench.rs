@@ -44,6 +44,8 @@ struct QueryLine {
     query: Option<String>,
     #[command(flatten)]
     filter: Filter,
+    #[arg(long)]
+    limit: Option<usize>,
 }
 
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
@@ -67,7 +69,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
                     .map_err(|e| Error::Usage(format!("{}:{}: {e}", queries.display(), i + 1)))?;
                 let started = Instant::now();
                 let query = parsed.filter.to_query(index.attribute_keys(), &codebook, parsed.query.as_deref())?;
-                found += index.search(&query)?.len();
+                found += index.search_limited(&query, parsed.limit)?.0.len();
                 times.push(started.elapsed().as_secs_f64() * 1000.0);
             }
             times.sort_by(f64::total_cmp);

@@ -135,9 +135,17 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let codebook = Codebook::load(&project.codebook_path())?;
     let (index, _) = SegmentIndex::open(&project, false)?;
     let query = args.filter.to_query(index.attribute_keys(), &codebook, args.query.as_deref())?;
-    let mut hits = index.search(&query)?;
+    let (mut hits, total) = match (args.limit, args.filter.allow_flagged) {
+        // Without flagged quotes to drop, only the quotes printed are read from the index.
+        (Some(limit), true) => index.search_limited(&query, Some(limit))?,
+        _ => {
+            let hits = index.search(&query)?;
+            let n = hits.len();
+            (hits, n)
+        }
+    };
     let withheld = args.filter.withhold_flagged(&project, &mut hits)?;
-    let total = hits.len();
+    let total = total - withheld;
     if let Some(limit) = args.limit {
         hits.truncate(limit);
     }

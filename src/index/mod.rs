@@ -3,7 +3,7 @@
 //! state: a fingerprint of sources and codings says when it is stale, and a missing, stale or
 //! corrupt index is rebuilt, never a failure.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::project::{write_atomic, Project};
 
 /// Version of the index layout; a different version is rebuilt.
-pub const INDEX_FORMAT: u32 = 1;
+pub const INDEX_FORMAT: u32 = 2;
 const DIR: &str = "index";
 const META: &str = "quire-index.json";
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -43,6 +43,7 @@ struct Fields {
     segment: Field,
     source: Field,
     number: Field,
+    order: Field,
     speaker: Field,
     kind: Field,
     citation: Field,
@@ -76,6 +77,7 @@ fn schema() -> (Schema, Fields) {
         segment: b.add_text_field("segment", STRING | STORED),
         source: b.add_text_field("source", STRING | STORED),
         number: b.add_u64_field("number", STORED),
+        order: b.add_u64_field("order", tantivy::schema::FAST),
         speaker: b.add_text_field("speaker", STRING | STORED),
         kind: b.add_text_field("kind", STRING),
         citation: b.add_text_field("citation", STORED),
@@ -208,11 +210,16 @@ impl SegmentIndex {
         {
             use rayon::prelude::*;
             let writer = &writer;
-            sources
+            // Quotes are listed by country, source and segment: `order` ranks them so a query
+            // can sort and cut without loading every document.
+            let mut ranked: Vec<&Source> = sources.iter().collect();
+            ranked.sort_by(|a, b| (&a.country, &a.id).cmp(&(&b.country, &b.id)));
+            ranked
                 .par_iter()
-                .try_for_each(|source| {
+                .enumerate()
+                .try_for_each(|(rank, source)| {
                     let coded = by_source.get(source.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-                    add_source(writer, &fields, source, coded)
+                    add_source(writer, &fields, source, rank as u64, coded)
                 })
                 .map_err(|e| tantivy_err(project, e))?;
         }
@@ -243,6 +250,12 @@ impl SegmentIndex {
 
     /// Respondent segments matching `query`, ordered by country, source and segment number.
     pub fn search(&self, query: &QuoteQuery) -> Result<Vec<Hit>> {
+        Ok(self.search_limited(query, None)?.0)
+    }
+
+    /// The first `limit` matches (all if `None`) and how many there are in all; only the
+    /// documents returned are read.
+    pub fn search_limited(&self, query: &QuoteQuery, limit: Option<usize>) -> Result<(Vec<Hit>, usize)> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, Box::new(TermQuery::new(Term::from_field_text(f.kind, "respondent"), IndexRecordOption::Basic)))];
@@ -284,8 +297,22 @@ impl SegmentIndex {
         let searcher = self.reader.searcher();
         let found: HashSet<tantivy::DocAddress> =
             searcher.search(&BooleanQuery::new(clauses), &DocSetCollector).map_err(|e| Error::Usage(e.to_string()))?;
-        let mut hits = Vec::with_capacity(found.len());
+        let total = found.len();
+        let mut columns = HashMap::new();
+        let mut ordered = Vec::with_capacity(total);
         for address in found {
+            let column = match columns.entry(address.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => v.insert(
+                    searcher.segment_reader(address.segment_ord).fast_fields().u64("order").map_err(|e| Error::Usage(e.to_string()))?,
+                ),
+            };
+            ordered.push((column.first(address.doc_id).unwrap_or(u64::MAX), address));
+        }
+        ordered.sort_unstable();
+        ordered.truncate(limit.unwrap_or(usize::MAX));
+        let mut hits = Vec::with_capacity(ordered.len());
+        for (_, address) in ordered {
             let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::Usage(e.to_string()))?;
             let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
             let codes = text(f.codes)
@@ -308,8 +335,7 @@ impl SegmentIndex {
                 codes,
             });
         }
-        hits.sort_by(|a, b| (&a.country, &a.source, a.number).cmp(&(&b.country, &b.source, b.number)));
-        Ok(hits)
+        Ok((hits, total))
     }
 
     /// The rule as a query over every language's stemmed field (each document has one).
@@ -373,7 +399,7 @@ fn regex_escape(s: &str) -> String {
     s.chars().flat_map(|c| if c.is_alphanumeric() { vec![c] } else { vec!['\\', c] }).collect()
 }
 
-fn add_source(writer: &IndexWriter, f: &Fields, source: &Source, codings: &[&Coding]) -> tantivy::Result<()> {
+fn add_source(writer: &IndexWriter, f: &Fields, source: &Source, rank: u64, codings: &[&Coding]) -> tantivy::Result<()> {
     let text_field = f.by_language.iter().find(|(l, _)| *l == source.language).map(|(_, f)| *f).expect("every language has a field");
     for segment in &source.segments {
         let speaker = source.speaker_of(segment);
@@ -381,6 +407,7 @@ fn add_source(writer: &IndexWriter, f: &Fields, source: &Source, codings: &[&Cod
         doc.add_text(f.segment, segment.id.to_string());
         doc.add_text(f.source, source.id.as_str());
         doc.add_u64(f.number, segment.id.number as u64);
+        doc.add_u64(f.order, (rank << 24) | segment.id.number as u64);
         doc.add_text(f.speaker, speaker.label.as_str());
         doc.add_text(f.kind, if speaker.respondent().is_some() { "respondent" } else { "interviewer" });
         doc.add_text(f.citation, speaker.respondent().map(|r| r.citation()).unwrap_or_default());
