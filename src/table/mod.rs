@@ -4,7 +4,7 @@
 
 pub mod render;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
 
@@ -46,33 +46,72 @@ pub enum Percent {
     Total,
 }
 
-/// One respondent segment with its attributes.
-pub struct Unit {
-    pub segment: String,
-    pub source: String,
-    pub case: String,
-    pub attributes: BTreeMap<String, String>,
+/// Respondent segments (the units tables count), with the attributes of their speakers stored
+/// once per speaker rather than once per segment.
+#[derive(Debug, Default)]
+pub struct Units {
+    /// Per unit: source index, case index, speaker index, span in the source body.
+    rows: Vec<UnitRow>,
+    sources: Vec<String>,
+    cases: Vec<String>,
+    /// Attributes per speaker (source's overridden by the speaker's own).
+    speakers: Vec<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct UnitRow {
+    source: u32,
+    case: u32,
+    speaker: u32,
+    start: usize,
+    end: usize,
+}
+
+impl Units {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn attribute(&self, unit: usize, key: &str) -> Option<&str> {
+        self.speakers[self.rows[unit].speaker as usize].get(key).map(String::as_str)
+    }
 }
 
 /// Respondent segments that pass the `--where` filters (AND across keys, OR within a key).
-pub fn units(sources: &[Source], filters: &[(String, Vec<String>)]) -> Vec<(Unit, usize, usize)> {
-    let mut out = Vec::new();
+pub fn units(sources: &[Source], filters: &[(String, Vec<String>)]) -> Units {
+    let mut units = Units::default();
+    let mut cases: BTreeMap<String, u32> = BTreeMap::new();
     for source in sources {
-        for (segment, respondent) in source.respondent_segments() {
-            let attributes = source.speaker_attributes(source.speaker_of(segment));
-            let keep = filters.iter().all(|(k, vs)| attributes.get(k).is_some_and(|v| vs.contains(v)));
-            if keep {
-                let unit = Unit { segment: segment.id.to_string(), source: source.id.to_string(), case: respondent.case.clone(), attributes };
-                out.push((unit, segment.start, segment.end));
+        let source_index = units.sources.len() as u32;
+        units.sources.push(source.id.to_string());
+        for (speaker, respondent) in source.respondents() {
+            let attributes = source.speaker_attributes(speaker);
+            if !filters.iter().all(|(k, vs)| attributes.get(k).is_some_and(|v| vs.contains(v))) {
+                continue;
+            }
+            let speaker_index = units.speakers.len() as u32;
+            units.speakers.push(attributes);
+            let next = cases.len() as u32;
+            let case = *cases.entry(respondent.case.clone()).or_insert(next);
+            for segment in source.segments.iter().filter(|s| source.speaker_of(s).label == speaker.label) {
+                units.rows.push(UnitRow { source: source_index, case, speaker: speaker_index, start: segment.start, end: segment.end });
             }
         }
     }
-    out
+    units.cases = vec![String::new(); cases.len()];
+    for (name, i) in cases {
+        units.cases[i as usize] = name;
+    }
+    units
 }
 
 /// Every attribute key the units carry.
-pub fn attribute_keys(units: &[(Unit, usize, usize)]) -> BTreeSet<String> {
-    units.iter().flat_map(|(u, _, _)| u.attributes.keys().cloned()).collect()
+pub fn attribute_keys(units: &Units) -> BTreeSet<String> {
+    units.speakers.iter().flat_map(|a| a.keys().cloned()).collect()
 }
 
 /// The code paths shown as rows: every code down to `depth`, in tree order.
@@ -80,46 +119,55 @@ pub fn row_codes(codebook: &Codebook, depth: Option<usize>) -> Vec<CodePath> {
     codebook.walk().into_iter().map(|v| v.path).filter(|p| depth.is_none_or(|d| p.depth() <= d)).collect()
 }
 
-/// (unit index, code) pairs: a unit carries a code if any coding of the code, or of a
+/// (unit, code, level) triples: a unit carries a code if any coding of the code, or of a
 /// descendant, overlaps it. Codes deeper than `depth` count for their ancestor at `depth`.
-fn coded(units: &[(Unit, usize, usize)], codings: &[Coding], depth: Option<usize>) -> (Vec<u32>, Vec<String>, Vec<u32>) {
-    let mut by_source: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, (u, _, _)) in units.iter().enumerate() {
-        by_source.entry(u.source.as_str()).or_default().push(i);
+fn coded(units: &Units, codings: &[Coding], depth: Option<usize>) -> (Vec<u32>, Vec<String>, Vec<u32>) {
+    let mut by_source: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, row) in units.rows.iter().enumerate() {
+        by_source.entry(units.sources[row.source as usize].as_str()).or_default().push(i);
     }
-    let mut pairs: BTreeSet<(u32, String)> = BTreeSet::new();
+    let mut code_ids: HashMap<String, u32> = HashMap::new();
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
     for c in codings {
         let Some(candidates) = by_source.get(c.source.as_str()) else { continue };
+        let ids = c.code.ids();
+        let deepest = depth.map_or(ids.len(), |d| d.min(ids.len()));
+        let paths: Vec<u32> = (1..=deepest)
+            .map(|n| {
+                let next = code_ids.len() as u32;
+                *code_ids.entry(ids[..n].join("/")).or_insert(next)
+            })
+            .collect();
         for &i in candidates {
-            let (_, start, end) = &units[i];
-            if c.overlaps(*start, *end) {
-                let ids = c.code.ids();
-                let deepest = depth.map_or(ids.len(), |d| d.min(ids.len()));
-                for n in 1..=deepest {
-                    pairs.insert((i as u32, ids[..n].join("/")));
-                }
+            let row = units.rows[i];
+            if c.overlaps(row.start, row.end) {
+                pairs.extend(paths.iter().map(|p| (i as u32, *p)));
             }
         }
     }
-    let levels = pairs.iter().map(|(_, code)| code.split('/').count() as u32).collect();
-    let (units, codes) = pairs.into_iter().unzip();
-    (units, codes, levels)
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut names = vec![String::new(); code_ids.len()];
+    for (name, i) in code_ids {
+        names[i as usize] = name;
+    }
+    let levels: Vec<u32> = names.iter().map(|n| n.split('/').count() as u32).collect();
+    let unit_col = pairs.iter().map(|(u, _)| *u).collect();
+    let code_col = pairs.iter().map(|(_, c)| names[*c as usize].clone()).collect();
+    let level_col = pairs.iter().map(|(_, c)| levels[*c as usize]).collect();
+    (unit_col, code_col, level_col)
 }
 
 fn polars_err(e: PolarsError) -> Error {
     Error::Usage(format!("table computation failed: {e}"))
 }
 
-fn unit_frame(units: &[(Unit, usize, usize)], col_attr: Option<&str>) -> PolarsResult<DataFrame> {
+fn unit_frame(units: &Units, col_attr: Option<&str>) -> PolarsResult<DataFrame> {
     let idx: Vec<u32> = (0..units.len() as u32).collect();
-    let segment: Vec<&str> = units.iter().map(|(u, _, _)| u.segment.as_str()).collect();
-    let source: Vec<&str> = units.iter().map(|(u, _, _)| u.source.as_str()).collect();
-    let case: Vec<&str> = units.iter().map(|(u, _, _)| u.case.as_str()).collect();
-    let col: Vec<&str> = units
-        .iter()
-        .map(|(u, _, _)| col_attr.and_then(|a| u.attributes.get(a)).map(String::as_str).unwrap_or(""))
-        .collect();
-    df!("unit" => idx, "segment" => segment, "source" => source, "case" => case, "col" => col)
+    let source: Vec<u32> = units.rows.iter().map(|r| r.source).collect();
+    let case: Vec<u32> = units.rows.iter().map(|r| r.case).collect();
+    let col: Vec<&str> = (0..units.len()).map(|i| col_attr.and_then(|a| units.attribute(i, a)).unwrap_or("")).collect();
+    df!("unit" => idx.clone(), "segment" => idx, "source" => source, "case" => case, "col" => col)
 }
 
 /// A finished table: row labels (code paths with depth), column labels, counts or percentages.
@@ -149,7 +197,7 @@ fn counts_by(frame: LazyFrame, keys: &[&str], unit: &str) -> PolarsResult<BTreeM
 /// Codes × attribute values.
 pub fn code_by_attribute(
     codebook: &Codebook,
-    units: &[(Unit, usize, usize)],
+    units: &Units,
     codings: &[Coding],
     depth: Option<usize>,
     attribute: &str,
@@ -175,7 +223,7 @@ pub fn code_by_attribute(
     })()
     .map_err(polars_err)?;
     let (cells, row_totals, col_coded, all_coded, col_all, grand) = result;
-    let mut columns: Vec<String> = units.iter().filter_map(|(u, _, _)| u.attributes.get(attribute).cloned()).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut columns: Vec<String> = (0..units.len()).filter_map(|i| units.attribute(i, attribute).map(str::to_string)).collect::<BTreeSet<_>>().into_iter().collect();
     columns.retain(|c| !c.is_empty());
     let grand_total = grand.values().next().copied().unwrap_or(0) as f64;
     let rows: Vec<(CodePath, String)> =
@@ -212,7 +260,7 @@ pub fn code_by_attribute(
 }
 
 /// The co-occurrence matrix: units coded with both the row code and the column code.
-pub fn cooccurrence(codebook: &Codebook, units: &[(Unit, usize, usize)], codings: &[Coding], depth: Option<usize>, count: Count) -> Result<Frequencies> {
+pub fn cooccurrence(codebook: &Codebook, units: &Units, codings: &[Coding], depth: Option<usize>, count: Count) -> Result<Frequencies> {
     let (unit_idx, codes, _) = coded(units, codings, depth);
     let unit_col = count.column();
     let pairs = (|| -> PolarsResult<_> {
