@@ -169,25 +169,15 @@ fn close(stack: &mut [Element], root: &mut Option<Element>, element: Element) {
 /// Escapes text for an attribute value: markup characters, quotes and line breaks (which an XML
 /// reader would otherwise turn into spaces). Characters XML 1.0 cannot carry are dropped.
 pub fn attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c if allowed(c) => out.push(c),
-            _ => {}
-        }
-    }
-    out
+    escape(s, true)
 }
 
 /// Escapes element text (`\r` as a reference, so it survives line-end normalisation).
 pub fn text(s: &str) -> String {
+    escape(s, false)
+}
+
+fn escape(s: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -195,6 +185,9 @@ pub fn text(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '\r' => out.push_str("&#13;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\t' if attribute => out.push_str("&#9;"),
             c if allowed(c) => out.push(c),
             _ => {}
         }
