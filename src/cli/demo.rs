@@ -100,7 +100,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     render::write(&tables::sample(&sources)?, args.format, ctx.out)?;
 
     let codebook = Codebook::load(&project.codebook_path())?;
-    let codings = store::read_all(&project)?;
+    let codings = store::read_all_spans(&project)?;
     let units = tables::units(&sources, &[]);
     let themes = tables::code_by_attribute(&codebook, &units, &codings, Some(1), "country", Count::Respondents, None)?;
     writeln!(ctx.out).map_err(out_err)?;

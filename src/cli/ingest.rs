@@ -215,6 +215,9 @@ fn refuse_identifiers(project: &Project, files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// Above this many sources, ingest reports totals instead of a line per source.
+const PER_SOURCE_LINES: usize = 50;
+
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let files = collect_files(&args.paths)?;
@@ -225,18 +228,24 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     if args.strict {
         refuse_identifiers(&project, &files)?;
     }
+    if files.len() > PER_SOURCE_LINES {
+        ctx.note(format_args!("checking {} transcripts...", files.len()));
+    }
     let report = ingest(&project, &files, cases.as_ref(), args.replace, args.dry_run)?;
     let done = &report.sources;
     let mut counts = BTreeMap::new();
     for (source, outcome) in done {
         let outcome = format!("{outcome:?}").to_lowercase();
+        *counts.entry(outcome.clone()).or_insert(0usize) += 1;
+        if done.len() > PER_SOURCE_LINES {
+            continue;
+        }
         ctx.note(format_args!(
             "{outcome:<9} {}  {} segments, {} respondent(s)",
             source.id,
             source.segments.len(),
             source.respondents().count()
         ));
-        *counts.entry(outcome).or_insert(0usize) += 1;
     }
     let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let dry = if args.dry_run { " (dry run: nothing written)" } else { "" };

@@ -29,7 +29,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let codebook = Codebook::load(&project.codebook_path())?;
     let sources = project.load_sources()?;
-    let codings = store::read_all(&project)?;
+    let codings = store::read_all_spans(&project)?;
     let units = tables::units(&sources, &[]);
     let tree = tables::code_by_attribute(&codebook, &units, &codings, None, "country", Count::Respondents, None)?;
     let heat = tables::code_by_attribute(&codebook, &units, &codings, Some(1), "country", Count::Respondents, Some(Percent::Col))?;

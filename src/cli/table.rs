@@ -99,7 +99,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         }
     }
     let units = tables::units(&sources, &filters);
-    let mut codings = store::read_all(&project)?;
+    let mut codings = store::read_all_spans(&project)?;
     if let Some(c) = &args.coder {
         codings.retain(|x| &x.coder == c);
     }

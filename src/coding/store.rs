@@ -60,12 +60,18 @@ pub fn read(path: &Path) -> Result<Vec<Coding>> {
 
 /// Reads one coding file with the line each row starts on.
 pub fn read_lines(path: &Path) -> Result<Vec<(usize, Coding)>> {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
+    read_file(path, true)
+}
+
+/// Reads a coding file, streaming it; without `texts` each coding's text is left empty (for
+/// counting, where the texts of millions of codings would only cost memory).
+fn read_file(path: &Path, texts: bool) -> Result<Vec<(usize, Coding)>> {
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(Error::io(path, e)),
     };
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+    let mut reader = csv::ReaderBuilder::new().from_reader(std::io::BufReader::new(file));
     let at = |line: Option<u64>| Location { path: path.to_path_buf(), line: line.map(|l| l as usize) };
     let headers = reader.headers().map_err(|e| Error::invalid(at(Some(1)), format!("malformed CSV: {e}")))?;
     let columns: Vec<&str> = headers.iter().collect();
@@ -86,7 +92,7 @@ pub fn read_lines(path: &Path) -> Result<Vec<(usize, Coding)>> {
             code: CodePath::parse(&record[3]).map_err(bad)?,
             coder: record[4].parse().map_err(bad)?,
             created: record[5].to_string(),
-            text: record[6].to_string(),
+            text: if texts { record[6].to_string() } else { String::new() },
             origin: with_origin.then(|| record[7].to_string()).filter(|o| !o.is_empty()),
         };
         if coding.start >= coding.end {
@@ -145,9 +151,18 @@ pub fn stage(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, kind: K
 
 /// Every anchored coding of every coder.
 pub fn read_all(project: &Project) -> Result<Vec<Coding>> {
+    read_every(project, true)
+}
+
+/// Every anchored coding of every coder, without their texts (for tables and the index).
+pub fn read_all_spans(project: &Project) -> Result<Vec<Coding>> {
+    read_every(project, false)
+}
+
+fn read_every(project: &Project, texts: bool) -> Result<Vec<Coding>> {
     let mut all = Vec::new();
     for coder in coders(project)? {
-        all.extend(read(&path(project, &coder, Kind::Anchored))?);
+        all.extend(read_file(&path(project, &coder, Kind::Anchored), texts)?.into_iter().map(|(_, c)| c));
     }
     Ok(all)
 }

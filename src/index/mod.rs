@@ -195,7 +195,7 @@ impl SegmentIndex {
         register_tokenizers(&index);
         let mut writer: IndexWriter = index.writer(WRITER_MEMORY).map_err(|e| tantivy_err(project, e))?;
         let sources = project.load_sources()?;
-        let codings = store::read_all(project)?;
+        let codings = store::read_all_spans(project)?;
         let mut attributes = std::collections::BTreeSet::new();
         for source in &sources {
             for (speaker, _) in source.respondents() {
