@@ -103,5 +103,10 @@ for (step, n) in sorted(by, key=lambda k: (k[1], k[0])):
     cs = c["seconds"] if c else ""
     ratio = f"{float(cs) / float(qs):.0f}x" if qs and cs and float(qs) > 0 else ""
     print(f"| {step} | {n} | {qs} | {q['peak_rss_mb'] if q else ''} | {cs} | {ratio} |")
+failed = [r for r in rows if r["note"].startswith("failed")]
+for r in failed:
+    print(f"\n- {r['tool']} {r['step']} at N={r['n']}: {r['note']}")
+if any(r["tool"] == "qc" and r["step"] == "qdpx-import" for r in failed):
+    print("- qc could not import the .qdpx holding the codings, so its query, table and export rows ran on an empty project: those ratios do not compare like with like.")
 PY
 cat "$OUT/results.md"
