@@ -322,8 +322,7 @@ fn build(path: &Path, header: RawHeader, body_line: usize, body: &str, default_l
 fn build_speaker(path: &Path, id: &SourceId, source_country: &Country, raw: &RawSpeaker) -> Result<Speaker> {
     let label = SpeakerLabel::parse(&raw.label).expect("checked when the header was read");
     let find = |key: &str| raw.attributes.iter().find(|(k, _)| k == key).map(|(_, v)| v);
-    let attributes: Vec<(String, String)> =
-        raw.attributes.iter().map(|(k, v)| (k.clone(), v.text.clone())).collect();
+    let attributes: BTreeMap<String, String> = raw.attributes.iter().map(|(k, v)| (k.clone(), v.text.clone())).collect();
     let kind = if raw.interviewer {
         SpeakerKind::Interviewer
     } else {
@@ -344,7 +343,7 @@ fn build_speaker(path: &Path, id: &SourceId, source_country: &Country, raw: &Raw
         let case = find("case").map(|v| v.text.clone()).unwrap_or_else(|| format!("{id}/{}", raw.label));
         SpeakerKind::Respondent(Respondent { role, gender, country, case })
     };
-    Ok(Speaker { label, kind, attributes: attributes.into_iter().collect::<BTreeMap<_, _>>().into_iter().collect() })
+    Ok(Speaker { label, kind, attributes })
 }
 
 /// A line that opens a turn: `LABEL:` followed by a space or the end of the line.
