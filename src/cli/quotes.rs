@@ -11,7 +11,6 @@ use crate::coding::Coder;
 use crate::error::{Error, Result};
 use crate::index::{Hit, QuoteQuery, SegmentIndex};
 use crate::output::{out_err, write_json, Format, Table};
-use crate::project::Project;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -72,15 +71,20 @@ impl Filter {
     }
 
     /// Drops quotes the anonymisation check flags, unless `--allow-flagged`; returns how many.
-    pub fn withhold_flagged(&self, project: &Project, hits: &mut Vec<Hit>) -> Result<usize> {
+    pub fn withhold_flagged(&self, lists: &Lists, hits: &mut Vec<Hit>) -> usize {
         if self.allow_flagged {
-            return Ok(0);
+            0
+        } else {
+            withhold(hits, lists)
         }
-        let lists = Lists::read(project.root())?;
-        let before = hits.len();
-        hits.retain(|h| scan(&h.text, &lists).is_empty());
-        Ok(before - hits.len())
     }
+}
+
+/// Drops quotes in which the anonymisation check finds a likely identifier; returns how many.
+pub fn withhold(hits: &mut Vec<Hit>, lists: &Lists) -> usize {
+    let before = hits.len();
+    hits.retain(|h| scan(&h.text, lists).is_empty());
+    before - hits.len()
 }
 
 /// The note for withheld quotes, if any.
@@ -144,7 +148,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             (hits, n)
         }
     };
-    let withheld = args.filter.withhold_flagged(&project, &mut hits)?;
+    let withheld = args.filter.withhold_flagged(&Lists::read(project.root())?, &mut hits);
     let total = total - withheld;
     if let Some(limit) = args.limit {
         hits.truncate(limit);

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::Ctx;
-use crate::anonymise::{scan, Lists};
+use crate::anonymise::Lists;
 use crate::codebook::{CodePath, Codebook};
 use crate::coding::store;
 use crate::error::Result;
@@ -41,9 +41,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     for code in &codebook.codes {
         let mut hits = index.search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], ..Default::default() })?;
         if !args.allow_flagged {
-            let before = hits.len();
-            hits.retain(|h| scan(&h.text, &lists).is_empty());
-            withheld += before - hits.len();
+            withheld += super::quotes::withhold(&mut hits, &lists);
         }
         // Spread the quotes over countries: the first of each country in turn.
         let mut picked = Vec::new();
