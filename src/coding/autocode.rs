@@ -51,6 +51,11 @@ pub fn words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Word> {
         .collect()
 }
 
+/// The stem of a rule word (the word itself if the analyzer keeps nothing of it).
+pub fn stem(analyzer: &mut TextAnalyzer, word: &str) -> String {
+    words(analyzer, word).into_iter().next().map(|w| w.stem).unwrap_or_else(|| word.to_string())
+}
+
 /// A rule with its words stemmed in one language, ready to match many segments.
 #[derive(Debug, Clone)]
 pub enum Matcher {
@@ -64,9 +69,6 @@ pub enum Matcher {
 
 impl Matcher {
     pub fn new(rule: &Rule, analyzer: &mut TextAnalyzer) -> Matcher {
-        let stem = |analyzer: &mut TextAnalyzer, w: &str| {
-            words(analyzer, w).into_iter().map(|w| w.stem).next().unwrap_or_else(|| w.to_string())
-        };
         match rule {
             Rule::Term { word, prefix: true } => Matcher::Prefix(word.clone()),
             Rule::Term { word, prefix: false } => Matcher::Stem(stem(analyzer, word)),

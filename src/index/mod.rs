@@ -17,7 +17,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 use crate::codebook::rule::Rule;
 use crate::codebook::CodePath;
-use crate::coding::autocode::{analyzer, analyzer_name, words};
+use crate::coding::autocode::{analyzer, analyzer_name, stem};
 use crate::coding::store;
 use crate::coding::{Coder, Coding};
 use crate::corpus::{Language, Source};
@@ -349,11 +349,21 @@ impl SegmentIndex {
         Box::new(BooleanQuery::new(per_language))
     }
 
+    /// `parts` joined with `occur`; a `Not` part excludes what it matches.
+    fn boolean(&self, parts: &[Rule], occur: Occur, lang: Language, field: Field) -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(
+            parts
+                .iter()
+                .map(|p| match p {
+                    Rule::Not(inner) => (Occur::MustNot, self.rule_query(inner, lang, field)),
+                    _ => (occur, self.rule_query(p, lang, field)),
+                })
+                .collect(),
+        ))
+    }
+
     fn rule_query(&self, rule: &Rule, lang: Language, field: Field) -> Box<dyn Query> {
         let mut a = analyzer(lang);
-        let stem = |a: &mut tantivy::tokenizer::TextAnalyzer, w: &str| {
-            words(a, w).into_iter().next().map(|w| w.stem).unwrap_or_else(|| w.to_string())
-        };
         match rule {
             Rule::Term { word, prefix: false } => {
                 Box::new(TermQuery::new(Term::from_field_text(field, &stem(&mut a, word)), IndexRecordOption::Basic))
@@ -371,24 +381,8 @@ impl SegmentIndex {
                 let terms = ws.iter().map(|w| Term::from_field_text(field, &stem(&mut a, w))).collect();
                 Box::new(PhraseQuery::new(terms))
             }
-            Rule::All(parts) => Box::new(BooleanQuery::new(
-                parts
-                    .iter()
-                    .map(|p| match p {
-                        Rule::Not(inner) => (Occur::MustNot, self.rule_query(inner, lang, field)),
-                        _ => (Occur::Must, self.rule_query(p, lang, field)),
-                    })
-                    .collect(),
-            )),
-            Rule::Any(parts) => Box::new(BooleanQuery::new(
-                parts
-                    .iter()
-                    .map(|p| match p {
-                        Rule::Not(inner) => (Occur::MustNot, self.rule_query(inner, lang, field)),
-                        _ => (Occur::Should, self.rule_query(p, lang, field)),
-                    })
-                    .collect(),
-            )),
+            Rule::All(parts) => self.boolean(parts, Occur::Must, lang, field),
+            Rule::Any(parts) => self.boolean(parts, Occur::Should, lang, field),
             // A lone NOT is refused by the rule parser; inside All/Any it is handled above.
             Rule::Not(inner) => Box::new(BooleanQuery::new(vec![(Occur::MustNot, self.rule_query(inner, lang, field))])),
         }
