@@ -79,18 +79,46 @@ for N in "${NS[@]}"; do
     mkdir -p "$D/qc" && (cd "$D/qc" && qc init >/dev/null 2>&1)
     measure qc ingest "$N" "qc corpus import" -- bash -c "cd '$D/qc' && qc corpus import --recursive '$D/corpus/transcripts'"
     if [ -f "$D/p.qdpx" ]; then
+      # qc's reader reads internal sources from sources/ (as qc's writer and NVivo's export, which
+      # qc ships, have it); quire writes Sources/. Rename the folder in a copy (untimed).
+      python3 - "$D/p.qdpx" "$D/p-qc.qdpx" <<'PY2'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as zi, zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as zo:
+    for info in zi.infolist():
+        name = info.filename
+        zo.writestr("sources/" + name[8:] if name.startswith("Sources/") else name, zi.read(info))
+PY2
       mkdir -p "$D/qci"
-      measure qc qdpx-import "$N" "qc init --import (to load codings)" -- bash -c "cd '$D/qci' && qc init --import '$D/p.qdpx'"
-      measure qc query-cli "$N" "qc codes find" -- bash -c "cd '$D/qci' && qc codes find challenges/structural/housing"
-      measure qc table "$N" "qc codes crosstab" -- bash -c "cd '$D/qci' && qc codes crosstab -r -d 2"
-      measure qc qdpx-export "$N" "" -- bash -c "cd '$D/qci' && qc export '$D/qc.qdpx'"
+      measure qc qdpx-import "$N" "qc init --import, two qc reader bugs patched (bench/qc_import.py)" -- bash -c "cd '$D/qci' && python3 '$ROOT/bench/qc_import.py' '$D/p-qc.qdpx'"
+      if [ -n "$(tail -1 "$CSV" | cut -d, -f4)" ]; then
+        # Did the codings arrive? quire's own count against qc's, in total and for one code.
+        q_all=$("$Q" --project "$D/p" verify 2>&1 | sed -n 's/.* \([0-9]*\) coding(s) checked.*/\1/p')
+        c_all=$(cd "$D/qci" && qc codes stats -m tsv 2>/dev/null | awk -F'\t' 'NR > 1 { s += $2 } END { print s + 0 }')
+        q_h=$("$Q" --project "$D/p" quotes --code housing --format csv 2>/dev/null | python3 -c 'import csv, sys; print(sum(1 for _ in csv.reader(sys.stdin)) - 1)')
+        c_h=$(cd "$D/qci" && qc codes stats "Housing after release" -m tsv 2>/dev/null | awk -F'\t' 'NR > 1 { s += $2 } END { print s + 0 }')
+        # qc has no source or respondent attributes: hand it the documents of each country.
+        # (country is a source attribute, so a file list filters exactly as --where country= does.)
+        for c in $(sed -n 's/^country: //p' "$D"/corpus/transcripts/*.txt | sort -u); do
+          grep -l "^country: $c\$" "$D"/corpus/transcripts/*.txt | xargs -n1 basename > "$D/country-$c.txt"
+        done
+        cat "$D/country-BE.txt" "$D/country-FR.txt" > "$D/be-fr.txt" 2>/dev/null || true
+        measure qc query-cli "$N" "qc codes find 'Housing after release' -f BE+FR files --json" -- bash -c "cd '$D/qci' && qc codes find 'Housing after release' -f '$D/be-fr.txt' -B 0 -C 0 --json"
+        c_f=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/last.out" 2>/dev/null || echo "?")
+        q_f=$("$Q" --project "$D/p" quotes --code housing --where country=BE,FR --format csv 2>/dev/null | python3 -c 'import csv, sys; print(sum(1 for _ in csv.reader(sys.stdin)) - 1)')
+        measure qc table "$N" "qc codes stats -r -a -d 2 -n document; one process per country" -- bash -c "cd '$D/qci' && for f in '$D'/country-*.txt; do echo \"== \$f\"; qc codes stats -r -a -d 2 -n document -f \"\$f\" -m tsv || exit 1; done"
+        c_t=$(grep -c $'^\\.  .*\t *[1-9]' "$WORK/last.out" || true)
+        measure qc qdpx-export "$N" "" -- bash -c "cd '$D/qci' && qc export '$D/qc.qdpx'"
+        line="N=$N: codings loaded into qc $c_all of quire's $q_all; housing: qc $c_h coded lines, quire $q_h quotes; housing in BE+FR: qc find $c_f lines, quire quotes $q_f; qc table: $c_t non-zero depth-2 cells"
+        echo "  check: $line"
+        echo "- $line" >> "$WORK/qc-check.md"
+      fi
     fi
   fi
 done
 
 # Markdown: quire beside qc, with the ratio where both ran the step.
-python3 - "$CSV" > "$OUT/results.md" <<'PY'
-import csv, sys, collections
+python3 - "$CSV" "$WORK/qc-check.md" > "$OUT/results.md" <<'PY'
+import csv, os, sys, collections
 rows = list(csv.DictReader(open(sys.argv[1])))
 by = collections.defaultdict(dict)
 for r in rows:
@@ -107,6 +135,21 @@ failed = [r for r in rows if r["note"].startswith("failed")]
 for r in failed:
     print(f"\n- {r['tool']} {r['step']} at N={r['n']}: {r['note']}")
 if any(r["tool"] == "qc" and r["step"] == "qdpx-import" for r in failed):
-    print("- qc could not import the .qdpx holding the codings, so its query, table and export rows ran on an empty project: those ratios do not compare like with like.")
+    print("- qc could not import the .qdpx holding the codings, so its query, table and export steps were skipped at that N.")
+if any(r["tool"] == "qc" and r["step"] == "qdpx-import" and r["seconds"] for r in rows):
+    print("\nqc rows after ingest run on quire's codings, loaded with `qc init --import` "
+          "(bench/qc_import.py patches two bugs in qc 1.7.8's REFI-QDA reader: a stray `breakpoint()` "
+          "and a position-to-line mapping that put every coding on line 0; the .qdpx's `Sources/` "
+          "folder is renamed `sources/`, where qc looks). Checks:\n")
+    print(open(sys.argv[2]).read().rstrip() if os.path.exists(sys.argv[2]) else "- (no check recorded)")
+    print("\nWhat qc cannot do here, and how its rows differ:\n")
+    print("- No source or respondent attributes (qc drops the .qdpx's Variables and Cases): the "
+          "country filter is a list of the BE and FR documents passed with `-f`, built by the script "
+          "outside the timing; filters on speaker attributes (role, gender) have no qc equivalent.")
+    print("- No code x attribute table: the table row is one `qc codes stats -r -a -d 2 -n document` "
+          "process per country. It counts documents, not respondents (a focus group is one document), "
+          "and its recursive totals add up the children's counts instead of counting distinct documents. "
+          "`qc codes crosstab` is a code x code co-occurrence table, not this one.")
+    print("- qc codes a whole line, not a span: a coding lands on the line where its selection starts.")
 PY
 cat "$OUT/results.md"

@@ -26,7 +26,26 @@ struct Journal {
 /// Files to replace or remove together.
 pub struct Transaction<'p> {
     project: &'p Project,
-    ops: Vec<(PathBuf, Option<Vec<u8>>)>,
+    ops: Vec<(PathBuf, Op)>,
+}
+
+/// What happens to one file.
+enum Op {
+    /// New contents, written out at commit.
+    Write(Vec<u8>),
+    /// New contents already streamed to a temporary file beside the target.
+    Staged(tempfile::NamedTempFile),
+    Remove,
+}
+
+fn parent_dir(path: &Path, root: &Path) -> PathBuf {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf())
+}
+
+fn temp_beside(path: &Path, root: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = parent_dir(path, root);
+    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(&dir).map_err(|e| Error::io(&dir, e))
 }
 
 fn journal_path(project: &Project) -> PathBuf {
@@ -51,12 +70,24 @@ impl<'p> Transaction<'p> {
 
     /// Replaces (or creates) `path` with `bytes` when the transaction commits.
     pub fn write(&mut self, path: PathBuf, bytes: Vec<u8>) {
-        self.ops.push((path, Some(bytes)));
+        self.ops.push((path, Op::Write(bytes)));
+    }
+
+    /// Streams the new contents of `path` through `fill` now, into a temporary file beside it
+    /// (for files too large to hold in memory); it replaces `path` when the transaction commits
+    /// and is removed if it never does.
+    pub fn write_with(&mut self, path: PathBuf, fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<()> {
+        let mut tmp = temp_beside(&path, self.project.root())?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        fill(&mut w).and_then(|()| std::io::Write::flush(&mut w)).map_err(|e| Error::io(&path, e))?;
+        drop(w);
+        self.ops.push((path, Op::Staged(tmp)));
+        Ok(())
     }
 
     /// Removes `path` (if it exists) when the transaction commits.
     pub fn remove(&mut self, path: PathBuf) {
-        self.ops.push((path, None));
+        self.ops.push((path, Op::Remove));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -64,30 +95,37 @@ impl<'p> Transaction<'p> {
     }
 
     /// Writes everything; the caller holds the project lock.
-    pub fn commit(self) -> Result<()> {
+    pub fn commit(mut self) -> Result<()> {
         if self.ops.is_empty() {
             return Ok(());
         }
         if self.ops.len() == 1 {
-            if let (path, Some(bytes)) = &self.ops[0] {
-                return write_atomic(path, bytes);
+            match self.ops.pop().expect("one op") {
+                (path, Op::Write(bytes)) => return write_atomic(&path, &bytes),
+                (path, Op::Staged(tmp)) => return persist_alone(&path, self.project.root(), tmp),
+                op => self.ops.push(op),
             }
         }
         let root = self.project.root();
         let relative = |p: &Path| p.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| p.to_path_buf());
         let mut journal = Journal { format: JOURNAL_FORMAT, ops: Vec::new() };
-        for (path, bytes) in &self.ops {
-            match bytes {
-                Some(bytes) => {
-                    let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf());
-                    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-                    let mut tmp = tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
-                    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| Error::io(tmp.path(), e))?;
-                    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
-                    let (_, kept) = tmp.keep().map_err(|e| Error::io(path, e.error))?;
-                    journal.ops.push((Some(relative(&kept)), relative(path)));
+        for (path, op) in std::mem::take(&mut self.ops) {
+            let tmp = match op {
+                Op::Write(bytes) => {
+                    let mut tmp = temp_beside(&path, root)?;
+                    std::io::Write::write_all(&mut tmp, &bytes).map_err(|e| Error::io(tmp.path(), e))?;
+                    Some(tmp)
                 }
-                None => journal.ops.push((None, relative(path))),
+                Op::Staged(tmp) => Some(tmp),
+                Op::Remove => None,
+            };
+            match tmp {
+                Some(tmp) => {
+                    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+                    let (_, kept) = tmp.keep().map_err(|e| Error::io(&path, e.error))?;
+                    journal.ops.push((Some(relative(&kept)), relative(&path)));
+                }
+                None => journal.ops.push((None, relative(&path))),
             }
             failpoint::hit("tx-staging");
         }
@@ -98,6 +136,15 @@ impl<'p> Transaction<'p> {
         fs::remove_file(journal_path(self.project)).map_err(|e| Error::io(journal_path(self.project), e))?;
         Ok(())
     }
+}
+
+/// A transaction of one streamed file: sync it and rename it into place, as `write_atomic` does.
+fn persist_alone(path: &Path, root: &Path, tmp: tempfile::NamedTempFile) -> Result<()> {
+    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+    failpoint::hit("atomic-before-rename");
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    sync_dir(&parent_dir(path, root));
+    Ok(())
 }
 
 fn apply(project: &Project, journal: &Journal) -> Result<()> {

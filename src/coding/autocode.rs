@@ -1,16 +1,14 @@
 //! Autocoding: each code's rule for a segment's language, matched on stemmed words.
+//!
+//! Rule words are numbered once per language (a [`Vocabulary`]); a segment is reduced to the
+//! numbers of its words, and a rule is then a handful of bit tests. Each thread remembers what
+//! every word it has seen stems to, so a word is stemmed once, not once per occurrence.
 
+use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, TokenStream};
 
 use crate::codebook::rule::Rule;
 use crate::corpus::Language;
-
-/// A word of a text: as written (lower-cased) and stemmed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word {
-    pub lower: String,
-    pub stem: String,
-}
 
 fn stemmer_language(language: Language) -> tantivy::tokenizer::Language {
     use tantivy::tokenizer::Language as L;
@@ -33,84 +31,183 @@ pub fn analyzer(language: Language) -> TextAnalyzer {
         .build()
 }
 
+/// The same chain without the stemmer: the lower-cased words of a text.
+fn lower_words(_language: Language) -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(60)).filter(LowerCaser).build()
+}
+
 /// A tokenizer name for the index's per-language field.
 pub fn analyzer_name(language: Language) -> String {
     format!("quire_{}", language.as_str())
 }
 
-/// The words of `text`, each lower-cased and stemmed.
-pub fn words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Word> {
-    let mut stems = Vec::new();
-    let mut stream = analyzer.token_stream(text);
-    while let Some(token) = stream.next() {
-        stems.push((token.offset_from, token.offset_to, token.text.clone()));
-    }
-    stems
-        .into_iter()
-        .map(|(from, to, stem)| Word { lower: text[from..to].to_lowercase(), stem })
-        .collect()
-}
-
 /// The stem of a rule word (the word itself if the analyzer keeps nothing of it).
 pub fn stem(analyzer: &mut TextAnalyzer, word: &str) -> String {
-    words(analyzer, word).into_iter().next().map(|w| w.stem).unwrap_or_else(|| word.to_string())
+    let mut stream = analyzer.token_stream(word);
+    if stream.advance() {
+        stream.token().text.clone()
+    } else {
+        word.to_string()
+    }
 }
 
-/// A rule with its words stemmed in one language, ready to match many segments.
+/// The stems and prefixes the rules of one language use, numbered.
+#[derive(Debug)]
+pub struct Vocabulary {
+    language: Language,
+    stems: FxHashMap<String, u32>,
+    prefixes: Vec<String>,
+}
+
+/// A word's number when no rule uses its stem.
+const UNUSED: u32 = u32::MAX;
+
+impl Vocabulary {
+    pub fn new(language: Language) -> Vocabulary {
+        Vocabulary { language, stems: FxHashMap::default(), prefixes: Vec::new() }
+    }
+
+    fn stem_id(&mut self, stem: String) -> u32 {
+        let next = self.stems.len() as u32;
+        *self.stems.entry(stem).or_insert(next)
+    }
+
+    fn prefix_id(&mut self, prefix: &str) -> u32 {
+        match self.prefixes.iter().position(|p| p == prefix) {
+            Some(i) => i as u32,
+            None => {
+                self.prefixes.push(prefix.to_string());
+                (self.prefixes.len() - 1) as u32
+            }
+        }
+    }
+}
+
+/// A rule with its words numbered in one language's vocabulary, ready to match many segments.
 #[derive(Debug, Clone)]
 pub enum Matcher {
-    Stem(String),
-    Prefix(String),
-    Phrase(Vec<String>),
+    Stem(u32),
+    Prefix(u32),
+    Phrase(Vec<u32>),
     All(Vec<Matcher>),
-    Any(Vec<Matcher>),
+    /// Matches if a positive part matches and no excluded (`Not`) part does.
+    Any { positive: Vec<Matcher>, negative: Vec<Matcher> },
     Not(Box<Matcher>),
 }
 
 impl Matcher {
-    pub fn new(rule: &Rule, analyzer: &mut TextAnalyzer) -> Matcher {
+    /// Compiles `rule`, adding its words to `vocabulary`.
+    pub fn new(rule: &Rule, vocabulary: &mut Vocabulary) -> Matcher {
+        let mut stemmer = analyzer(vocabulary.language);
+        Self::compile(rule, vocabulary, &mut stemmer)
+    }
+
+    fn compile(rule: &Rule, vocabulary: &mut Vocabulary, stemmer: &mut TextAnalyzer) -> Matcher {
         match rule {
-            Rule::Term { word, prefix: true } => Matcher::Prefix(word.clone()),
-            Rule::Term { word, prefix: false } => Matcher::Stem(stem(analyzer, word)),
-            Rule::Phrase(ws) => Matcher::Phrase(ws.iter().map(|w| stem(analyzer, w)).collect()),
-            Rule::All(parts) => Matcher::All(parts.iter().map(|p| Matcher::new(p, analyzer)).collect()),
-            Rule::Any(parts) => Matcher::Any(parts.iter().map(|p| Matcher::new(p, analyzer)).collect()),
-            Rule::Not(inner) => Matcher::Not(Box::new(Matcher::new(inner, analyzer))),
+            Rule::Term { word, prefix: true } => Matcher::Prefix(vocabulary.prefix_id(word)),
+            Rule::Term { word, prefix: false } => Matcher::Stem(vocabulary.stem_id(stem(stemmer, word))),
+            Rule::Phrase(ws) => Matcher::Phrase(ws.iter().map(|w| vocabulary.stem_id(stem(stemmer, w))).collect()),
+            Rule::All(parts) => Matcher::All(parts.iter().map(|p| Self::compile(p, vocabulary, stemmer)).collect()),
+            Rule::Any(parts) => {
+                let (negative, positive) = parts.iter().partition(|p| matches!(p, Rule::Not(_)));
+                let compile_all = |rules: Vec<&Rule>, vocabulary: &mut Vocabulary, stemmer: &mut TextAnalyzer| {
+                    rules.into_iter().map(|p| Self::compile(p, vocabulary, stemmer)).collect()
+                };
+                let positive = compile_all(positive, vocabulary, stemmer);
+                let negative = compile_all(negative, vocabulary, stemmer);
+                Matcher::Any { positive, negative }
+            }
+            Rule::Not(inner) => Matcher::Not(Box::new(Self::compile(inner, vocabulary, stemmer))),
         }
     }
 
     /// Does `text` match? In `All` and `Any`, a `Not` part excludes.
     pub fn matches(&self, text: &Analysed) -> bool {
         match self {
-            Matcher::Stem(s) => text.stems.contains(s.as_str()),
-            Matcher::Prefix(p) => text.words.iter().any(|w| w.lower.starts_with(p.as_str())),
+            Matcher::Stem(s) => text.has_stem(*s),
+            Matcher::Prefix(p) => bit(&text.prefixes, *p),
             Matcher::Phrase(stems) => {
                 !stems.is_empty()
-                    && stems.iter().all(|s| text.stems.contains(s.as_str()))
-                    && text.words.windows(stems.len()).any(|win| win.iter().zip(stems).all(|(w, s)| &w.stem == s))
+                    && stems.iter().all(|s| text.has_stem(*s))
+                    && text.words.windows(stems.len()).any(|win| win == stems.as_slice())
             }
             Matcher::Not(inner) => !inner.matches(text),
             Matcher::All(parts) => parts.iter().all(|p| p.matches(text)),
-            Matcher::Any(parts) => {
-                let (negative, positive): (Vec<&Matcher>, Vec<&Matcher>) =
-                    parts.iter().partition(|p| matches!(p, Matcher::Not(_)));
-                positive.iter().any(|p| p.matches(text)) && negative.iter().all(|n| n.matches(text))
-            }
+            Matcher::Any { positive, negative } => positive.iter().any(|p| p.matches(text)) && negative.iter().all(|n| n.matches(text)),
         }
     }
 }
 
-/// A text's words, and the set of their stems for fast look-up.
+fn bit(set: &[u64], i: u32) -> bool {
+    set.get(i as usize / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+}
+
+fn set_bit(set: &mut [u64], i: u32) {
+    set[i as usize / 64] |= 1 << (i % 64);
+}
+
+/// A segment as the rules see it: the vocabulary number of each word, and which stems and
+/// prefixes occur.
+#[derive(Debug, Default)]
 pub struct Analysed {
-    pub words: Vec<Word>,
-    pub stems: std::collections::HashSet<String>,
+    words: Vec<u32>,
+    stems: Vec<u64>,
+    prefixes: Vec<u64>,
 }
 
 impl Analysed {
-    pub fn new(analyzer: &mut TextAnalyzer, text: &str) -> Analysed {
-        let words = words(analyzer, text);
-        let stems = words.iter().map(|w| w.stem.clone()).collect();
-        Analysed { words, stems }
+    fn has_stem(&self, s: u32) -> bool {
+        bit(&self.stems, s)
+    }
+}
+
+/// What a word (lower-cased) means to the rules: its stem's number and the prefixes it starts with.
+struct WordClass {
+    stem: u32,
+    prefixes: Box<[u32]>,
+}
+
+/// Analyses segments of one language against a vocabulary; one per thread.
+pub struct Analyser<'v> {
+    vocabulary: &'v Vocabulary,
+    words: TextAnalyzer,
+    stemmer: TextAnalyzer,
+    seen: FxHashMap<String, WordClass>,
+}
+
+impl<'v> Analyser<'v> {
+    pub fn new(vocabulary: &'v Vocabulary) -> Analyser<'v> {
+        let language = vocabulary.language;
+        Analyser { vocabulary, words: lower_words(language), stemmer: analyzer(language), seen: FxHashMap::default() }
+    }
+
+    /// Analyses `text` into `out`, reusing its buffers.
+    pub fn analyse(&mut self, text: &str, out: &mut Analysed) {
+        let v = self.vocabulary;
+        out.words.clear();
+        out.stems.clear();
+        out.stems.resize(v.stems.len().div_ceil(64), 0);
+        out.prefixes.clear();
+        out.prefixes.resize(v.prefixes.len().div_ceil(64), 0);
+        let mut stream = self.words.token_stream(text);
+        while stream.advance() {
+            let lower = stream.token().text.as_str();
+            let class = match self.seen.get(lower) {
+                Some(class) => class,
+                None => {
+                    let stem = v.stems.get(&stem(&mut self.stemmer, lower)).copied().unwrap_or(UNUSED);
+                    let prefixes = (0..v.prefixes.len() as u32).filter(|&p| lower.starts_with(v.prefixes[p as usize].as_str())).collect();
+                    self.seen.entry(lower.to_string()).or_insert(WordClass { stem, prefixes })
+                }
+            };
+            out.words.push(class.stem);
+            if class.stem != UNUSED {
+                set_bit(&mut out.stems, class.stem);
+            }
+            for &p in class.prefixes.iter() {
+                set_bit(&mut out.prefixes, p);
+            }
+        }
     }
 }
 
@@ -120,9 +217,11 @@ mod tests {
     use crate::codebook::rule;
 
     fn hit(language: Language, query: &str, text: &str) -> bool {
-        let mut a = analyzer(language);
-        let m = Matcher::new(&rule::parse(query).unwrap(), &mut a);
-        m.matches(&Analysed::new(&mut a, text))
+        let mut vocabulary = Vocabulary::new(language);
+        let m = Matcher::new(&rule::parse(query).unwrap(), &mut vocabulary);
+        let mut analysed = Analysed::default();
+        Analyser::new(&vocabulary).analyse(text, &mut analysed);
+        m.matches(&analysed)
     }
 
     #[test]
@@ -141,5 +240,21 @@ mod tests {
         assert!(hit(Language::Dutch, "daklozen*", "De daklozenopvang zat vol."));
         assert!(!hit(Language::English, "prison -release", "prison release day"));
         assert!(hit(Language::English, "prison -release", "prison day"));
+        assert!(hit(Language::English, "housing AND (eviction OR evicted)", "Housing was lost after the eviction."));
+        assert!(!hit(Language::English, "housing AND (eviction OR evicted)", "Housing was fine."));
+    }
+
+    #[test]
+    fn a_word_seen_twice_is_classified_the_same() {
+        let mut vocabulary = Vocabulary::new(Language::English);
+        let m = Matcher::new(&rule::parse("\"waiting list\"").unwrap(), &mut vocabulary);
+        let mut analyser = Analyser::new(&vocabulary);
+        let mut analysed = Analysed::default();
+        analyser.analyse("The waiting lists were long.", &mut analysed);
+        assert!(m.matches(&analysed));
+        analyser.analyse("Lists of people were waiting.", &mut analysed);
+        assert!(!m.matches(&analysed), "the buffers are reset between segments");
+        analyser.analyse("Waiting list again.", &mut analysed);
+        assert!(m.matches(&analysed));
     }
 }

@@ -109,24 +109,120 @@ pub fn normalise(codings: &mut Vec<Coding>) {
     codings.dedup_by(|later, first| later.key() == first.key());
 }
 
-pub fn to_csv(codings: &[Coding]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    let with_origin = codings.iter().any(|c| c.origin.is_some());
+/// One row of a coding file, borrowed: what is written, without owning it.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    pub source: &'a SourceId,
+    pub start: usize,
+    pub end: usize,
+    pub code: &'a CodePath,
+    pub coder: &'a Coder,
+    pub created: &'a str,
+    pub text: &'a str,
+    pub origin: Option<&'a str>,
+}
+
+impl<'a> Row<'a> {
+    pub fn of(c: &'a Coding) -> Row<'a> {
+        Row { source: &c.source, start: c.start, end: c.end, code: &c.code, coder: &c.coder, created: &c.created, text: &c.text, origin: c.origin.as_deref() }
+    }
+
+    /// The order of a coding file (as [`Coding::key`]).
+    pub fn key(&self) -> (&'a SourceId, usize, usize, &'a CodePath, &'a Coder) {
+        (self.source, self.start, self.end, self.code, self.coder)
+    }
+}
+
+/// Writes a coding file's header and `rows`, in the order given.
+pub fn write_rows<'a, W: std::io::Write>(out: W, with_origin: bool, rows: impl IntoIterator<Item = Row<'a>>) -> std::io::Result<()> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
     let mut header = HEADER.to_vec();
     if with_origin {
         header.push(ORIGIN);
     }
-    w.write_record(&header).expect("writing to memory");
-    for c in codings {
-        let (start, end) = (c.start.to_string(), c.end.to_string());
-        let code = c.code.to_string();
-        let mut row = vec![c.source.as_str(), &start, &end, &code, c.coder.as_str(), &c.created, &c.text];
-        if with_origin {
-            row.push(c.origin.as_deref().unwrap_or(""));
+    w.write_record(&header)?;
+    let mut field = String::new();
+    for r in rows {
+        use std::fmt::Write as _;
+        w.write_field(r.source.as_str())?;
+        for n in [r.start, r.end] {
+            field.clear();
+            let _ = write!(field, "{n}");
+            w.write_field(&field)?;
         }
-        w.write_record(&row).expect("writing to memory");
+        field.clear();
+        let _ = write!(field, "{}", r.code);
+        w.write_field(&field)?;
+        w.write_field(r.coder.as_str())?;
+        w.write_field(r.created)?;
+        w.write_field(r.text)?;
+        if with_origin {
+            w.write_field(r.origin.unwrap_or(""))?;
+        }
+        w.write_record(None::<&[u8]>)?;
     }
-    w.into_inner().expect("writing to memory")
+    w.flush()?;
+    Ok(())
+}
+
+pub fn to_csv(codings: &[Coding]) -> Vec<u8> {
+    let with_origin = codings.iter().any(|c| c.origin.is_some());
+    let mut out = Vec::new();
+    write_rows(&mut out, with_origin, codings.iter().map(Row::of)).expect("writing to memory");
+    out
+}
+
+/// Stages a coder's file holding `existing` codings and `new` ones, streamed to disk rather
+/// than built in memory. Both are sorted here; a new coding whose key is already there is
+/// dropped (the earlier one is kept, as [`normalise`] does). Returns how many new ones were kept.
+pub fn stage_merged<'a>(
+    tx: &mut Transaction<'_>,
+    project: &Project,
+    coder: &Coder,
+    existing: &'a mut Vec<Coding>,
+    mut new: Vec<Row<'a>>,
+) -> Result<usize> {
+    normalise(existing);
+    new.sort_by(|a, b| a.key().cmp(&b.key()));
+    new.dedup_by(|later, first| later.key() == first.key());
+    let with_origin = existing.iter().any(|c| c.origin.is_some()) || new.iter().any(|r| r.origin.is_some());
+    let mut added = 0;
+    let existing: &'a [Coding] = existing;
+    let merged = MergeRows { old: existing.iter().map(Row::of).peekable(), new: new.into_iter().peekable(), added: &mut added };
+    tx.write_with(path(project, coder, Kind::Anchored), |w| write_rows(w, with_origin, merged))?;
+    Ok(added)
+}
+
+/// Two sorted row streams as one, without the new rows whose key an old row has.
+struct MergeRows<'a, 'n, O: Iterator<Item = Row<'a>>, N: Iterator<Item = Row<'a>>> {
+    old: std::iter::Peekable<O>,
+    new: std::iter::Peekable<N>,
+    added: &'n mut usize,
+}
+
+impl<'a, O: Iterator<Item = Row<'a>>, N: Iterator<Item = Row<'a>>> Iterator for MergeRows<'a, '_, O, N> {
+    type Item = Row<'a>;
+
+    fn next(&mut self) -> Option<Row<'a>> {
+        use std::cmp::Ordering;
+        let order = match (self.old.peek(), self.new.peek()) {
+            (None, None) => return None,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(o), Some(n)) => o.key().cmp(&n.key()),
+        };
+        match order {
+            Ordering::Less => self.old.next(),
+            Ordering::Equal => {
+                self.new.next();
+                self.old.next()
+            }
+            Ordering::Greater => {
+                *self.added += 1;
+                self.new.next()
+            }
+        }
+    }
 }
 
 /// Writes a coder's file atomically, sorted; an empty orphan file is removed.
