@@ -182,9 +182,8 @@ const TRANSCRIPTS: [(&str, &str, &str); 3] = [
     ("PT-T-01", "pt", "R: Não tinha casas para onde ir.\nI: E depois?\nR: Nada de especial.\n"),
 ];
 
-#[test]
-fn autocoding_matches_stemmed_words_in_three_languages() {
-    let w = Workdir::new();
+/// Three transcripts in three languages and a code with a rule in each.
+fn home_test_project(w: &Workdir) {
     w.init("p", "en");
     for (id, lang, body) in TRANSCRIPTS {
         let country = &id[..2];
@@ -195,6 +194,12 @@ fn autocoding_matches_stemmed_words_in_three_languages() {
     }
     w.run(&["--project", "p", "ingest", "in"]).ok();
     w.run(&["--project", "p", "codebook", "add", "structural/home-test", "--name", "Home test", "--rule", "fr=logement", "--rule", "de=Wohnung", "--rule", "pt=casa"]).ok();
+}
+
+#[test]
+fn autocoding_matches_stemmed_words_in_three_languages() {
+    let w = Workdir::new();
+    home_test_project(&w);
     let dry = w.run(&["--project", "p", "autocode", "--code", "home-test", "--dry-run", "--format", "csv"]).ok();
     assert!(!w.path("p/codings/auto.csv").exists(), "dry run writes nothing");
     let proposed: BTreeSet<String> = csv::Reader::from_reader(dry.stdout.as_bytes()).records().map(|r| r.unwrap()[0].to_string()).collect();
@@ -206,6 +211,62 @@ fn autocoding_matches_stemmed_words_in_three_languages() {
     // Running again adds nothing.
     let again = w.run(&["--project", "p", "autocode", "--code", "home-test"]).ok();
     assert!(again.stderr.contains("0 new coding(s)"), "{}", again.stderr);
+}
+
+/// The autocoding project of the test above, autocoded once; returns the coding file's lines.
+fn autocoded(w: &Workdir) -> Vec<String> {
+    home_test_project(w);
+    w.run(&["--project", "p", "autocode", "--code", "home-test"]).ok();
+    fs::read_to_string(w.path("p/codings/auto.csv")).unwrap().lines().map(String::from).collect()
+}
+
+/// Rewrites a coding file's data rows: `edit` gets them as CSV records and returns the new rows.
+fn rewrite_codings(path: &std::path::Path, edit: impl FnOnce(Vec<Vec<String>>) -> Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r.records().map(|rec| rec.unwrap().iter().map(String::from).collect()).collect();
+    let mut w = csv::Writer::from_path(path).unwrap();
+    w.write_record(&header).unwrap();
+    for row in edit(rows) {
+        w.write_record(&row).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+#[test]
+fn autocoding_again_keeps_existing_codings_and_their_times() {
+    let w = Workdir::new();
+    let first = autocoded(&w);
+    assert_eq!(first.len(), 4, "{first:?}");
+    let file = w.path("p/codings/auto.csv");
+    // Sorted, as quire writes it, with one coding lost and the others made earlier.
+    rewrite_codings(&file, |mut rows| {
+        rows.remove(1);
+        rows.iter_mut().for_each(|r| r[5] = "2020-01-01T00:00:00Z".into());
+        rows
+    });
+    let r = w.run(&["--project", "p", "autocode", "--code", "home-test"]).ok();
+    assert!(r.stderr.contains("1 new coding(s) for auto, 2 already there"), "{}", r.stderr);
+    let after: Vec<String> = fs::read_to_string(&file).unwrap().lines().map(String::from).collect();
+    assert_eq!(after.len(), 4);
+    assert!(after[1].contains(",2020-01-01T00:00:00Z,") && after[3].contains(",2020-01-01T00:00:00Z,"), "{after:?}");
+    assert_eq!(after[2], first[2], "the lost coding is back, in its place");
+    // Edited out of order, with a coding of another span: read whole, sorted, nothing lost.
+    rewrite_codings(&file, |mut rows| {
+        rows.reverse();
+        let mut extra = rows[0].clone();
+        (extra[1], extra[2]) = ("0".into(), "2".into());
+        rows.push(extra);
+        rows
+    });
+    let r = w.run(&["--project", "p", "autocode", "--code", "home-test"]).ok();
+    assert!(r.stderr.contains("0 new coding(s) for auto, 3 already there"), "{}", r.stderr);
+    let rows = codings(&file);
+    assert_eq!(rows.len(), 4);
+    let mut sorted = rows.clone();
+    sorted.sort();
+    assert_eq!(rows, sorted, "written in order");
+    assert!(rows.iter().any(|r| (r.1, r.2) == (0, 2)));
 }
 
 #[test]

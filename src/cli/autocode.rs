@@ -8,7 +8,7 @@ use crate::codebook::{rule, CodePath, Codebook};
 use rayon::prelude::*;
 
 use crate::coding::autocode::{Analysed, Analyser, Matcher, Vocabulary};
-use crate::coding::store::{self, Kind, Row};
+use crate::coding::store::{self, Row};
 use crate::coding::{now_rfc3339, Coder};
 use crate::txn::Transaction;
 use crate::corpus::{Language, Source};
@@ -139,7 +139,6 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         ctx.note(format_args!("{} coding(s) proposed (dry run: nothing written)", proposals.found.len()));
         return Ok(());
     }
-    let mut codings = store::read(&store::path(&project, &args.coder, Kind::Anchored))?;
     let created = now_rfc3339();
     let new: Vec<Row> = proposals
         .found
@@ -159,7 +158,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         })
         .collect();
     let mut tx = Transaction::new(&project);
-    let added = store::stage_merged(&mut tx, &project, &args.coder, &mut codings, new)?;
+    let added = store::stage_merged(&mut tx, &project, &args.coder, new)?;
     tx.commit()?;
     let matched = proposals.found.len();
     ctx.note(format_args!("{matched} segment-code match(es); {added} new coding(s) for {}, {} already there", args.coder, matched - added));

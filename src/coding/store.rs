@@ -66,24 +66,47 @@ pub fn read_lines(path: &Path) -> Result<Vec<(usize, Coding)>> {
 /// Reads a coding file, streaming it; without `texts` each coding's text is left empty (for
 /// counting, where the texts of millions of codings would only cost memory).
 fn read_file(path: &Path, texts: bool) -> Result<Vec<(usize, Coding)>> {
-    let file = match fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io(path, e)),
-    };
-    let mut reader = csv::ReaderBuilder::new().from_reader(std::io::BufReader::new(file));
-    let at = |line: Option<u64>| Location { path: path.to_path_buf(), line: line.map(|l| l as usize) };
-    let headers = reader.headers().map_err(|e| Error::invalid(at(Some(1)), format!("malformed CSV: {e}")))?;
-    let columns: Vec<&str> = headers.iter().collect();
-    let with_origin = columns.len() == HEADER.len() + 1 && columns.last() == Some(&ORIGIN);
-    if columns[..columns.len().min(HEADER.len())] != HEADER || !(columns.len() == HEADER.len() || with_origin) {
-        return Err(Error::invalid(at(Some(1)), format!("expected the header `{}` (and optionally `{ORIGIN}`)", HEADER.join(","))));
+    match Records::open(path, texts)? {
+        Some(records) => records.collect(),
+        None => Ok(Vec::new()),
     }
-    let mut codings = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| Error::invalid(at(e.position().map(|p| p.line())), format!("malformed CSV: {e}")))?;
+}
+
+/// The codings of one file, one at a time, each with the line its row starts on.
+struct Records {
+    path: PathBuf,
+    reader: csv::Reader<std::io::BufReader<fs::File>>,
+    record: csv::StringRecord,
+    with_origin: bool,
+    texts: bool,
+}
+
+impl Records {
+    /// Opens a coding file and checks its header; `None` if there is no file.
+    fn open(path: &Path, texts: bool) -> Result<Option<Records>> {
+        let file = match fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        let mut reader = csv::ReaderBuilder::new().from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+        let headers = reader.headers().map_err(|e| Error::invalid(Location::line(path, 1), format!("malformed CSV: {e}")))?;
+        let columns: Vec<&str> = headers.iter().collect();
+        let with_origin = columns.len() == HEADER.len() + 1 && columns.last() == Some(&ORIGIN);
+        if columns[..columns.len().min(HEADER.len())] != HEADER || !(columns.len() == HEADER.len() || with_origin) {
+            return Err(Error::invalid(Location::line(path, 1), format!("expected the header `{}` (and optionally `{ORIGIN}`)", HEADER.join(","))));
+        }
+        Ok(Some(Records { path: path.to_path_buf(), reader, record: csv::StringRecord::new(), with_origin, texts }))
+    }
+
+    fn at(&self, line: Option<u64>) -> Location {
+        Location { path: self.path.clone(), line: line.map(|l| l as usize) }
+    }
+
+    fn parse(&self) -> Result<(usize, Coding)> {
+        let record = &self.record;
         let line = record.position().map(|p| p.line());
-        let bad = |what: String| Error::invalid(at(line), what);
+        let bad = |what: String| Error::invalid(self.at(line), what);
         let number = |i: usize| record[i].parse::<usize>().map_err(|_| bad(format!("`{}` is not a character offset", &record[i])));
         let coding = Coding {
             source: SourceId::parse(&record[0]).map_err(bad)?,
@@ -92,15 +115,26 @@ fn read_file(path: &Path, texts: bool) -> Result<Vec<(usize, Coding)>> {
             code: CodePath::parse(&record[3]).map_err(bad)?,
             coder: record[4].parse().map_err(bad)?,
             created: record[5].to_string(),
-            text: if texts { record[6].to_string() } else { String::new() },
-            origin: with_origin.then(|| record[7].to_string()).filter(|o| !o.is_empty()),
+            text: if self.texts { record[6].to_string() } else { String::new() },
+            origin: self.with_origin.then(|| record[7].to_string()).filter(|o| !o.is_empty()),
         };
         if coding.start >= coding.end {
             return Err(bad(format!("empty or reversed span {}..{}", coding.start, coding.end)));
         }
-        codings.push((line.unwrap_or(0) as usize, coding));
+        Ok((line.unwrap_or(0) as usize, coding))
     }
-    Ok(codings)
+}
+
+impl Iterator for Records {
+    type Item = Result<(usize, Coding)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => None,
+            Ok(true) => Some(self.parse()),
+            Err(e) => Some(Err(Error::invalid(self.at(e.position().map(|p| p.line())), format!("malformed CSV: {e}")))),
+        }
+    }
 }
 
 /// Sorts and removes duplicates (same source, span and code: the earliest is kept).
@@ -133,96 +167,141 @@ impl<'a> Row<'a> {
     }
 }
 
-/// Writes a coding file's header and `rows`, in the order given.
-pub fn write_rows<'a, W: std::io::Write>(out: W, with_origin: bool, rows: impl IntoIterator<Item = Row<'a>>) -> std::io::Result<()> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
-    let mut header = HEADER.to_vec();
-    if with_origin {
-        header.push(ORIGIN);
+/// Writes a coding file row by row.
+pub struct RowWriter<W: std::io::Write> {
+    csv: csv::Writer<W>,
+    with_origin: bool,
+    field: String,
+}
+
+impl<W: std::io::Write> RowWriter<W> {
+    /// Starts a coding file with its header.
+    pub fn new(out: W, with_origin: bool) -> std::io::Result<RowWriter<W>> {
+        let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
+        let mut header = HEADER.to_vec();
+        if with_origin {
+            header.push(ORIGIN);
+        }
+        csv.write_record(&header)?;
+        Ok(RowWriter { csv, with_origin, field: String::new() })
     }
-    w.write_record(&header)?;
-    let mut field = String::new();
-    for r in rows {
+
+    pub fn write(&mut self, r: &Row<'_>) -> std::io::Result<()> {
         use std::fmt::Write as _;
+        let w = &mut self.csv;
         w.write_field(r.source.as_str())?;
         for n in [r.start, r.end] {
-            field.clear();
-            let _ = write!(field, "{n}");
-            w.write_field(&field)?;
+            self.field.clear();
+            let _ = write!(self.field, "{n}");
+            w.write_field(&self.field)?;
         }
-        field.clear();
-        let _ = write!(field, "{}", r.code);
-        w.write_field(&field)?;
+        self.field.clear();
+        let _ = write!(self.field, "{}", r.code);
+        w.write_field(&self.field)?;
         w.write_field(r.coder.as_str())?;
         w.write_field(r.created)?;
         w.write_field(r.text)?;
-        if with_origin {
+        if self.with_origin {
             w.write_field(r.origin.unwrap_or(""))?;
         }
-        w.write_record(None::<&[u8]>)?;
+        w.write_record(None::<&[u8]>).map_err(std::io::Error::from)
     }
-    w.flush()?;
-    Ok(())
+
+    /// Flushes, handing back the output.
+    pub fn finish(self) -> std::io::Result<W> {
+        self.csv.into_inner().map_err(|e| e.into_error())
+    }
 }
 
 pub fn to_csv(codings: &[Coding]) -> Vec<u8> {
     let with_origin = codings.iter().any(|c| c.origin.is_some());
-    let mut out = Vec::new();
-    write_rows(&mut out, with_origin, codings.iter().map(Row::of)).expect("writing to memory");
-    out
+    let mut out = RowWriter::new(Vec::new(), with_origin).expect("writing to memory");
+    for c in codings {
+        out.write(&Row::of(c)).expect("writing to memory");
+    }
+    out.finish().expect("writing to memory")
 }
 
-/// Stages a coder's file holding `existing` codings and `new` ones, streamed to disk rather
-/// than built in memory. Both are sorted here; a new coding whose key is already there is
-/// dropped (the earlier one is kept, as [`normalise`] does). Returns how many new ones were kept.
-pub fn stage_merged<'a>(
-    tx: &mut Transaction<'_>,
-    project: &Project,
-    coder: &Coder,
-    existing: &'a mut Vec<Coding>,
-    mut new: Vec<Row<'a>>,
-) -> Result<usize> {
-    normalise(existing);
+/// Stages a coder's file holding its codings and `new` ones, streamed to disk rather than built
+/// in memory. A new coding whose key is already there is dropped (the earlier one is kept, as
+/// [`normalise`] does). The file on disk is merged as it is read when it is sorted, as quire
+/// writes it; a file edited out of order is read whole and sorted. Returns how many new ones
+/// were kept.
+pub fn stage_merged(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, mut new: Vec<Row<'_>>) -> Result<usize> {
     new.sort_by(|a, b| a.key().cmp(&b.key()));
     new.dedup_by(|later, first| later.key() == first.key());
-    let with_origin = existing.iter().any(|c| c.origin.is_some()) || new.iter().any(|r| r.origin.is_some());
+    let target = path(project, coder, Kind::Anchored);
     let mut added = 0;
-    let existing: &'a [Coding] = existing;
-    let merged = MergeRows { old: existing.iter().map(Row::of).peekable(), new: new.into_iter().peekable(), added: &mut added };
-    tx.write_with(path(project, coder, Kind::Anchored), |w| write_rows(w, with_origin, merged))?;
+    if let Some(records) = Records::open(&target, true)? {
+        let with_origin = records.with_origin || new.iter().any(|r| r.origin.is_some());
+        // The first failure while streaming: a bad row, or a row out of order.
+        let mut failure: Option<Error> = None;
+        let streamed = tx.write_with(target.clone(), |w| {
+            let mut out = RowWriter::new(w, with_origin)?;
+            let mut pending = new.iter().peekable();
+            let mut previous: Option<Coding> = None;
+            for record in records {
+                let coding = match record {
+                    Ok((_, c)) if previous.as_ref().is_none_or(|p| p.key() < c.key()) => c,
+                    Ok(_) => return Err(std::io::Error::other("out of order")),
+                    Err(e) => {
+                        failure = Some(e);
+                        return Err(std::io::Error::other("bad row"));
+                    }
+                };
+                added += merge_row(&mut out, &mut pending, &Row::of(&coding))?;
+                previous = Some(coding);
+            }
+            added += finish_merge(out, pending)?;
+            Ok(())
+        });
+        match (streamed, failure) {
+            (_, Some(e)) => return Err(e),
+            (Ok(()), None) => return Ok(added),
+            // Out of order: fall through to reading it whole.
+            (Err(_), None) => added = 0,
+        }
+    }
+    let mut existing = read(&target)?;
+    normalise(&mut existing);
+    let with_origin = existing.iter().any(|c| c.origin.is_some()) || new.iter().any(|r| r.origin.is_some());
+    tx.write_with(target, |w| {
+        let mut out = RowWriter::new(w, with_origin)?;
+        let mut pending = new.iter().peekable();
+        for coding in &existing {
+            added += merge_row(&mut out, &mut pending, &Row::of(coding))?;
+        }
+        added += finish_merge(out, pending)?;
+        Ok(())
+    })?;
     Ok(added)
 }
 
-/// Two sorted row streams as one, without the new rows whose key an old row has.
-struct MergeRows<'a, 'n, O: Iterator<Item = Row<'a>>, N: Iterator<Item = Row<'a>>> {
-    old: std::iter::Peekable<O>,
-    new: std::iter::Peekable<N>,
-    added: &'n mut usize,
-}
+type Pending<'r, 'a> = std::iter::Peekable<std::slice::Iter<'r, Row<'a>>>;
 
-impl<'a, O: Iterator<Item = Row<'a>>, N: Iterator<Item = Row<'a>>> Iterator for MergeRows<'a, '_, O, N> {
-    type Item = Row<'a>;
-
-    fn next(&mut self) -> Option<Row<'a>> {
-        use std::cmp::Ordering;
-        let order = match (self.old.peek(), self.new.peek()) {
-            (None, None) => return None,
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (Some(o), Some(n)) => o.key().cmp(&n.key()),
-        };
-        match order {
-            Ordering::Less => self.old.next(),
-            Ordering::Equal => {
-                self.new.next();
-                self.old.next()
-            }
-            Ordering::Greater => {
-                *self.added += 1;
-                self.new.next()
-            }
+/// Writes the new rows that sort before `row`, then `row`; a new row with `row`'s key is
+/// dropped. Returns how many new rows were written.
+fn merge_row<W: std::io::Write>(out: &mut RowWriter<W>, pending: &mut Pending<'_, '_>, row: &Row<'_>) -> std::io::Result<usize> {
+    let mut written = 0;
+    while let Some(n) = pending.next_if(|n| n.key() <= row.key()) {
+        if n.key() < row.key() {
+            out.write(n)?;
+            written += 1;
         }
     }
+    out.write(row)?;
+    Ok(written)
+}
+
+/// Writes the new rows left after the last old one; returns how many.
+fn finish_merge<W: std::io::Write>(mut out: RowWriter<W>, pending: Pending<'_, '_>) -> std::io::Result<usize> {
+    let mut written = 0;
+    for n in pending {
+        out.write(n)?;
+        written += 1;
+    }
+    out.finish()?;
+    Ok(written)
 }
 
 /// Writes a coder's file atomically, sorted; an empty orphan file is removed.
