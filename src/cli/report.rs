@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use super::Ctx;
 use crate::anonymise::Lists;
 use crate::codebook::{CodePath, Codebook};
-use crate::coding::store;
 use crate::error::Result;
 use crate::index::{QuoteQuery, SegmentIndex};
 use crate::project::write_atomic;
@@ -29,17 +28,27 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let codebook = Codebook::load(&project.codebook_path())?;
     let sources = project.load_sources()?;
-    let codings = store::read_all_spans(&project)?;
-    let units = tables::units(&sources, &[]);
-    let tree = tables::code_by_attribute(&codebook, &units, &codings, None, "country", Count::Respondents, None)?;
-    let heat = tables::code_by_attribute(&codebook, &units, &codings, Some(1), "country", Count::Respondents, Some(Percent::Col))?;
+    let coded = tables::CodedUnits::load(&project)?;
+    let tree =
+        tables::code_by_attribute(&codebook, &coded, None, "country", Count::Respondents, None)?;
+    let heat = tables::code_by_attribute(
+        &codebook,
+        &coded,
+        Some(1),
+        "country",
+        Count::Respondents,
+        Some(Percent::Col),
+    )?;
     let sample = tables::sample(&sources)?;
     let (index, _) = SegmentIndex::open(&project, false)?;
     let lists = Lists::read(project.root())?;
     let mut quotes = Vec::new();
     let mut withheld = 0;
     for code in &codebook.codes {
-        let mut hits = index.search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], ..Default::default() })?;
+        let mut hits = index.search(&QuoteQuery {
+            codes: vec![vec![CodePath::new(vec![code.id.clone()])]],
+            ..Default::default()
+        })?;
         if !args.allow_flagged {
             withheld += super::quotes::withhold(&mut hits, &lists);
         }
@@ -61,8 +70,19 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         quotes.push((code.name.clone(), picked));
     }
     let title = format!("{}: coding report", project.manifest.name);
-    let html = render(&Report { title: &title, tree: &tree, heat: &heat, sample: &sample, quotes: &quotes, withheld });
+    let html = render(&Report {
+        title: &title,
+        tree: &tree,
+        heat: &heat,
+        sample: &sample,
+        quotes: &quotes,
+        withheld,
+    });
     write_atomic(&args.out, html.as_bytes())?;
-    ctx.note(format_args!("wrote {} ({} bytes)", args.out.display(), html.len()));
+    ctx.note(format_args!(
+        "wrote {} ({} bytes)",
+        args.out.display(),
+        html.len()
+    ));
     Ok(())
 }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use super::Ctx;
 use crate::codebook::Codebook;
-use crate::coding::store;
 use crate::error::{Error, Result};
 use crate::table::render::{self, TableFormat};
 use crate::table::{self as tables, Count, Percent};
@@ -58,7 +57,11 @@ pub enum Sub {
 fn parse_axis(s: &str) -> Result<(String, Option<usize>)> {
     match s.split_once(':') {
         Some((name, depth)) => {
-            let d = depth.parse::<usize>().ok().filter(|d| *d > 0).ok_or_else(|| Error::Usage(format!("`{s}`: depth must be a positive number")))?;
+            let d = depth
+                .parse::<usize>()
+                .ok()
+                .filter(|d| *d > 0)
+                .ok_or_else(|| Error::Usage(format!("`{s}`: depth must be a positive number")))?;
             Ok((name.to_string(), Some(d)))
         }
         None => Ok((s.to_string(), None)),
@@ -81,40 +84,55 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     }
     let (rows, depth) = parse_axis(&args.rows)?;
     if rows != "code" {
-        return Err(Error::Usage(format!("--rows `{rows}`: rows are `code` or `code:DEPTH`")));
+        return Err(Error::Usage(format!(
+            "--rows `{rows}`: rows are `code` or `code:DEPTH`"
+        )));
     }
     let (cols, col_depth) = parse_axis(&args.cols)?;
     let codebook = Codebook::load(&project.codebook_path())?;
-    let sources = project.load_sources()?;
     let mut filters = Vec::new();
     for f in &args.filters {
-        let (k, v) = f.split_once('=').ok_or_else(|| Error::Usage(format!("--where `{f}`: expected KEY=V1,V2")))?;
-        filters.push((k.to_string(), v.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>()));
+        let (k, v) = f
+            .split_once('=')
+            .ok_or_else(|| Error::Usage(format!("--where `{f}`: expected KEY=V1,V2")))?;
+        filters.push((
+            k.to_string(),
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .collect::<Vec<_>>(),
+        ));
     }
-    let all_units = tables::units(&sources, &[]);
-    let keys = tables::attribute_keys(&all_units);
+    let all = tables::CodedUnits::load(&project)?;
+    let keys = all.attribute_keys();
     for (k, _) in &filters {
         if !keys.contains(k) {
-            return Err(Error::Usage(format!("--where: unknown attribute `{k}` (known: {})", keys.iter().cloned().collect::<Vec<_>>().join(", "))));
+            return Err(Error::Usage(format!(
+                "--where: unknown attribute `{k}` (known: {})",
+                keys.iter().cloned().collect::<Vec<_>>().join(", ")
+            )));
         }
     }
-    let units = tables::units(&sources, &filters);
-    let mut codings = store::read_all_spans(&project)?;
-    if let Some(c) = &args.coder {
-        codings.retain(|x| &x.coder == c);
-    }
+    let coded = all.filtered(&filters, args.coder.as_ref());
     let freq = if cols == "code" {
         if args.percent.is_some() {
-            return Err(Error::Usage("--percent is not available for the co-occurrence matrix".into()));
+            return Err(Error::Usage(
+                "--percent is not available for the co-occurrence matrix".into(),
+            ));
         }
-        tables::cooccurrence(&codebook, &units, &codings, depth.or(col_depth), args.count)?
+        tables::cooccurrence(&codebook, &coded, depth.or(col_depth), args.count)?
     } else {
         if !keys.contains(&cols) {
-            return Err(Error::Usage(format!("--cols: unknown attribute `{cols}` (known: code, {})", keys.iter().cloned().collect::<Vec<_>>().join(", "))));
+            return Err(Error::Usage(format!(
+                "--cols: unknown attribute `{cols}` (known: code, {})",
+                keys.iter().cloned().collect::<Vec<_>>().join(", ")
+            )));
         }
-        tables::code_by_attribute(&codebook, &units, &codings, depth, &cols, args.count, args.percent)?
+        tables::code_by_attribute(&codebook, &coded, depth, &cols, args.count, args.percent)?
     };
-    let indent = matches!(args.format, TableFormat::Text | TableFormat::Md | TableFormat::Tex | TableFormat::Html);
+    let indent = matches!(
+        args.format,
+        TableFormat::Text | TableFormat::Md | TableFormat::Tex | TableFormat::Html
+    );
     let table = freq.to_table(indent, cols != "code");
     render::write(&table, args.format, ctx.out)
 }

@@ -2,14 +2,16 @@
 //! co-occurrence matrix, the sample table and the country table; rendered as text, md, csv, json,
 //! LaTeX or HTML.
 
+pub mod coded;
 pub mod render;
+
+pub use coded::CodedUnits;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use polars::prelude::*;
 
 use crate::codebook::{CodePath, Codebook};
-use crate::coding::Coding;
 use crate::corpus::Source;
 use crate::error::{Error, Result};
 use crate::output::Table;
@@ -46,127 +48,90 @@ pub enum Percent {
     Total,
 }
 
-/// Respondent segments (the units tables count), with the attributes of their speakers stored
-/// once per speaker rather than once per segment.
-#[derive(Debug, Default)]
-pub struct Units {
-    /// Per unit: source index, case index, speaker index, span in the source body.
-    rows: Vec<UnitRow>,
-    sources: Vec<String>,
-    cases: Vec<String>,
-    /// Attributes per speaker (source's overridden by the speaker's own).
-    speakers: Vec<BTreeMap<String, String>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct UnitRow {
-    source: u32,
-    case: u32,
-    speaker: u32,
-    start: usize,
-    end: usize,
-}
-
-impl Units {
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    fn attribute(&self, unit: usize, key: &str) -> Option<&str> {
-        self.speakers[self.rows[unit].speaker as usize].get(key).map(String::as_str)
-    }
-}
-
-/// Respondent segments that pass the `--where` filters (AND across keys, OR within a key).
-pub fn units(sources: &[Source], filters: &[(String, Vec<String>)]) -> Units {
-    let mut units = Units::default();
-    let mut cases: BTreeMap<String, u32> = BTreeMap::new();
-    for source in sources {
-        let source_index = units.sources.len() as u32;
-        units.sources.push(source.id.to_string());
-        for (speaker, respondent) in source.respondents() {
-            let attributes = source.speaker_attributes(speaker);
-            if !filters.iter().all(|(k, vs)| attributes.get(k).is_some_and(|v| vs.contains(v))) {
-                continue;
-            }
-            let speaker_index = units.speakers.len() as u32;
-            units.speakers.push(attributes);
-            let next = cases.len() as u32;
-            let case = *cases.entry(respondent.case.clone()).or_insert(next);
-            for segment in source.segments.iter().filter(|s| source.speaker_of(s).label == speaker.label) {
-                units.rows.push(UnitRow { source: source_index, case, speaker: speaker_index, start: segment.start, end: segment.end });
-            }
-        }
-    }
-    units.cases = vec![String::new(); cases.len()];
-    for (name, i) in cases {
-        units.cases[i as usize] = name;
-    }
-    units
-}
-
-/// Every attribute key the units carry.
-pub fn attribute_keys(units: &Units) -> BTreeSet<String> {
-    units.speakers.iter().flat_map(|a| a.keys().cloned()).collect()
-}
-
 /// The code paths shown as rows: every code down to `depth`, in tree order.
 pub fn row_codes(codebook: &Codebook, depth: Option<usize>) -> Vec<CodePath> {
-    codebook.walk().into_iter().map(|v| v.path).filter(|p| depth.is_none_or(|d| p.depth() <= d)).collect()
+    codebook
+        .walk()
+        .into_iter()
+        .map(|v| v.path)
+        .filter(|p| depth.is_none_or(|d| p.depth() <= d))
+        .collect()
 }
 
 /// (unit, code, level) triples: a unit carries a code if any coding of the code, or of a
 /// descendant, overlaps it. Codes deeper than `depth` count for their ancestor at `depth`.
-fn coded(units: &Units, codings: &[Coding], depth: Option<usize>) -> (Vec<u32>, Vec<String>, Vec<u32>) {
-    let mut by_source: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, row) in units.rows.iter().enumerate() {
-        by_source.entry(units.sources[row.source as usize].as_str()).or_default().push(i);
-    }
-    let mut code_ids: HashMap<String, u32> = HashMap::new();
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    for c in codings {
-        let Some(candidates) = by_source.get(c.source.as_str()) else { continue };
-        let ids = c.code.ids();
-        let deepest = depth.map_or(ids.len(), |d| d.min(ids.len()));
-        let paths: Vec<u32> = (1..=deepest)
-            .map(|n| {
-                let next = code_ids.len() as u32;
-                *code_ids.entry(ids[..n].join("/")).or_insert(next)
+/// Codes are numbered; the names are returned beside the triples.
+struct Pairs {
+    units: Vec<u32>,
+    codes: Vec<u32>,
+    levels: Vec<u32>,
+    /// Code path (as written) by number.
+    names: Vec<String>,
+}
+
+impl Pairs {
+    fn of(coded: &CodedUnits, depth: Option<usize>) -> Pairs {
+        let mut numbers: HashMap<String, u32> = HashMap::new();
+        let mut names: Vec<String> = Vec::new();
+        // Per coded path: the numbers of it and its ancestors, down to `depth`.
+        let lineage: Vec<Vec<u32>> = coded
+            .codes
+            .iter()
+            .map(|path| {
+                let ids = path.ids();
+                let deepest = depth.map_or(ids.len(), |d| d.min(ids.len()));
+                (1..=deepest)
+                    .map(|n| {
+                        let name = ids[..n].join("/");
+                        *numbers.entry(name.clone()).or_insert_with(|| {
+                            names.push(name);
+                            (names.len() - 1) as u32
+                        })
+                    })
+                    .collect()
             })
             .collect();
-        for &i in candidates {
-            let row = units.rows[i];
-            if c.overlaps(row.start, row.end) {
-                pairs.extend(paths.iter().map(|p| (i as u32, *p)));
-            }
+        let mut pairs: Vec<(u32, u32)> = coded
+            .marks
+            .iter()
+            .flat_map(|(unit, _, code)| lineage[*code as usize].iter().map(move |n| (*unit, *n)))
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let levels_by_number: Vec<u32> =
+            names.iter().map(|n| n.split('/').count() as u32).collect();
+        Pairs {
+            units: pairs.iter().map(|(u, _)| *u).collect(),
+            codes: pairs.iter().map(|(_, c)| *c).collect(),
+            levels: pairs
+                .iter()
+                .map(|(_, c)| levels_by_number[*c as usize])
+                .collect(),
+            names,
         }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
-    let mut names = vec![String::new(); code_ids.len()];
-    for (name, i) in code_ids {
-        names[i as usize] = name;
+
+    /// The key `counts_by` gives a code path's cells, if any unit carries it.
+    fn key(&self, path: &CodePath) -> Option<String> {
+        let name = path.to_string();
+        self.names
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| i.to_string())
     }
-    let levels: Vec<u32> = names.iter().map(|n| n.split('/').count() as u32).collect();
-    let unit_col = pairs.iter().map(|(u, _)| *u).collect();
-    let code_col = pairs.iter().map(|(_, c)| names[*c as usize].clone()).collect();
-    let level_col = pairs.iter().map(|(_, c)| levels[*c as usize]).collect();
-    (unit_col, code_col, level_col)
 }
 
 fn polars_err(e: PolarsError) -> Error {
     Error::Usage(format!("table computation failed: {e}"))
 }
 
-fn unit_frame(units: &Units, col_attr: Option<&str>) -> PolarsResult<DataFrame> {
-    let idx: Vec<u32> = (0..units.len() as u32).collect();
-    let source: Vec<u32> = units.rows.iter().map(|r| r.source).collect();
-    let case: Vec<u32> = units.rows.iter().map(|r| r.case).collect();
-    let col: Vec<&str> = (0..units.len()).map(|i| col_attr.and_then(|a| units.attribute(i, a)).unwrap_or("")).collect();
+fn unit_frame(coded: &CodedUnits, col_attr: Option<&str>) -> PolarsResult<DataFrame> {
+    let idx: Vec<u32> = (0..coded.units.len() as u32).collect();
+    let source: Vec<u32> = coded.units.iter().map(|r| r.source).collect();
+    let case: Vec<u32> = coded.units.iter().map(|r| r.case).collect();
+    let col: Vec<&str> = (0..coded.units.len())
+        .map(|i| col_attr.and_then(|a| coded.attribute(i, a)).unwrap_or(""))
+        .collect();
     df!("unit" => idx.clone(), "segment" => idx, "source" => source, "case" => case, "col" => col)
 }
 
@@ -181,14 +146,32 @@ pub struct Frequencies {
     pub percent: bool,
 }
 
-fn counts_by(frame: LazyFrame, keys: &[&str], unit: &str) -> PolarsResult<BTreeMap<Vec<String>, u64>> {
+fn counts_by(
+    frame: LazyFrame,
+    keys: &[&str],
+    unit: &str,
+) -> PolarsResult<BTreeMap<Vec<String>, u64>> {
     let exprs: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
-    let out = frame.group_by(exprs).agg([col(unit).n_unique().cast(DataType::UInt64).alias("n")]).collect()?;
+    let out = frame
+        .group_by(exprs)
+        .agg([col(unit).n_unique().cast(DataType::UInt64).alias("n")])
+        .collect()?;
     let mut map = BTreeMap::new();
-    let key_cols: Vec<_> = keys.iter().map(|k| out.column(k).and_then(|c| c.str().cloned())).collect::<PolarsResult<_>>()?;
+    // Keys may be numbers (code numbers) or text; both are compared as text.
+    let key_cols: Vec<_> = keys
+        .iter()
+        .map(|k| {
+            out.column(k)
+                .and_then(|c| c.cast(&DataType::String))
+                .and_then(|c| c.str().cloned())
+        })
+        .collect::<PolarsResult<_>>()?;
     let n = out.column("n")?.u64()?.clone();
     for i in 0..out.height() {
-        let key = key_cols.iter().map(|c| c.get(i).unwrap_or("").to_string()).collect();
+        let key = key_cols
+            .iter()
+            .map(|c| c.get(i).unwrap_or("").to_string())
+            .collect();
         map.insert(key, n.get(i).unwrap_or(0));
     }
     Ok(map)
@@ -197,19 +180,24 @@ fn counts_by(frame: LazyFrame, keys: &[&str], unit: &str) -> PolarsResult<BTreeM
 /// Codes × attribute values.
 pub fn code_by_attribute(
     codebook: &Codebook,
-    units: &Units,
-    codings: &[Coding],
+    coded: &CodedUnits,
     depth: Option<usize>,
     attribute: &str,
     count: Count,
     percent: Option<Percent>,
 ) -> Result<Frequencies> {
-    let (unit_idx, codes, levels) = coded(units, codings, depth);
+    let pairs = Pairs::of(coded, depth);
     let unit_col = count.column();
     let result = (|| -> PolarsResult<_> {
-        let units_df = unit_frame(units, Some(attribute))?;
-        let coded_df = df!("unit" => unit_idx, "code" => codes, "level" => levels)?;
-        let joined = coded_df.lazy().join(units_df.clone().lazy(), [col("unit")], [col("unit")], JoinArgs::new(JoinType::Inner));
+        let units_df = unit_frame(coded, Some(attribute))?;
+        let coded_df =
+            df!("unit" => &pairs.units, "code" => &pairs.codes, "level" => &pairs.levels)?;
+        let joined = coded_df.lazy().join(
+            units_df.clone().lazy(),
+            [col("unit")],
+            [col("unit")],
+            JoinArgs::new(JoinType::Inner),
+        );
         let cells = counts_by(joined.clone(), &["code", "col"], unit_col)?;
         let row_totals = counts_by(joined.clone(), &["code"], unit_col)?;
         // Units coded with any shown code, per column and overall.
@@ -218,25 +206,52 @@ pub fn code_by_attribute(
         let all_coded = counts_by(top.with_column(lit("").alias("all")), &["all"], unit_col)?;
         // Every unit, coded or not, per column and overall (denominators for percentages).
         let col_all = counts_by(units_df.clone().lazy(), &["col"], unit_col)?;
-        let grand = counts_by(units_df.lazy().with_column(lit("").alias("all")), &["all"], unit_col)?;
+        let grand = counts_by(
+            units_df.lazy().with_column(lit("").alias("all")),
+            &["all"],
+            unit_col,
+        )?;
         Ok((cells, row_totals, col_coded, all_coded, col_all, grand))
     })()
     .map_err(polars_err)?;
     let (cells, row_totals, col_coded, all_coded, col_all, grand) = result;
-    let mut columns: Vec<String> = (0..units.len()).filter_map(|i| units.attribute(i, attribute).map(str::to_string)).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut columns: Vec<String> = (0..coded.units.len())
+        .filter_map(|i| coded.attribute(i, attribute))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     columns.retain(|c| !c.is_empty());
     let grand_total = grand.values().next().copied().unwrap_or(0) as f64;
-    let rows: Vec<(CodePath, String)> =
-        row_codes(codebook, depth).into_iter().map(|p| (p.clone(), codebook.get(&p).map(|c| c.name.clone()).unwrap_or_default())).collect();
+    let rows: Vec<(CodePath, String)> = row_codes(codebook, depth)
+        .into_iter()
+        .map(|p| {
+            (
+                p.clone(),
+                codebook.get(&p).map(|c| c.name.clone()).unwrap_or_default(),
+            )
+        })
+        .collect();
     let mut table = Vec::new();
     for (path, _) in &rows {
-        let key = path.to_string();
+        let key = pairs.key(path).unwrap_or_default();
         let total = row_totals.get(&vec![key.clone()]).copied().unwrap_or(0) as f64;
-        let mut line: Vec<f64> = columns.iter().map(|c| cells.get(&vec![key.clone(), c.clone()]).copied().unwrap_or(0) as f64).collect();
+        let mut line: Vec<f64> = columns
+            .iter()
+            .map(|c| {
+                cells
+                    .get(&vec![key.clone(), c.clone()])
+                    .copied()
+                    .unwrap_or(0) as f64
+            })
+            .collect();
         line.push(total);
         table.push(line);
     }
-    let mut totals: Vec<f64> = columns.iter().map(|c| col_coded.get(&vec![c.clone()]).copied().unwrap_or(0) as f64).collect();
+    let mut totals: Vec<f64> = columns
+        .iter()
+        .map(|c| col_coded.get(&vec![c.clone()]).copied().unwrap_or(0) as f64)
+        .collect();
     totals.push(all_coded.values().next().copied().unwrap_or(0) as f64);
     if let Some(p) = percent {
         let denominators: Vec<f64> = columns
@@ -256,45 +271,106 @@ pub fn code_by_attribute(
             }
         }
     }
-    Ok(Frequencies { rows, columns, cells: table, totals, percent: percent.is_some() })
+    Ok(Frequencies {
+        rows,
+        columns,
+        cells: table,
+        totals,
+        percent: percent.is_some(),
+    })
 }
 
 /// The co-occurrence matrix: units coded with both the row code and the column code.
-pub fn cooccurrence(codebook: &Codebook, units: &Units, codings: &[Coding], depth: Option<usize>, count: Count) -> Result<Frequencies> {
-    let (unit_idx, codes, _) = coded(units, codings, depth);
+pub fn cooccurrence(
+    codebook: &Codebook,
+    coded: &CodedUnits,
+    depth: Option<usize>,
+    count: Count,
+) -> Result<Frequencies> {
+    let pairs = Pairs::of(coded, depth);
     let unit_col = count.column();
-    let pairs = (|| -> PolarsResult<_> {
-        let units_df = unit_frame(units, None)?;
-        let a = df!("unit" => unit_idx.clone(), "code" => codes.clone())?.lazy();
-        let b = df!("unit" => unit_idx, "code_b" => codes)?.lazy();
+    let counts = (|| -> PolarsResult<_> {
+        let units_df = unit_frame(coded, None)?;
+        let a = df!("unit" => &pairs.units, "code" => &pairs.codes)?.lazy();
+        let b = df!("unit" => &pairs.units, "code_b" => &pairs.codes)?.lazy();
         let both = a
-            .join(b, [col("unit")], [col("unit")], JoinArgs::new(JoinType::Inner))
-            .join(units_df.lazy(), [col("unit")], [col("unit")], JoinArgs::new(JoinType::Inner));
+            .join(
+                b,
+                [col("unit")],
+                [col("unit")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .join(
+                units_df.lazy(),
+                [col("unit")],
+                [col("unit")],
+                JoinArgs::new(JoinType::Inner),
+            );
         counts_by(both, &["code", "code_b"], unit_col)
     })()
     .map_err(polars_err)?;
     let paths = row_codes(codebook, depth);
-    let rows: Vec<(CodePath, String)> = paths.iter().map(|p| (p.clone(), codebook.get(p).map(|c| c.name.clone()).unwrap_or_default())).collect();
-    let columns: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
-    let cells = paths
+    let rows: Vec<(CodePath, String)> = paths
         .iter()
-        .map(|r| columns.iter().map(|c| pairs.get(&vec![r.to_string(), c.clone()]).copied().unwrap_or(0) as f64).collect())
+        .map(|p| {
+            (
+                p.clone(),
+                codebook.get(p).map(|c| c.name.clone()).unwrap_or_default(),
+            )
+        })
         .collect();
-    Ok(Frequencies { rows, columns, cells, totals: Vec::new(), percent: false })
+    let columns: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+    let keys: Vec<String> = paths
+        .iter()
+        .map(|p| pairs.key(p).unwrap_or_default())
+        .collect();
+    let cells = keys
+        .iter()
+        .map(|r| {
+            keys.iter()
+                .map(|c| {
+                    counts
+                        .get(&vec![r.clone(), c.clone()])
+                        .copied()
+                        .unwrap_or(0) as f64
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Frequencies {
+        rows,
+        columns,
+        cells,
+        totals: Vec::new(),
+        percent: false,
+    })
 }
 
 impl Frequencies {
     /// As a plain table; `indent` prefixes names with two spaces per level below the top.
     pub fn to_table(&self, indent: bool, with_totals_column: bool) -> Table {
-        let fmt = |v: f64| if self.percent { format!("{v:.1}") } else { format!("{v:.0}") };
+        let fmt = |v: f64| {
+            if self.percent {
+                format!("{v:.1}")
+            } else {
+                format!("{v:.0}")
+            }
+        };
         let mut headers = vec!["code".to_string(), "depth".to_string(), "name".to_string()];
         headers.extend(self.columns.iter().cloned());
         if with_totals_column {
             headers.push("total".into());
         }
-        let mut table = Table { headers, rows: Vec::new() };
+        let mut table = Table {
+            headers,
+            rows: Vec::new(),
+        };
         for ((path, name), line) in self.rows.iter().zip(&self.cells) {
-            let label = if indent { format!("{}{name}", "  ".repeat(path.depth() - 1)) } else { name.clone() };
+            let label = if indent {
+                format!("{}{name}", "  ".repeat(path.depth() - 1))
+            } else {
+                name.clone()
+            };
             let mut row = vec![path.to_string(), path.depth().to_string(), label];
             row.extend(line.iter().map(|v| fmt(*v)));
             table.rows.push(row);
@@ -318,7 +394,9 @@ pub fn sample(sources: &[Source]) -> Result<Table> {
             case.push(r.case.clone());
             country.push(r.country.to_string());
             let who = match r.gender {
-                Some(g) if !r.role.is_professional() => format!("{} · {} · {}", source.method, r.role, g),
+                Some(g) if !r.role.is_professional() => {
+                    format!("{} · {} · {}", source.method, r.role, g)
+                }
                 _ => format!("{} · {}", source.method, r.role),
             };
             group.push(who);
@@ -338,15 +416,28 @@ pub fn sample(sources: &[Source]) -> Result<Table> {
     let mut headers = vec!["respondents".to_string()];
     headers.extend(countries.iter().cloned());
     headers.push("total".into());
-    let mut table = Table { headers, rows: Vec::new() };
+    let mut table = Table {
+        headers,
+        rows: Vec::new(),
+    };
     for (g, n) in &by_group {
         let mut row = vec![g[0].clone()];
-        row.extend(countries.iter().map(|c| cells.get(&vec![g[0].clone(), c.clone()]).copied().unwrap_or(0).to_string()));
+        row.extend(countries.iter().map(|c| {
+            cells
+                .get(&vec![g[0].clone(), c.clone()])
+                .copied()
+                .unwrap_or(0)
+                .to_string()
+        }));
         row.push(n.to_string());
         table.rows.push(row);
     }
     let mut row = vec!["total".to_string()];
-    row.extend(countries.iter().map(|c| by_country[&vec![c.clone()]].to_string()));
+    row.extend(
+        countries
+            .iter()
+            .map(|c| by_country[&vec![c.clone()]].to_string()),
+    );
     row.push(total.values().next().copied().unwrap_or(0).to_string());
     table.rows.push(row);
     Ok(table)
@@ -354,7 +445,8 @@ pub fn sample(sources: &[Source]) -> Result<Table> {
 
 /// Country attributes side by side from a long CSV `country,attribute,value`.
 pub fn countries(path: &std::path::Path) -> Result<Table> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))?;
+    let mut reader = csv::Reader::from_path(path)
+        .map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))?;
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| Error::invalid(crate::error::Location::line(path, 1), e.to_string()))?
@@ -362,14 +454,29 @@ pub fn countries(path: &std::path::Path) -> Result<Table> {
         .map(str::to_string)
         .collect();
     if headers != ["country", "attribute", "value"] {
-        return Err(Error::invalid(crate::error::Location::line(path, 1), "a country attributes CSV has the columns `country,attribute,value`"));
+        return Err(Error::invalid(
+            crate::error::Location::line(path, 1),
+            "a country attributes CSV has the columns `country,attribute,value`",
+        ));
     }
     let mut attributes: Vec<String> = Vec::new();
     let mut countries: Vec<String> = Vec::new();
     let mut values: BTreeMap<(String, String), String> = BTreeMap::new();
     for record in reader.records() {
-        let record = record.map_err(|e| Error::invalid(crate::error::Location { path: path.to_path_buf(), line: e.position().map(|p| p.line() as usize) }, format!("malformed row: {e}")))?;
-        let (c, a, v) = (record[0].to_string(), record[1].to_string(), record[2].to_string());
+        let record = record.map_err(|e| {
+            Error::invalid(
+                crate::error::Location {
+                    path: path.to_path_buf(),
+                    line: e.position().map(|p| p.line() as usize),
+                },
+                format!("malformed row: {e}"),
+            )
+        })?;
+        let (c, a, v) = (
+            record[0].to_string(),
+            record[1].to_string(),
+            record[2].to_string(),
+        );
         if !countries.contains(&c) {
             countries.push(c.clone());
         }
@@ -378,10 +485,20 @@ pub fn countries(path: &std::path::Path) -> Result<Table> {
         }
         values.insert((a, c), v);
     }
-    let mut table = Table { headers: std::iter::once("attribute".to_string()).chain(countries.iter().cloned()).collect(), rows: Vec::new() };
+    let mut table = Table {
+        headers: std::iter::once("attribute".to_string())
+            .chain(countries.iter().cloned())
+            .collect(),
+        rows: Vec::new(),
+    };
     for a in &attributes {
         let mut row = vec![a.clone()];
-        row.extend(countries.iter().map(|c| values.get(&(a.clone(), c.clone())).cloned().unwrap_or_default()));
+        row.extend(countries.iter().map(|c| {
+            values
+                .get(&(a.clone(), c.clone()))
+                .cloned()
+                .unwrap_or_default()
+        }));
         table.rows.push(row);
     }
     Ok(table)
