@@ -5,6 +5,7 @@ mod common;
 
 use common::{Workdir, COUNTRIES};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
 
 struct Seg {
     source: String,
@@ -184,4 +185,26 @@ fn demo_builds_merges_and_reports() {
     assert!(text.matches("\" (").count() >= 12, "quotes with citations:\n{text}");
     let again = w.run(&["demo", "--out", "demo"]).fails();
     assert!(again.stderr.contains("new or empty directory"), "{}", again.stderr);
+}
+
+#[test]
+fn a_damaged_or_stale_table_cache_is_rebuilt() {
+    let w = Workdir::new();
+    let p = w.country_project("pt");
+    let table = |extra: &[&str]| {
+        let mut args = vec!["--project", p.as_str(), "table", "--rows", "code:1", "--cols", "role", "--count", "segments", "--format", "json"];
+        args.extend_from_slice(extra);
+        w.run(&args).ok().json()
+    };
+    let first = table(&[]);
+    let cache = w.path(&format!("{p}/.quire/coded-units.bin"));
+    assert!(fs::read(&cache).unwrap().starts_with(b"quire coded units\n"), "the first table caches its units");
+    fs::write(&cache, b"quire coded units\n\x01\x00\x00\x00garbage").unwrap();
+    assert_eq!(table(&[]), first, "a damaged cache is rebuilt, not trusted");
+    assert!(fs::read(&cache).unwrap().len() > 100);
+    // A new coding makes the cache stale: the next table counts it.
+    let by_ana = |json: &serde_json::Value| cells(json, &["total"])[&("challenges".to_string(), "total".to_string())].clone();
+    assert_eq!(by_ana(&table(&["--coder", "ana"])), "0");
+    w.run(&["--project", &p, "code", "PT-PR-01:3", "housing", "--coder", "ana"]).ok();
+    assert_eq!(by_ana(&table(&["--coder", "ana"])), "1");
 }

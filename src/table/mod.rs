@@ -27,16 +27,6 @@ pub enum Count {
     Sources,
 }
 
-impl Count {
-    fn column(self) -> &'static str {
-        match self {
-            Count::Segments => "segment",
-            Count::Respondents => "case",
-            Count::Sources => "source",
-        }
-    }
-}
-
 /// Percentages instead of counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Percent {
@@ -91,24 +81,23 @@ impl Pairs {
                     .collect()
             })
             .collect();
-        let mut pairs: Vec<(u32, u32)> = coded
-            .marks
-            .iter()
-            .flat_map(|(unit, _, code)| lineage[*code as usize].iter().map(move |n| (*unit, *n)))
-            .collect();
-        pairs.sort_unstable();
-        pairs.dedup();
-        let levels_by_number: Vec<u32> =
-            names.iter().map(|n| n.split('/').count() as u32).collect();
-        Pairs {
-            units: pairs.iter().map(|(u, _)| *u).collect(),
-            codes: pairs.iter().map(|(_, c)| *c).collect(),
-            levels: pairs
-                .iter()
-                .map(|(_, c)| levels_by_number[*c as usize])
-                .collect(),
-            names,
+        // Marks are sorted by unit: each unit's codes are deduplicated on their own.
+        let levels_by_number: Vec<u32> = names.iter().map(|n| n.split('/').count() as u32).collect();
+        let mut pairs = Pairs { units: Vec::new(), codes: Vec::new(), levels: Vec::new(), names: Vec::new() };
+        let mut numbers_here: Vec<u32> = Vec::new();
+        for marks in coded.marks.chunk_by(|a, b| a.0 == b.0) {
+            numbers_here.clear();
+            numbers_here.extend(marks.iter().flat_map(|(_, _, code)| lineage[*code as usize].iter().copied()));
+            numbers_here.sort_unstable();
+            numbers_here.dedup();
+            for n in &numbers_here {
+                pairs.units.push(marks[0].0);
+                pairs.codes.push(*n);
+                pairs.levels.push(levels_by_number[*n as usize]);
+            }
         }
+        pairs.names = names;
+        pairs
     }
 
     /// The key `counts_by` gives a code path's cells, if any unit carries it.
@@ -125,14 +114,15 @@ fn polars_err(e: PolarsError) -> Error {
     Error::Usage(format!("table computation failed: {e}"))
 }
 
-fn unit_frame(coded: &CodedUnits, col_attr: Option<&str>) -> PolarsResult<DataFrame> {
-    let idx: Vec<u32> = (0..coded.units.len() as u32).collect();
-    let source: Vec<u32> = coded.units.iter().map(|r| r.source).collect();
-    let case: Vec<u32> = coded.units.iter().map(|r| r.case).collect();
-    let col: Vec<&str> = (0..coded.units.len())
-        .map(|i| col_attr.and_then(|a| coded.attribute(i, a)).unwrap_or(""))
-        .collect();
-    df!("unit" => idx.clone(), "segment" => idx, "source" => source, "case" => case, "col" => col)
+impl Count {
+    /// What a unit counts as: itself, its respondent or its source.
+    fn key(self, coded: &CodedUnits, unit: u32) -> u32 {
+        match self {
+            Count::Segments => unit,
+            Count::Respondents => coded.units[unit as usize].case,
+            Count::Sources => coded.units[unit as usize].source,
+        }
+    }
 }
 
 /// A finished table: row labels (code paths with depth), column labels, counts or percentages.
@@ -187,41 +177,33 @@ pub fn code_by_attribute(
     percent: Option<Percent>,
 ) -> Result<Frequencies> {
     let pairs = Pairs::of(coded, depth);
-    let unit_col = count.column();
+    // The attribute's values, numbered; units without it get the number past the last.
+    let columns: Vec<String> =
+        (0..coded.units.len()).filter_map(|i| coded.attribute(i, attribute)).filter(|v| !v.is_empty()).collect::<BTreeSet<_>>().into_iter().map(str::to_string).collect();
+    let value_of: Vec<u32> = (0..coded.units.len())
+        .map(|i| coded.attribute(i, attribute).and_then(|v| columns.binary_search_by(|c| c.as_str().cmp(v)).ok()).unwrap_or(columns.len()) as u32)
+        .collect();
+    let column_keys: Vec<String> = (0..columns.len()).map(|i| i.to_string()).collect();
     let result = (|| -> PolarsResult<_> {
-        let units_df = unit_frame(coded, Some(attribute))?;
-        let coded_df =
-            df!("unit" => &pairs.units, "code" => &pairs.codes, "level" => &pairs.levels)?;
-        let joined = coded_df.lazy().join(
-            units_df.clone().lazy(),
-            [col("unit")],
-            [col("unit")],
-            JoinArgs::new(JoinType::Inner),
-        );
-        let cells = counts_by(joined.clone(), &["code", "col"], unit_col)?;
-        let row_totals = counts_by(joined.clone(), &["code"], unit_col)?;
+        // Each pair carries its unit's count key and column, gathered here rather than joined.
+        let counted: Vec<u32> = pairs.units.iter().map(|u| count.key(coded, *u)).collect();
+        let column: Vec<u32> = pairs.units.iter().map(|u| value_of[*u as usize]).collect();
+        let coded_lf = df!("code" => &pairs.codes, "level" => &pairs.levels, "n" => counted, "col" => column)?.lazy();
+        let every: Vec<u32> = (0..coded.units.len() as u32).map(|u| count.key(coded, u)).collect();
+        let units_lf = df!("n" => every, "col" => &value_of)?.lazy();
+        let cells = counts_by(coded_lf.clone(), &["code", "col"], "n")?;
+        let row_totals = counts_by(coded_lf.clone(), &["code"], "n")?;
         // Units coded with any shown code, per column and overall.
-        let top = joined.clone().filter(col("level").eq(lit(1u32)));
-        let col_coded = counts_by(top.clone(), &["col"], unit_col)?;
-        let all_coded = counts_by(top.with_column(lit("").alias("all")), &["all"], unit_col)?;
+        let top = coded_lf.filter(col("level").eq(lit(1u32)));
+        let col_coded = counts_by(top.clone(), &["col"], "n")?;
+        let all_coded = counts_by(top.with_column(lit(0u32).alias("all")), &["all"], "n")?;
         // Every unit, coded or not, per column and overall (denominators for percentages).
-        let col_all = counts_by(units_df.clone().lazy(), &["col"], unit_col)?;
-        let grand = counts_by(
-            units_df.lazy().with_column(lit("").alias("all")),
-            &["all"],
-            unit_col,
-        )?;
+        let col_all = counts_by(units_lf.clone(), &["col"], "n")?;
+        let grand = counts_by(units_lf.with_column(lit(0u32).alias("all")), &["all"], "n")?;
         Ok((cells, row_totals, col_coded, all_coded, col_all, grand))
     })()
     .map_err(polars_err)?;
     let (cells, row_totals, col_coded, all_coded, col_all, grand) = result;
-    let mut columns: Vec<String> = (0..coded.units.len())
-        .filter_map(|i| coded.attribute(i, attribute))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    columns.retain(|c| !c.is_empty());
     let grand_total = grand.values().next().copied().unwrap_or(0) as f64;
     let rows: Vec<(CodePath, String)> = row_codes(codebook, depth)
         .into_iter()
@@ -236,7 +218,7 @@ pub fn code_by_attribute(
     for (path, _) in &rows {
         let key = pairs.key(path).unwrap_or_default();
         let total = row_totals.get(&vec![key.clone()]).copied().unwrap_or(0) as f64;
-        let mut line: Vec<f64> = columns
+        let mut line: Vec<f64> = column_keys
             .iter()
             .map(|c| {
                 cells
@@ -248,13 +230,13 @@ pub fn code_by_attribute(
         line.push(total);
         table.push(line);
     }
-    let mut totals: Vec<f64> = columns
+    let mut totals: Vec<f64> = column_keys
         .iter()
         .map(|c| col_coded.get(&vec![c.clone()]).copied().unwrap_or(0) as f64)
         .collect();
     totals.push(all_coded.values().next().copied().unwrap_or(0) as f64);
     if let Some(p) = percent {
-        let denominators: Vec<f64> = columns
+        let denominators: Vec<f64> = column_keys
             .iter()
             .map(|c| col_all.get(&vec![c.clone()]).copied().unwrap_or(0) as f64)
             .chain([grand_total])
@@ -288,25 +270,12 @@ pub fn cooccurrence(
     count: Count,
 ) -> Result<Frequencies> {
     let pairs = Pairs::of(coded, depth);
-    let unit_col = count.column();
     let counts = (|| -> PolarsResult<_> {
-        let units_df = unit_frame(coded, None)?;
-        let a = df!("unit" => &pairs.units, "code" => &pairs.codes)?.lazy();
+        let counted: Vec<u32> = pairs.units.iter().map(|u| count.key(coded, *u)).collect();
+        let a = df!("unit" => &pairs.units, "code" => &pairs.codes, "n" => counted)?.lazy();
         let b = df!("unit" => &pairs.units, "code_b" => &pairs.codes)?.lazy();
-        let both = a
-            .join(
-                b,
-                [col("unit")],
-                [col("unit")],
-                JoinArgs::new(JoinType::Inner),
-            )
-            .join(
-                units_df.lazy(),
-                [col("unit")],
-                [col("unit")],
-                JoinArgs::new(JoinType::Inner),
-            );
-        counts_by(both, &["code", "code_b"], unit_col)
+        let both = a.join(b, [col("unit")], [col("unit")], JoinArgs::new(JoinType::Inner));
+        counts_by(both, &["code", "code_b"], "n")
     })()
     .map_err(polars_err)?;
     let paths = row_codes(codebook, depth);
