@@ -27,7 +27,8 @@ fn main() {
         println!("cargo:rerun-if-changed={dir}");
         collect(&root.join(dir), &mut files);
     }
-    let mut code = String::from("/// (path relative to the repository, contents) of every shipped fixture file.\npub static FILES: &[(&str, &[u8])] = &[\n");
+    let mut code =
+        String::from("/// (path relative to the repository, contents) of every shipped fixture file.\npub static FILES: &[(&str, &[u8])] = &[\n");
     for f in &files {
         let rel = f.strip_prefix(&root).unwrap().to_str().unwrap().replace('\\', "/");
         code.push_str(&format!("    ({rel:?}, include_bytes!({:?})),\n", f.to_str().unwrap()));

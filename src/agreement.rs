@@ -33,12 +33,8 @@ impl Patterns {
         if total == 0 {
             return None;
         }
-        let agree: u64 = self
-            .counts
-            .iter()
-            .filter(|(p, _)| p.iter().all(Option::is_some) && p.windows(2).all(|w| w[0] == w[1]))
-            .map(|(_, n)| n)
-            .sum();
+        let agree: u64 =
+            self.counts.iter().filter(|(p, _)| p.iter().all(Option::is_some) && p.windows(2).all(|w| w[0] == w[1])).map(|(_, n)| n).sum();
         Some(agree as f64 / total as f64)
     }
 

@@ -204,12 +204,7 @@ pub fn scan(text: &str, lists: &Lists) -> Vec<Finding> {
         }
     }
     kept.into_iter()
-        .map(|(s, e, kind)| Finding {
-            kind,
-            text: text[s..e].to_string(),
-            start: text[..s].chars().count(),
-            end: text[..e].chars().count(),
-        })
+        .map(|(s, e, kind)| Finding { kind, text: text[s..e].to_string(), start: text[..s].chars().count(), end: text[..e].chars().count() })
         .collect()
 }
 

@@ -135,11 +135,7 @@ fn suggest(suggestions: &[String]) -> String {
 }
 
 fn render_issues(issues: &[CodebookIssue]) -> String {
-    issues
-        .iter()
-        .map(|i| format!("  {}: {}: {}", i.severity, i.pointer, i.message))
-        .collect::<Vec<_>>()
-        .join("\n")
+    issues.iter().map(|i| format!("  {}: {}: {}", i.severity, i.pointer, i.message)).collect::<Vec<_>>().join("\n")
 }
 
 impl Error {

@@ -51,14 +51,7 @@ impl Table {
 
     fn write_text(&self, out: &mut dyn Write) -> Result<()> {
         let widths: Vec<usize> = (0..self.headers.len())
-            .map(|i| {
-                self.rows
-                    .iter()
-                    .map(|r| r[i].chars().count())
-                    .chain(std::iter::once(self.headers[i].chars().count()))
-                    .max()
-                    .unwrap_or(0)
-            })
+            .map(|i| self.rows.iter().map(|r| r[i].chars().count()).chain(std::iter::once(self.headers[i].chars().count())).max().unwrap_or(0))
             .collect();
         let line = |cells: &[String]| -> String {
             let mut s = String::new();
@@ -104,17 +97,8 @@ impl Table {
     }
 
     fn write_json(&self, out: &mut dyn Write) -> Result<()> {
-        let rows: Vec<serde_json::Map<String, serde_json::Value>> = self
-            .rows
-            .iter()
-            .map(|r| {
-                self.headers
-                    .iter()
-                    .zip(r)
-                    .map(|(h, c)| (h.clone(), serde_json::Value::String(c.clone())))
-                    .collect()
-            })
-            .collect();
+        let rows: Vec<serde_json::Map<String, serde_json::Value>> =
+            self.rows.iter().map(|r| self.headers.iter().zip(r).map(|(h, c)| (h.clone(), serde_json::Value::String(c.clone()))).collect()).collect();
         write_json(out, &rows)
     }
 }

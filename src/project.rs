@@ -40,13 +40,7 @@ fn default_codebook() -> PathBuf {
 
 impl Manifest {
     pub fn new(name: &str, language: Language, coder: &str) -> Manifest {
-        Manifest {
-            format: FORMAT_VERSION,
-            name: name.to_string(),
-            language,
-            coder: coder.to_string(),
-            codebook: default_codebook(),
-        }
+        Manifest { format: FORMAT_VERSION, name: name.to_string(), language, coder: coder.to_string(), codebook: default_codebook() }
     }
 
     fn read(path: &Path) -> Result<Manifest> {
@@ -55,23 +49,13 @@ impl Manifest {
         if let Ok(table) = text.parse::<toml::Table>() {
             if let Some(found) = table.get("format").and_then(|v| v.as_integer()) {
                 if found > i64::from(FORMAT_VERSION) {
-                    return Err(Error::FormatTooNew {
-                        path: path.to_path_buf(),
-                        found: found as u32,
-                        supported: FORMAT_VERSION,
-                    });
+                    return Err(Error::FormatTooNew { path: path.to_path_buf(), found: found as u32, supported: FORMAT_VERSION });
                 }
             }
         }
         toml::from_str(&text).map_err(|e| {
             let line = e.span().map(|s| text[..s.start].matches('\n').count() + 1);
-            Error::Invalid {
-                location: Location {
-                    path: path.to_path_buf(),
-                    line,
-                },
-                message: e.message().to_string(),
-            }
+            Error::Invalid { location: Location { path: path.to_path_buf(), line }, message: e.message().to_string() }
         })
     }
 
@@ -99,18 +83,13 @@ impl Project {
     pub fn init(dir: &Path, manifest: Manifest, codebook_json: &[u8]) -> Result<Project> {
         let manifest_path = dir.join(MANIFEST);
         if manifest_path.exists() {
-            return Err(Error::ProjectExists {
-                path: dir.to_path_buf(),
-            });
+            return Err(Error::ProjectExists { path: dir.to_path_buf() });
         }
         for sub in [SOURCES_DIR, CODINGS_DIR, MEMOS_DIR, STATE_DIR] {
             let p = dir.join(sub);
             fs::create_dir_all(&p).map_err(|e| Error::io(&p, e))?;
         }
-        let project = Project {
-            root: dir.to_path_buf(),
-            manifest,
-        };
+        let project = Project { root: dir.to_path_buf(), manifest };
         let _lock = project.lock()?;
         write_atomic(&dir.join(STATE_DIR).join(".gitignore"), b"*\n")?;
         write_atomic(&project.codebook_path(), codebook_json)?;
@@ -123,10 +102,7 @@ impl Project {
     /// (under the lock), so readers never see half of one.
     pub fn open(dir: &Path) -> Result<Project> {
         let manifest = Manifest::read(&dir.join(MANIFEST))?;
-        let project = Project {
-            root: dir.to_path_buf(),
-            manifest,
-        };
+        let project = Project { root: dir.to_path_buf(), manifest };
         if crate::txn::pending(&project) {
             drop(project.lock()?);
             return Project::open(dir);
@@ -175,29 +151,16 @@ impl Project {
         let dir = self.state_dir();
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         let path = dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
-        let wait: f64 = std::env::var("QUIRE_LOCK_WAIT")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(10.0);
-        let deadline =
-            std::time::Instant::now() + std::time::Duration::from_secs_f64(wait.max(0.0));
+        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| Error::io(&path, e))?;
+        let wait: f64 = std::env::var("QUIRE_LOCK_WAIT").ok().and_then(|v| v.parse().ok()).unwrap_or(10.0);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(wait.max(0.0));
         loop {
             match file.try_lock() {
                 Ok(()) => break,
                 Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
                     std::thread::sleep(std::time::Duration::from_millis(25));
                 }
-                Err(fs::TryLockError::WouldBlock) => {
-                    return Err(Error::Locked {
-                        path: self.root.clone(),
-                    })
-                }
+                Err(fs::TryLockError::WouldBlock) => return Err(Error::Locked { path: self.root.clone() }),
                 Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
             }
         }
@@ -244,10 +207,7 @@ impl Project {
     /// Reads every source of the project (in parallel), sorted by id.
     pub fn load_sources(&self) -> Result<Vec<Source>> {
         use rayon::prelude::*;
-        self.source_ids()?
-            .par_iter()
-            .map(|id| self.load_source(id))
-            .collect()
+        self.source_ids()?.par_iter().map(|id| self.load_source(id)).collect()
     }
 }
 
@@ -257,10 +217,7 @@ pub const SUMS_FILE: &str = "SHA256SUMS";
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Project {
@@ -279,10 +236,7 @@ impl Project {
         let mut sums = std::collections::BTreeMap::new();
         for (i, line) in text.lines().enumerate() {
             let Some((hash, name)) = line.split_once("  ") else {
-                return Err(Error::invalid(
-                    Location::line(&path, i + 1),
-                    "expected `HASH  FILE`",
-                ));
+                return Err(Error::invalid(Location::line(&path, i + 1), "expected `HASH  FILE`"));
             };
             sums.insert(name.to_string(), hash.to_string());
         }
@@ -291,10 +245,7 @@ impl Project {
 }
 
 pub fn sums_bytes(sums: &std::collections::BTreeMap<String, String>) -> Vec<u8> {
-    sums.iter()
-        .map(|(name, hash)| format!("{hash}  {name}\n"))
-        .collect::<String>()
-        .into_bytes()
+    sums.iter().map(|(name, hash)| format!("{hash}  {name}\n")).collect::<String>().into_bytes()
 }
 
 /// Writes `bytes` to `path` so that readers see either the old file or the new one, never a part:
@@ -305,14 +256,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".quire-tmp-")
-        .tempfile_in(&dir)
-        .map_err(|e| Error::io(&dir, e))?;
+    let mut tmp = tempfile::Builder::new().prefix(".quire-tmp-").tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
     crate::failpoint::hit("atomic-before-rename");
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     #[cfg(unix)]
@@ -349,17 +295,10 @@ impl Project {
             entries.sort();
             for path in entries {
                 let meta = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
-                h.write(
-                    path.file_name()
-                        .map(|n| n.as_encoded_bytes())
-                        .unwrap_or_default(),
-                );
+                h.write(path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
                 h.write(&meta.len().to_le_bytes());
                 if let Ok(modified) = meta.modified() {
-                    let nanos = modified
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.as_nanos())
-                        .unwrap_or(0);
+                    let nanos = modified.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
                     h.write(&nanos.to_le_bytes());
                 }
             }

@@ -120,7 +120,12 @@ pub fn render(r: &Report<'_>) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>",
         html_escape(r.title)
     );
-    let _ = write!(s, "<h1>{}</h1><p class=\"meta\">Made by quire {}. Counts are respondents (distinct cases) with at least one coded segment.</p>", html_escape(r.title), env!("CARGO_PKG_VERSION"));
+    let _ = write!(
+        s,
+        "<h1>{}</h1><p class=\"meta\">Made by quire {}. Counts are respondents (distinct cases) with at least one coded segment.</p>",
+        html_escape(r.title),
+        env!("CARGO_PKG_VERSION")
+    );
     s.push_str("<h2 id=\"sample-title\">Sample</h2>");
     s.push_str(&html_table(r.sample, "sample"));
     s.push_str("<h2 id=\"heatmap-title\">Themes by country</h2><p class=\"meta\">Share of each country's respondents mentioning the theme.</p>");

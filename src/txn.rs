@@ -39,19 +39,13 @@ enum Op {
 }
 
 fn parent_dir(path: &Path, root: &Path) -> PathBuf {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| root.to_path_buf())
+    path.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf())
 }
 
 fn temp_beside(path: &Path, root: &Path) -> Result<tempfile::NamedTempFile> {
     let dir = parent_dir(path, root);
     fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    tempfile::Builder::new()
-        .prefix(TMP_PREFIX)
-        .tempfile_in(&dir)
-        .map_err(|e| Error::io(&dir, e))
+    tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(&dir).map_err(|e| Error::io(&dir, e))
 }
 
 fn journal_path(project: &Project) -> PathBuf {
@@ -71,10 +65,7 @@ fn sync_dir(dir: &Path) {
 
 impl<'p> Transaction<'p> {
     pub fn new(project: &'p Project) -> Transaction<'p> {
-        Transaction {
-            project,
-            ops: Vec::new(),
-        }
+        Transaction { project, ops: Vec::new() }
     }
 
     /// Replaces (or creates) `path` with `bytes` when the transaction commits.
@@ -85,16 +76,10 @@ impl<'p> Transaction<'p> {
     /// Streams the new contents of `path` through `fill` now, into a temporary file beside it
     /// (for files too large to hold in memory); it replaces `path` when the transaction commits
     /// and is removed if it never does.
-    pub fn write_with(
-        &mut self,
-        path: PathBuf,
-        fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
-    ) -> Result<()> {
+    pub fn write_with(&mut self, path: PathBuf, fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<()> {
         let mut tmp = temp_beside(&path, self.project.root())?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-        fill(&mut w)
-            .and_then(|()| std::io::Write::flush(&mut w))
-            .map_err(|e| Error::io(&path, e))?;
+        fill(&mut w).and_then(|()| std::io::Write::flush(&mut w)).map_err(|e| Error::io(&path, e))?;
         drop(w);
         self.ops.push((path, Op::Staged(tmp)));
         Ok(())
@@ -122,21 +107,13 @@ impl<'p> Transaction<'p> {
             }
         }
         let root = self.project.root();
-        let relative = |p: &Path| {
-            p.strip_prefix(root)
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|_| p.to_path_buf())
-        };
-        let mut journal = Journal {
-            format: JOURNAL_FORMAT,
-            ops: Vec::new(),
-        };
+        let relative = |p: &Path| p.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| p.to_path_buf());
+        let mut journal = Journal { format: JOURNAL_FORMAT, ops: Vec::new() };
         for (path, op) in std::mem::take(&mut self.ops) {
             let tmp = match op {
                 Op::Write(bytes) => {
                     let mut tmp = temp_beside(&path, root)?;
-                    std::io::Write::write_all(&mut tmp, &bytes)
-                        .map_err(|e| Error::io(tmp.path(), e))?;
+                    std::io::Write::write_all(&mut tmp, &bytes).map_err(|e| Error::io(tmp.path(), e))?;
                     Some(tmp)
                 }
                 Op::Staged(tmp) => Some(tmp),
@@ -144,9 +121,7 @@ impl<'p> Transaction<'p> {
             };
             match tmp {
                 Some(tmp) => {
-                    tmp.as_file()
-                        .sync_all()
-                        .map_err(|e| Error::io(tmp.path(), e))?;
+                    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
                     let (_, kept) = tmp.keep().map_err(|e| Error::io(&path, e.error))?;
                     journal.ops.push((Some(relative(&kept)), relative(&path)));
                 }
@@ -155,23 +130,17 @@ impl<'p> Transaction<'p> {
             failpoint::hit("tx-staging");
         }
         failpoint::hit("tx-before-journal");
-        write_atomic(
-            &journal_path(self.project),
-            &serde_json::to_vec_pretty(&journal).expect("journal serialises"),
-        )?;
+        write_atomic(&journal_path(self.project), &serde_json::to_vec_pretty(&journal).expect("journal serialises"))?;
         failpoint::hit("tx-after-journal");
         apply(self.project, &journal)?;
-        fs::remove_file(journal_path(self.project))
-            .map_err(|e| Error::io(journal_path(self.project), e))?;
+        fs::remove_file(journal_path(self.project)).map_err(|e| Error::io(journal_path(self.project), e))?;
         Ok(())
     }
 }
 
 /// A transaction of one streamed file: sync it and rename it into place, as `write_atomic` does.
 fn persist_alone(path: &Path, root: &Path, tmp: tempfile::NamedTempFile) -> Result<()> {
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
     failpoint::hit("atomic-before-rename");
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     sync_dir(&parent_dir(path, root));
@@ -191,9 +160,7 @@ fn apply(project: &Project, journal: &Journal) -> Result<()> {
                 }
             }
             None => match fs::remove_file(&target) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(Error::io(&target, e))
-                }
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io(&target, e)),
                 _ => {}
             },
         }
@@ -223,12 +190,7 @@ pub fn recover(project: &Project) -> Result<()> {
         fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
     }
     // Staged files of a transaction that never reached its journal, and atomic writes cut short.
-    for dir in [
-        project.root().to_path_buf(),
-        project.sources_dir(),
-        project.root().join(crate::project::CODINGS_DIR),
-        project.state_dir(),
-    ] {
+    for dir in [project.root().to_path_buf(), project.sources_dir(), project.root().join(crate::project::CODINGS_DIR), project.state_dir()] {
         let Ok(entries) = fs::read_dir(&dir) else {
             continue;
         };

@@ -51,7 +51,10 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
 
     // The codebook.
     let codebook_path = project.codebook_path();
-    let codebook = match fs::read(&codebook_path).map_err(|e| crate::error::Error::io(&codebook_path, e)).and_then(|b| Codebook::from_json(&codebook_path, &b)) {
+    let codebook = match fs::read(&codebook_path)
+        .map_err(|e| crate::error::Error::io(&codebook_path, e))
+        .and_then(|b| Codebook::from_json(&codebook_path, &b))
+    {
         Ok(cb) => {
             for issue in validate(&cb).into_iter().filter(|i| i.severity == Severity::Error) {
                 problems.push(problem(Location::file(&codebook_path), format!("{}: {}", issue.pointer, issue.message), false));
@@ -78,7 +81,8 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
             Some(hash) if *hash == actual => {}
             Some(_) => problems.push(problem(
                 Location::file(&path),
-                "content differs from the hash recorded at ingest (edited outside quire?); re-ingest it with --replace to keep the codings anchored".into(),
+                "content differs from the hash recorded at ingest (edited outside quire?); re-ingest it with --replace to keep the codings anchored"
+                    .into(),
                 false,
             )),
             None => {

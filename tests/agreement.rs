@@ -13,7 +13,12 @@ fn segments(w: &Workdir, project: &str, sources: &[&str]) -> Vec<(String, String
     for s in sources {
         let shown = w.run(&["--project", project, "show", s, "--respondents", "--format", "json"]).ok().json();
         for seg in shown.as_array().unwrap() {
-            out.push((seg["id"].as_str().unwrap().to_string(), s.to_string(), seg["start"].as_u64().unwrap() as usize, seg["end"].as_u64().unwrap() as usize));
+            out.push((
+                seg["id"].as_str().unwrap().to_string(),
+                s.to_string(),
+                seg["start"].as_u64().unwrap() as usize,
+                seg["end"].as_u64().unwrap() as usize,
+            ));
         }
     }
     out

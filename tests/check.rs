@@ -20,7 +20,14 @@ fn every_planted_identifier_is_found_with_its_line_and_column() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|h| (h["kind"].as_str().unwrap().to_string(), h["text"].as_str().unwrap().to_string(), h["line"].as_u64().unwrap(), h["column"].as_u64().unwrap()))
+        .map(|h| {
+            (
+                h["kind"].as_str().unwrap().to_string(),
+                h["text"].as_str().unwrap().to_string(),
+                h["line"].as_u64().unwrap(),
+                h["column"].as_u64().unwrap(),
+            )
+        })
         .collect();
     let expected = [
         ("date", "14 mars 2018", 10, 21),

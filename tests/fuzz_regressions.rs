@@ -39,7 +39,8 @@ fn transcript_inputs_parse_or_fail_cleanly_and_round_trip() {
 
 #[test]
 fn sheet_inputs_fail_cleanly() {
-    let source = "---\nsource: S-1\ncountry: BE\nspeaker I: interviewer\nspeaker R: role=PR gender=M\n---\nI: Vraag?\nR: Antwoord een.\n\nAntwoord twee.\n";
+    let source =
+        "---\nsource: S-1\ncountry: BE\nspeaker I: interviewer\nspeaker R: role=PR gender=M\n---\nI: Vraag?\nR: Antwoord een.\n\nAntwoord twee.\n";
     let s = transcript::parse(Path::new("S-1.txt"), source.as_bytes(), Language::Dutch, None).unwrap();
     let sources = BTreeMap::from([("S-1".to_string(), s)]);
     let cb = Codebook::from_json(Path::new("c.json"), br#"{"format":1,"name":"f","codes":[{"id":"a","name":"A"}]}"#).unwrap();

@@ -13,11 +13,8 @@ fn count_paragraphs(text: &str) -> usize {
     parts.next();
     let header = parts.next().unwrap();
     let body = parts.next().unwrap();
-    let labels: Vec<String> = header
-        .lines()
-        .filter_map(|l| l.strip_prefix("speaker "))
-        .map(|l| l.split(':').next().unwrap().trim().to_string())
-        .collect();
+    let labels: Vec<String> =
+        header.lines().filter_map(|l| l.strip_prefix("speaker ")).map(|l| l.split(':').next().unwrap().trim().to_string()).collect();
     let mut count = 0;
     let mut in_paragraph = false;
     for line in body.lines() {
@@ -51,10 +48,8 @@ fn all_four_countries_ingest_with_the_right_segment_counts() {
             let text = fs::read_to_string(&path).unwrap();
             expected.insert(path.file_stem().unwrap().to_str().unwrap().to_string(), count_paragraphs(&text));
         }
-        let got: BTreeMap<String, usize> = listed
-            .iter()
-            .map(|s| (s["source"].as_str().unwrap().to_string(), s["segments"].as_u64().unwrap() as usize))
-            .collect();
+        let got: BTreeMap<String, usize> =
+            listed.iter().map(|s| (s["source"].as_str().unwrap().to_string(), s["segments"].as_u64().unwrap() as usize)).collect();
         assert_eq!(got, expected, "segment counts for {country}");
         for s in listed {
             assert_eq!(s["country"].as_str().unwrap(), country.to_uppercase());
@@ -175,12 +170,16 @@ fn bad_inputs_name_file_and_line_and_change_nothing() {
         ("missing-country", SMALL.replacen("country: BE\n", "", 1).into_bytes(), "bad/XX-1.txt:7: header has no `country:`"),
         ("unknown-role", SMALL.replacen("role=EPR", "role=INMATE", 1).into_bytes(), "bad/XX-1.txt:7: unknown role `INMATE`"),
         ("unknown-gender", SMALL.replacen("gender=M", "gender=W", 1).into_bytes(), "bad/XX-1.txt:7: unknown gender `W`"),
-        ("invalid-utf8", {
-            let mut b = SMALL.as_bytes().to_vec();
-            let at = SMALL.find("Tweede").unwrap();
-            b[at] = 0xFF;
-            b
-        }, "bad/XX-1.txt:13: invalid UTF-8"),
+        (
+            "invalid-utf8",
+            {
+                let mut b = SMALL.as_bytes().to_vec();
+                let at = SMALL.find("Tweede").unwrap();
+                b[at] = 0xFF;
+                b
+            },
+            "bad/XX-1.txt:13: invalid UTF-8",
+        ),
         ("text-before-turn", SMALL.replacen("I: Vraag?", "Vraag?", 1).into_bytes(), "bad/XX-1.txt:9: text before the first speaker turn"),
     ];
     let before = snapshot(&w.path("be"));
@@ -258,7 +257,10 @@ fn every_command_has_help_with_an_example() {
     let w = Workdir::new();
     let top = w.run(&["--help"]).ok().stdout;
     assert!(top.contains("Examples:"), "{top}");
-    for cmd in ["init", "ingest", "sources", "show", "codebook", "code", "uncode", "sheet", "autocode", "quotes", "export", "import", "index", "demo", "merge", "table"] {
+    for cmd in [
+        "init", "ingest", "sources", "show", "codebook", "code", "uncode", "sheet", "autocode", "quotes", "export", "import", "index", "demo",
+        "merge", "table",
+    ] {
         let help = w.run(&[cmd, "--help"]).ok().stdout;
         assert!(help.contains("Example"), "{cmd}:\n{help}");
     }
@@ -266,7 +268,15 @@ fn every_command_has_help_with_an_example() {
         let help = w.run(&["codebook", sub, "--help"]).ok().stdout;
         assert!(help.contains("Example:\n  quire codebook"), "codebook {sub}:\n{help}");
     }
-    for (cmd, sub) in [("sheet", "export"), ("sheet", "import"), ("export", "quotes"), ("export", "qdpx"), ("import", "qdpx"), ("table", "sample"), ("table", "countries")] {
+    for (cmd, sub) in [
+        ("sheet", "export"),
+        ("sheet", "import"),
+        ("export", "quotes"),
+        ("export", "qdpx"),
+        ("import", "qdpx"),
+        ("table", "sample"),
+        ("table", "countries"),
+    ] {
         let help = w.run(&[cmd, sub, "--help"]).ok().stdout;
         assert!(help.contains(&format!("Example:\n  quire {cmd} {sub}")), "{cmd} {sub}:\n{help}");
     }

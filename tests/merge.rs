@@ -34,7 +34,8 @@ fn merging_the_four_countries_loses_nothing_and_is_idempotent() {
         let n = merged.iter().filter(|r| &r[7] == format!("first48-{c}").as_str()).count();
         assert_eq!(n, rows(&w.path(&format!("fixtures/first48/{c}/codings/fixture.csv"))).len(), "{c} keeps its origin");
     }
-    let sources = fs::read_dir(w.path("a/first48/sources")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "txt")).count();
+    let sources =
+        fs::read_dir(w.path("a/first48/sources")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "txt")).count();
     assert_eq!(sources, 27);
     // Their hashes are recorded, and the merged project verifies.
     assert_eq!(fs::read_to_string(w.path("a/first48/sources/SHA256SUMS")).unwrap().lines().count(), 27);
@@ -94,7 +95,11 @@ fn a_renamed_code_is_aligned_by_the_mapping_file_and_drift_is_refused() {
     assert!(!w.path("out3").exists());
     // With --allow-drift and no mapping, the code is kept under unaligned/<project>/.
     let r = w.run(&merge_args(&inputs, &["--into", "out2", "--allow-drift"])).ok();
-    assert!(r.stdout.contains("unaligned: `challenges/structural/habitacao` kept as `unaligned/first48-pt/challenges/structural/habitacao`"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("unaligned: `challenges/structural/habitacao` kept as `unaligned/first48-pt/challenges/structural/habitacao`"),
+        "{}",
+        r.stdout
+    );
     let merged = rows(&w.path("out2/codings/fixture.csv"));
     assert_eq!(merged.iter().filter(|r| r[3].starts_with("unaligned/first48-pt/")).count(), renamed);
     let v = w.run(&["codebook", "validate", "out2/codebook.json"]).ok();

@@ -74,7 +74,12 @@ fn csv_rows(path: &Path) -> Vec<csv::StringRecord> {
 }
 
 fn count_rows(dir: &Path) -> usize {
-    fs::read_dir(dir.join("codings")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "csv")).map(|p| csv_rows(&p).len()).sum()
+    fs::read_dir(dir.join("codings"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .map(|p| csv_rows(&p).len())
+        .sum()
 }
 
 #[test]
@@ -86,7 +91,18 @@ fn export_validates_against_the_project_xsd_and_says_positions_are_code_points()
     let text = String::from_utf8(qde.clone()).unwrap();
     assert!(text.contains("origin=\"quire ") && text.contains("count Unicode code points"), "{}", &text[..400]);
     // Users, codes with guids and colours, variables, cases, sources, selections.
-    for needle in ["<User guid=", "name=\"fixture\"", "color=\"#", "<Variable guid=", "name=\"role\"", "<Case guid=", "<SourceRef targetGUID=", "plainTextPath=\"internal://", "<PlainTextSelection guid=", "<CodeRef targetGUID="] {
+    for needle in [
+        "<User guid=",
+        "name=\"fixture\"",
+        "color=\"#",
+        "<Variable guid=",
+        "name=\"role\"",
+        "<Case guid=",
+        "<SourceRef targetGUID=",
+        "plainTextPath=\"internal://",
+        "<PlainTextSelection guid=",
+        "<CodeRef targetGUID=",
+    ] {
         assert!(text.contains(needle), "no {needle}");
     }
     // Every source's text is in Sources/, UTF-8 without BOM.
@@ -203,7 +219,10 @@ print(json.dumps({"codes": len(p.codebook), "sources": len(p.sources), "codings"
     let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let codings = csv_rows(&w.path("fixtures/first48/fr/codings/fixture.csv"));
     assert_eq!(theirs["codes"], 96);
-    let txt = fs::read_dir(w.path("fixtures/first48/fr/sources")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "txt")).count();
+    let txt = fs::read_dir(w.path("fixtures/first48/fr/sources"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "txt"))
+        .count();
     assert_eq!(theirs["sources"], txt);
     assert_eq!(theirs["codings"], codings.len());
     assert_eq!(theirs["coders"], serde_json::json!(["fixture"]));
@@ -223,7 +242,8 @@ print(json.dumps({"codes": len(p.codebook), "sources": len(p.sources), "codings"
 fn imported_counts(w: &Workdir, dir: &str) -> (usize, usize, usize) {
     let codes = w.run(&["--project", dir, "codebook", "tree"]).ok().stdout;
     let codes: usize = codes.lines().last().unwrap().trim_end_matches(" codes").parse().unwrap();
-    let sources = fs::read_dir(w.path(dir).join("sources")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "txt")).count();
+    let sources =
+        fs::read_dir(w.path(dir).join("sources")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "txt")).count();
     (codes, sources, count_rows(&w.path(dir)))
 }
 
@@ -243,7 +263,11 @@ fn every_real_export_in_the_shared_samples_imports() {
         ("qc-1.3.2", 262, 2, 205, 158, 158),
     ];
     for (prefix, codes, sources, codings, selections, landing) in expected {
-        let file = fs::read_dir(&samples).unwrap().map(|e| e.unwrap().path()).find(|p| p.file_name().unwrap().to_str().unwrap().starts_with(prefix)).unwrap();
+        let file = fs::read_dir(&samples)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_str().unwrap().starts_with(prefix))
+            .unwrap();
         let r = w.run(&["import", "qdpx", file.to_str().unwrap(), "--into", prefix]).ok();
         assert!(
             r.stderr.contains(&format!("selections: {selections}, landing on text: {landing}, not landing: {}", selections - landing)),
@@ -258,14 +282,28 @@ fn every_real_export_in_the_shared_samples_imports() {
     // NVivo counts UTF-16 units: its selections land on whole words, e.g. the first one.
     let rows = csv_rows(&w.path("nvivo-win-12.6/codings/floriansipos.csv"));
     assert!(rows.iter().any(|r| r[6].starts_with("Na mi van? Nem mertétek kötelezővé tenni?")), "{:?}", &rows[0]);
-    let r = w.run(&["import", "qdpx", fs::read_dir(&samples).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_str().unwrap().contains("nvivo-win")).unwrap().to_str().unwrap(), "--into", "naive", "--positions", "code-points"]).ok();
+    let r = w
+        .run(&[
+            "import",
+            "qdpx",
+            fs::read_dir(&samples).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_str().unwrap().contains("nvivo-win")).unwrap().to_str().unwrap(),
+            "--into",
+            "naive",
+            "--positions",
+            "code-points",
+        ])
+        .ok();
     assert!(r.stderr.contains("not landing: 37 (37 starts or ends inside a word)"), "read naively, NVivo's positions cut words:\n{}", r.stderr);
     // MAXQDA keeps colours; the NVivo Mac sources are empty texts.
     let shown = w.run(&["--project", "maxqda-24.7.0", "codebook", "tree", "--format", "csv"]).ok().stdout;
     assert!(shown.lines().count() > 300);
     // The codebook-only samples: ATLAS.ti and Taguette (whose empty <Sets/> is accepted with a warning).
     for (prefix, codes, warning) in [("atlasti", 1, "code set(s) ignored"), ("taguette", 3, "empty <Sets/>")] {
-        let file = fs::read_dir(&samples).unwrap().map(|e| e.unwrap().path()).find(|p| p.file_name().unwrap().to_str().unwrap().starts_with(prefix)).unwrap();
+        let file = fs::read_dir(&samples)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_str().unwrap().starts_with(prefix))
+            .unwrap();
         w.run(&["init", prefix]).ok();
         let r = w.run(&["--project", prefix, "codebook", "import", file.to_str().unwrap()]).ok();
         assert!(r.stderr.contains(&format!("takes {codes} codes")) && r.stderr.contains(warning), "{prefix}: {}", r.stderr);
@@ -278,7 +316,8 @@ fn every_real_export_in_the_shared_samples_imports() {
 // Hand-written files in the shapes NVivo, ATLAS.ti and MAXQDA write.
 
 /// The interview text as the producer stores it (CRLF line ends), and the passages coded in it.
-const TEXT: &str = "Entrevista com a Sra. Conceição\r\nEla disse: «Cheguei a São Paulo 😀 feliz.»\r\nDepois: o coração apertou 🎉🎉 outra vez.\r\nFim.";
+const TEXT: &str =
+    "Entrevista com a Sra. Conceição\r\nEla disse: «Cheguei a São Paulo 😀 feliz.»\r\nDepois: o coração apertou 🎉🎉 outra vez.\r\nFim.";
 const PASSAGES: [&str; 5] = ["São Paulo", "😀 feliz", "coração apertou", "outra vez", "feliz.»\r\nDepois"];
 
 fn g(n: u32) -> String {
@@ -425,21 +464,24 @@ fn maxqda_shape_code_points_upper_case_guids_sets_and_selections_without_text() 
         upper(152),
         upper(4)
     );
-    let xml = project_xml("MAXQDA 24 (Release 24.7.0)", upper, code_points, &extra)
-        .replace("<Description />\n</Project>", &format!("<Sets><Set guid=\"{}\" name=\"Set\"><MemberSource targetGUID=\"{}\" /></Set></Sets>\n</Project>", upper(41), upper(31)));
+    let xml = project_xml("MAXQDA 24 (Release 24.7.0)", upper, code_points, &extra).replace(
+        "<Description />\n</Project>",
+        &format!("<Sets><Set guid=\"{}\" name=\"Set\"><MemberSource targetGUID=\"{}\" /></Set></Sets>\n</Project>", upper(41), upper(31)),
+    );
     let qdpx = zip(&[("project.qde", xml.as_bytes()), (&format!("sources/{}.txt", upper(31)), TEXT.as_bytes())]);
     let r = check_shape(&w, "maxqda", qdpx);
     assert!(r.stderr.contains("Unicode code points (CRLF = 2)"), "{}", r.stderr);
-    assert!(r.stderr.contains("selections: 7, landing on text: 5, not landing: 2 (1 empty selection, 1 starts or ends inside a word)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("selections: 7, landing on text: 5, not landing: 2 (1 empty selection, 1 starts or ends inside a word)"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("1 selection(s) carry no coding") && r.stderr.contains("Sets not imported"), "{}", r.stderr);
     // Export again: valid, and read by an independent path (our own import) with the same texts.
     w.run(&["--project", "maxqda", "export", "qdpx", "again.qdpx"]).ok();
     xmllint(&w, &entry(&w.path("again.qdpx"), "project.qde"), "Project.xsd");
     w.run(&["import", "qdpx", "again.qdpx", "--into", "again"]).ok();
-    assert_eq!(
-        fs::read(w.path("maxqda/codings/Ana-Sousa.csv")).unwrap(),
-        fs::read(w.path("again/codings/Ana-Sousa.csv")).unwrap()
-    );
+    assert_eq!(fs::read(w.path("maxqda/codings/Ana-Sousa.csv")).unwrap(), fs::read(w.path("again/codings/Ana-Sousa.csv")).unwrap());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,9 +530,14 @@ fn bad_files_are_refused_with_one_message_naming_the_entry_and_nothing_written()
     let entity = good.replacen("Sentimentos &amp; emoções", "Sentimentos &lol; emoções", 1);
     cases.push(("entity", zip_owned(&nvivo_entries(&entity)), "bad.qdpx!project.qde:6: undefined entity `&lol;`".into()));
     let (s, _) = positions("outra vez", utf16);
-    let outside = good.replacen(&format!("startPosition=\"{s}\" endPosition=\"{}\"", s + 9), &format!("startPosition=\"{s}\" endPosition=\"999\""), 1);
+    let outside =
+        good.replacen(&format!("startPosition=\"{s}\" endPosition=\"{}\"", s + 9), &format!("startPosition=\"{s}\" endPosition=\"999\""), 1);
     assert_ne!(outside, good);
-    cases.push(("outside", zip_owned(&nvivo_entries(&outside)), format!("bad.qdpx!project.qde:19: selection {}: positions {s}..999 fall outside source `Entrevista-1`", g(103))));
+    cases.push((
+        "outside",
+        zip_owned(&nvivo_entries(&outside)),
+        format!("bad.qdpx!project.qde:19: selection {}: positions {s}..999 fall outside source `Entrevista-1`", g(103)),
+    ));
     let missing = vec![("project.qde".to_string(), good.as_bytes().to_vec())];
     cases.push(("missing source", zip_owned(&missing), format!("bad.qdpx!Sources/{}.txt: missing from the archive", g(31))));
     let duplicate = good.replacen(&format!("<Code guid=\"{}\" name=\"Emoções\"", g(4)), &format!("<Code guid=\"{}\" name=\"Emoções\"", g(3)), 1);
@@ -539,7 +586,9 @@ fn merge_accepts_qdpx_inputs_beside_project_directories() {
     assert!(r.stderr.contains("de.qdpx: 7 sources, 120 codings"), "{}", r.stderr);
     assert_same(&snapshot(&w.path("dirs")), &snapshot(&w.path("mixed")), "a .qdpx merges like its project");
     // A foreign file's codes differ: refused unless --allow-drift, which keeps them apart.
-    if let Some(nvivo) = fs::read_dir(shared().join("samples")).ok().and_then(|d| d.map(|e| e.unwrap().path()).find(|p| p.to_str().unwrap().contains("nvivo-win"))) {
+    if let Some(nvivo) =
+        fs::read_dir(shared().join("samples")).ok().and_then(|d| d.map(|e| e.unwrap().path()).find(|p| p.to_str().unwrap().contains("nvivo-win")))
+    {
         let r = w.run(&["merge", "fixtures/first48/be", nvivo.to_str().unwrap(), "--into", "foreign"]).fails();
         assert!(r.stderr.contains("--allow-drift"), "{}", r.stderr);
         w.run(&["merge", "fixtures/first48/be", nvivo.to_str().unwrap(), "--into", "foreign", "--allow-drift"]).ok();

@@ -15,7 +15,16 @@ fn chromium() -> Option<String> {
 
 fn chromium_run(browser: &str, profile: &std::path::Path, args: &[&str]) -> std::process::Output {
     let mut cmd = Command::new(browser);
-    cmd.args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]);
+    cmd.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]);
     cmd.arg(format!("--user-data-dir={}", profile.display()));
     cmd.args(args);
     cmd.output().unwrap()
@@ -32,7 +41,10 @@ fn the_report_is_self_contained_and_renders_in_a_browser() {
     let html = std::fs::read_to_string(w.path("report.html")).unwrap();
     // No network resources: no scripts, stylesheets, images or fonts from elsewhere.
     let without_ns = html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
-    assert!(!without_ns.contains("http://") && !without_ns.contains("https://") && !html.contains("<link") && !html.contains("<script"), "external resource");
+    assert!(
+        !without_ns.contains("http://") && !without_ns.contains("https://") && !html.contains("<link") && !html.contains("<script"),
+        "external resource"
+    );
 
     // The heat map's FR cell for `coping` equals the table command's column percentage.
     let table = w.run(&["--project", "all", "table", "--rows", "code:1", "--cols", "country", "--percent", "col", "--format", "json"]).ok().json();

@@ -82,7 +82,8 @@ fn theme_by_country_counts_respondents_and_segments_like_an_independent_count() 
     };
     let json = w.run(&["--project", project, "table", "--rows", "code:1", "--cols", "country", "--format", "json"]).ok().json();
     let got = cells(&json, &countries);
-    let seg_json = w.run(&["--project", project, "table", "--rows", "code:1", "--cols", "country", "--count", "segments", "--format", "json"]).ok().json();
+    let seg_json =
+        w.run(&["--project", project, "table", "--rows", "code:1", "--cols", "country", "--count", "segments", "--format", "json"]).ok().json();
     let got_segments = cells(&seg_json, &countries);
     for theme in themes {
         for country in countries {
@@ -109,7 +110,24 @@ fn filters_percentages_and_the_cooccurrence_matrix() {
     let rows = codings(&w, project);
     let covered = |seg: &Seg, theme: &str| rows.iter().any(|r| r.0 == seg.source && r.1 < seg.end && seg.start < r.2 && r.3.starts_with(theme));
     // --where narrows the units: only (ex-)prisoners.
-    let json = w.run(&["--project", project, "table", "--rows", "code:1", "--cols", "country", "--count", "segments", "--where", "role=PR,EPR", "--format", "json"]).ok().json();
+    let json = w
+        .run(&[
+            "--project",
+            project,
+            "table",
+            "--rows",
+            "code:1",
+            "--cols",
+            "country",
+            "--count",
+            "segments",
+            "--where",
+            "role=PR,EPR",
+            "--format",
+            "json",
+        ])
+        .ok()
+        .json();
     let got = cells(&json, &["DE"]);
     let expected = segs.iter().filter(|s| s.country == "DE" && (s.role == "PR" || s.role == "EPR") && covered(s, "barriers")).count();
     assert_eq!(got[&("barriers".into(), "DE".into())], expected.to_string());
@@ -154,11 +172,18 @@ fn the_sample_and_country_tables() {
         let n: BTreeSet<&str> = segs.iter().filter(|s| s.country == c).map(|s| s.case.as_str()).collect();
         assert_eq!(total[c].as_str().unwrap(), n.len().to_string(), "{c}");
     }
-    let women: usize = rows.iter().filter(|r| r["respondents"].as_str().unwrap().ends_with("· F")).map(|r| r["total"].as_str().unwrap().parse::<usize>().unwrap()).sum();
+    let women: usize = rows
+        .iter()
+        .filter(|r| r["respondents"].as_str().unwrap().ends_with("· F"))
+        .map(|r| r["total"].as_str().unwrap().parse::<usize>().unwrap())
+        .sum();
     assert_eq!(women, 4);
     let countries = w.run(&["--project", project, "table", "countries", "--file", "fixtures/first48/countries.csv", "--format", "csv"]).ok().stdout;
     assert!(countries.starts_with("attribute,DE,FR,BE,PT\n"), "{countries}");
-    assert!(countries.contains("Prison health care organised by,Ministry of Justice,Ministry of Justice,Ministry of Justice,Ministry of Health"), "{countries}");
+    assert!(
+        countries.contains("Prison health care organised by,Ministry of Justice,Ministry of Justice,Ministry of Justice,Ministry of Health"),
+        "{countries}"
+    );
 }
 
 #[test]

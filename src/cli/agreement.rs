@@ -40,16 +40,11 @@ pub struct Args {
 /// Ratings of one code in one source: per coder who coded the source, the covered character spans.
 fn patterns_for(source: &Source, code: &CodePath, coded_by: &[Option<Vec<&Coding>>], unit: Unit) -> Patterns {
     let mut p = Patterns::default();
-    let applies = |codings: &Vec<&Coding>, start: usize, end: usize| {
-        codings.iter().any(|c| c.code.starts_with(code) && c.overlaps(start, end))
-    };
+    let applies = |codings: &Vec<&Coding>, start: usize, end: usize| codings.iter().any(|c| c.code.starts_with(code) && c.overlaps(start, end));
     match unit {
         Unit::Segment => {
             for (segment, _) in source.respondent_segments() {
-                let pattern = coded_by
-                    .iter()
-                    .map(|c| c.as_ref().map(|codings| u32::from(applies(codings, segment.start, segment.end))))
-                    .collect();
+                let pattern = coded_by.iter().map(|c| c.as_ref().map(|codings| u32::from(applies(codings, segment.start, segment.end)))).collect();
                 p.add(pattern, 1);
             }
         }
@@ -124,7 +119,10 @@ pub fn compare(project: &Project, coders: &[Coder], codes: &[CodePath], unit: Un
     let mut codings: Vec<Vec<Coding>> = Vec::new();
     for c in coders {
         if !known.contains(c) {
-            return Err(Error::Usage(format!("no codings of coder `{c}` (coders: {})", known.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", "))));
+            return Err(Error::Usage(format!(
+                "no codings of coder `{c}` (coders: {})",
+                known.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")
+            )));
         }
         codings.push(store::read(&store::path(project, c, Kind::Anchored))?);
     }
@@ -134,11 +132,8 @@ pub fn compare(project: &Project, coders: &[Coder], codes: &[CodePath], unit: Un
         codes.to_vec()
     };
     // Sources coded by at least two of the coders; a coder who did not code a source is missing there.
-    let sources: Vec<Source> = project
-        .load_sources()?
-        .into_iter()
-        .filter(|s| codings.iter().filter(|cs| cs.iter().any(|c| c.source == s.id)).count() >= 2)
-        .collect();
+    let sources: Vec<Source> =
+        project.load_sources()?.into_iter().filter(|s| codings.iter().filter(|cs| cs.iter().any(|c| c.source == s.id)).count() >= 2).collect();
     if sources.is_empty() {
         return Err(Error::Usage("the coders have no source in common".into()));
     }

@@ -47,23 +47,15 @@ pub fn propose(codebook: &Codebook, sources: &[Source], only: &[CodePath]) -> Pr
         if !only.is_empty() && !only.iter().any(|o| visit.path.starts_with(o)) {
             continue;
         }
-        let compiled: Vec<(Language, rule::Rule)> = visit
-            .code
-            .rules
-            .iter()
-            .filter_map(|(lang, text)| {
-                Some((lang.parse::<Language>().ok()?, rule::parse(text).ok()?))
-            })
-            .collect();
+        let compiled: Vec<(Language, rule::Rule)> =
+            visit.code.rules.iter().filter_map(|(lang, text)| Some((lang.parse::<Language>().ok()?, rule::parse(text).ok()?))).collect();
         if compiled.is_empty() {
             continue;
         }
         let index = codes.len() as u32;
         codes.push(visit.path.clone());
         for (lang, rule) in compiled {
-            let (vocabulary, matchers) = rules
-                .entry(lang)
-                .or_insert_with(|| (Vocabulary::new(lang), Vec::new()));
+            let (vocabulary, matchers) = rules.entry(lang).or_insert_with(|| (Vocabulary::new(lang), Vec::new()));
             matchers.push((index, Matcher::new(&rule, vocabulary)));
         }
     }
@@ -123,20 +115,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let _lock = project.lock()?;
     let codebook = Codebook::load(&project.codebook_path())?;
-    let only: Vec<CodePath> = args
-        .codes
-        .iter()
-        .map(|c| codebook.resolve(c))
-        .collect::<Result<_>>()?;
-    if !only.is_empty()
-        && !codebook
-            .walk()
-            .iter()
-            .any(|v| only.iter().any(|o| v.path.starts_with(o)) && !v.code.rules.is_empty())
-    {
-        return Err(Error::Usage(
-            "none of the given codes (or their descendants) has a rule".into(),
-        ));
+    let only: Vec<CodePath> = args.codes.iter().map(|c| codebook.resolve(c)).collect::<Result<_>>()?;
+    if !only.is_empty() && !codebook.walk().iter().any(|v| only.iter().any(|o| v.path.starts_with(o)) && !v.code.rules.is_empty()) {
+        return Err(Error::Usage("none of the given codes (or their descendants) has a rule".into()));
     }
     let sources = project.load_sources()?;
     let proposals = propose(&codebook, &sources, &only);
@@ -148,24 +129,12 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         let mut table = Table::new(["segment", "code", "citation", "text"]);
         for found in &proposals.found {
             let (source, segment) = segment(found);
-            let citation = source
-                .speaker_of(segment)
-                .respondent()
-                .map(|r| r.citation())
-                .unwrap_or_default();
+            let citation = source.speaker_of(segment).respondent().map(|r| r.citation()).unwrap_or_default();
             let code = &proposals.codes[found.2 as usize];
-            table.push(vec![
-                segment.id.to_string(),
-                code.to_string(),
-                citation,
-                super::quotes::one_line(&segment.text),
-            ]);
+            table.push(vec![segment.id.to_string(), code.to_string(), citation, super::quotes::one_line(&segment.text)]);
         }
         table.write(args.format, ctx.out)?;
-        ctx.note(format_args!(
-            "{} coding(s) proposed (dry run: nothing written)",
-            proposals.found.len()
-        ));
+        ctx.note(format_args!("{} coding(s) proposed (dry run: nothing written)", proposals.found.len()));
         return Ok(());
     }
     let created = now_rfc3339();
@@ -190,10 +159,6 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let added = store::stage_merged(&mut tx, &project, &args.coder, new)?;
     tx.commit()?;
     let matched = proposals.found.len();
-    ctx.note(format_args!(
-        "{matched} segment-code match(es); {added} new coding(s) for {}, {} already there",
-        args.coder,
-        matched - added
-    ));
+    ctx.note(format_args!("{matched} segment-code match(es); {added} new coding(s) for {}, {} already there", args.coder, matched - added));
     Ok(())
 }

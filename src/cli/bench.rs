@@ -65,8 +65,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             let mut found = 0;
             for (i, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
                 let words = std::iter::once("query").chain(line.split_whitespace());
-                let parsed = QueryLine::try_parse_from(words)
-                    .map_err(|e| Error::Usage(format!("{}:{}: {e}", queries.display(), i + 1)))?;
+                let parsed = QueryLine::try_parse_from(words).map_err(|e| Error::Usage(format!("{}:{}: {e}", queries.display(), i + 1)))?;
                 let started = Instant::now();
                 let query = parsed.filter.to_query(index.attribute_keys(), &codebook, parsed.query.as_deref())?;
                 found += index.search_limited(&query, parsed.limit)?.0.len();
@@ -74,7 +73,8 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             }
             times.sort_by(f64::total_cmp);
             let pct = |p: f64| times.get(((times.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(0.0);
-            writeln!(ctx.out, "queries,p50_ms,p95_ms,quotes\n{},{:.2},{:.2},{found}", times.len(), pct(0.5), pct(0.95)).map_err(crate::output::out_err)
+            writeln!(ctx.out, "queries,p50_ms,p95_ms,quotes\n{},{:.2},{:.2},{found}", times.len(), pct(0.5), pct(0.95))
+                .map_err(crate::output::out_err)
         }
     }
 }

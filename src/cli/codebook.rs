@@ -10,9 +10,9 @@ use super::Ctx;
 use crate::codebook::edit::{self, PathChange};
 use crate::codebook::validate::{valid_color, validate};
 use crate::codebook::{Code, CodePath, Codebook};
+use crate::coding::store;
 use crate::error::{Error, Result, Severity};
 use crate::output::{out_err, write_json, Format, Table};
-use crate::coding::store;
 use crate::project::{write_atomic, Project};
 use crate::txn::Transaction;
 
@@ -178,8 +178,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
                 code.color = Some(c.clone());
             }
             for r in &rules {
-                let (lang, query) =
-                    r.split_once('=').ok_or_else(|| Error::Usage(format!("--rule `{r}`: expected LANG=QUERY")))?;
+                let (lang, query) = r.split_once('=').ok_or_else(|| Error::Usage(format!("--rule `{r}`: expected LANG=QUERY")))?;
                 code.rules.insert(lang.trim().to_string(), query.trim().to_string());
             }
             let added = edit::add(cb, parent.as_ref(), code)?;
@@ -263,13 +262,7 @@ fn import(ctx: &mut Ctx<'_>, file: &std::path::Path, dry_run: bool) -> Result<()
         for p in &report.added {
             ctx.note(format_args!("added {p}"));
         }
-        format!(
-            "{}: {} code(s) added, {} already present by guid, {} by path",
-            file.display(),
-            report.added.len(),
-            report.by_guid,
-            report.by_path
-        )
+        format!("{}: {} code(s) added, {} already present by guid, {} by path", file.display(), report.added.len(), report.by_guid, report.by_path)
     };
     let errors: Vec<_> = validate(&codebook).into_iter().filter(|i| i.severity == Severity::Error).collect();
     if !errors.is_empty() {
@@ -292,10 +285,7 @@ fn read(ctx: &Ctx<'_>, file: Option<PathBuf>) -> Result<(Codebook, PathBuf)> {
 
 /// Loads the project's codebook under the writer lock, applies `change`, and writes it back
 /// atomically. Nothing is written if the change fails.
-fn edit_project(
-    ctx: &mut Ctx<'_>,
-    change: impl FnOnce(&mut Codebook, &Project) -> Result<(String, Vec<PathChange>)>,
-) -> Result<()> {
+fn edit_project(ctx: &mut Ctx<'_>, change: impl FnOnce(&mut Codebook, &Project) -> Result<(String, Vec<PathChange>)>) -> Result<()> {
     let project = ctx.project()?;
     let _lock = project.lock()?;
     let path = project.codebook_path();
@@ -330,8 +320,7 @@ fn tree_nodes<'a>(codes: &'a [Code], parent: &CodePath, depth: Option<usize>) ->
         .iter()
         .map(|c| {
             let path = parent.child(&c.id);
-            let children =
-                if depth.is_some_and(|d| path.depth() >= d) { Vec::new() } else { tree_nodes(&c.children, &path, depth) };
+            let children = if depth.is_some_and(|d| path.depth() >= d) { Vec::new() } else { tree_nodes(&c.children, &path, depth) };
             TreeNode { id: &c.id, path: path.to_string(), name: &c.name, children }
         })
         .collect()

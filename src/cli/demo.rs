@@ -33,22 +33,14 @@ pub const COUNTRIES: [&str; 4] = ["be", "fr", "de", "pt"];
 fn work_dir(out: Option<PathBuf>) -> Result<PathBuf> {
     match out {
         Some(dir) => {
-            let occupied = std::fs::read_dir(&dir)
-                .map(|mut d| d.next().is_some())
-                .unwrap_or(false);
+            let occupied = std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(false);
             if occupied {
-                return Err(Error::Usage(format!(
-                    "{}: --out must be a new or empty directory",
-                    dir.display()
-                )));
+                return Err(Error::Usage(format!("{}: --out must be a new or empty directory", dir.display())));
             }
             Ok(dir)
         }
         None => {
-            let tmp = tempfile::Builder::new()
-                .prefix("quire-demo-")
-                .tempdir()
-                .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+            let tmp = tempfile::Builder::new().prefix("quire-demo-").tempdir().map_err(|e| Error::io(std::env::temp_dir(), e))?;
             Ok(tmp.keep())
         }
     }
@@ -92,28 +84,13 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
 
     // One framework: the four countries merged.
     let merged_dir = dir.join("first48");
-    let base = Merged {
-        codebook: inputs[0].1.codebook.clone(),
-        sources: Default::default(),
-        codings: Default::default(),
-        reports: Vec::new(),
-    };
+    let base = Merged { codebook: inputs[0].1.codebook.clone(), sources: Default::default(), codings: Default::default(), reports: Vec::new() };
     let merged = merge::merge(base, &inputs, &[], false)?;
-    let project = Project::init(
-        &merged_dir,
-        Manifest::new("first48", Language::English, "fixture"),
-        merged.codebook.to_json().as_bytes(),
-    )?;
+    let project = Project::init(&merged_dir, Manifest::new("first48", Language::English, "fixture"), merged.codebook.to_json().as_bytes())?;
     super::merge::write_all(&project, &merged, &merge::report_md(&merged))?;
-    ctx.note(format_args!(
-        "merged the four countries into {}",
-        merged_dir.display()
-    ));
+    ctx.note(format_args!("merged the four countries into {}", merged_dir.display()));
     let countries_csv = merged_dir.join("countries.csv");
-    write_atomic(
-        &countries_csv,
-        embedded::file("fixtures/first48/countries.csv").expect("the country table is embedded"),
-    )?;
+    write_atomic(&countries_csv, embedded::file("fixtures/first48/countries.csv").expect("the country table is embedded"))?;
     heading(ctx, args.format, "Country context")?;
     render::write(&tables::countries(&countries_csv)?, args.format, ctx.out)?;
     writeln!(ctx.out).map_err(out_err)?;
@@ -124,20 +101,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
 
     let codebook = Codebook::load(&project.codebook_path())?;
     let coded = tables::CodedUnits::load(&project)?;
-    let themes = tables::code_by_attribute(
-        &codebook,
-        &coded,
-        Some(1),
-        "country",
-        Count::Respondents,
-        None,
-    )?;
+    let themes = tables::code_by_attribute(&codebook, &coded, Some(1), "country", Count::Respondents, None)?;
     writeln!(ctx.out).map_err(out_err)?;
-    heading(
-        ctx,
-        args.format,
-        "Respondents mentioning each theme, by country",
-    )?;
+    heading(ctx, args.format, "Respondents mentioning each theme, by country")?;
     let indent = matches!(args.format, TableFormat::Text | TableFormat::Md);
     render::write(&themes.to_table(indent, true), args.format, ctx.out)?;
 
@@ -145,18 +111,8 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let second: crate::coding::Coder = "fixture2".parse().expect("valid coder");
     if store::coders(&project)?.contains(&second) {
         let coders = ["fixture".parse().expect("valid coder"), second];
-        let themes: Vec<CodePath> = codebook
-            .codes
-            .iter()
-            .map(|c| CodePath::new(vec![c.id.clone()]))
-            .collect();
-        let (agreement, shared) = super::agreement::compare(
-            &project,
-            &coders,
-            &themes,
-            super::agreement::Unit::Segment,
-            false,
-        )?;
+        let themes: Vec<CodePath> = codebook.codes.iter().map(|c| CodePath::new(vec![c.id.clone()])).collect();
+        let (agreement, shared) = super::agreement::compare(&project, &coders, &themes, super::agreement::Unit::Segment, false)?;
         writeln!(ctx.out).map_err(out_err)?;
         heading(ctx, args.format, &format!("Agreement of coders fixture and fixture2 on {shared} Portuguese sources, per theme (segments)"))?;
         render::write(&agreement, args.format, ctx.out)?;
@@ -164,23 +120,13 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
 
     if matches!(args.format, TableFormat::Text | TableFormat::Md) {
         let (index, _) = SegmentIndex::open(&project, false)?;
-        let format = if args.format == TableFormat::Md {
-            Format::Md
-        } else {
-            Format::Text
-        };
+        let format = if args.format == TableFormat::Md { Format::Md } else { Format::Text };
         for code in &codebook.codes {
-            let hits = index.search(&QuoteQuery {
-                codes: vec![vec![CodePath::new(vec![code.id.clone()])]],
-                ..Default::default()
-            })?;
+            let hits = index.search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], ..Default::default() })?;
             // Three short quotes, from different countries where possible.
             let mut picked: Vec<Hit> = Vec::new();
             for country in COUNTRIES.map(str::to_uppercase) {
-                if let Some(h) = hits
-                    .iter()
-                    .find(|h| h.country == country && h.text.chars().count() < 400)
-                {
+                if let Some(h) = hits.iter().find(|h| h.country == country && h.text.chars().count() < 400) {
                     picked.push(h.clone());
                 }
             }

@@ -150,8 +150,7 @@ fn quotes(args: QuotesArgs, ctx: &mut Ctx<'_>) -> Result<()> {
                 write_hits(&owned, Format::Csv, &mut bytes)?;
             }
             _ => {
-                let groups: Vec<Group> =
-                    ordered.into_iter().map(|(g, quotes)| Group { name: name(&g), code: g.to_string(), quotes }).collect();
+                let groups: Vec<Group> = ordered.into_iter().map(|(g, quotes)| Group { name: name(&g), code: g.to_string(), quotes }).collect();
                 crate::output::write_json(&mut bytes, &serde_json::json!({ "theme": theme.to_string(), "name": name(theme), "groups": groups }))?;
             }
         }

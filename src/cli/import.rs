@@ -159,10 +159,7 @@ fn report_table(report: &Report, format: Format, ctx: &mut Ctx<'_>) -> Result<()
 pub fn notes(report: &Report, ctx: &mut Ctx<'_>) {
     if let Some(units) = report.units {
         let how = if report.detected { "detected from" } else { "as told; the file says" };
-        ctx.note(format_args!(
-            "positions read as {units} ({how} origin `{}`)",
-            report.origin.as_deref().unwrap_or("none")
-        ));
+        ctx.note(format_args!("positions read as {units} ({how} origin `{}`)", report.origin.as_deref().unwrap_or("none")));
     }
     let counts = report.miss_counts();
     let kinds: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();

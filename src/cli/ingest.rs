@@ -126,24 +126,15 @@ pub struct Report {
 
 /// Checks all files, then writes the new and changed sources (unless `dry_run`), re-anchoring
 /// the codings of replaced sources by their text. Takes the lock.
-pub fn ingest(
-    project: &Project,
-    files: &[PathBuf],
-    cases: Option<&CaseSheet>,
-    replace: bool,
-    dry_run: bool,
-) -> Result<Report> {
+pub fn ingest(project: &Project, files: &[PathBuf], cases: Option<&CaseSheet>, replace: bool, dry_run: bool) -> Result<Report> {
     let _lock = project.lock()?;
     let planned = plan(project, files, cases, replace)?;
     let mut report = Report::default();
     if !dry_run && planned.iter().any(|(_, o)| *o != Outcome::Unchanged) {
         // Sources, their hashes and re-anchored codings change together or not at all.
         let mut tx = Transaction::new(project);
-        let replaced: BTreeMap<&SourceId, &str> = planned
-            .iter()
-            .filter(|(_, o)| *o == Outcome::Replaced)
-            .map(|(s, _)| (&s.id, s.body.as_str()))
-            .collect();
+        let replaced: BTreeMap<&SourceId, &str> =
+            planned.iter().filter(|(_, o)| *o == Outcome::Replaced).map(|(s, _)| (&s.id, s.body.as_str())).collect();
         if !replaced.is_empty() {
             reanchor(&mut tx, project, &replaced, &mut report)?;
         }
@@ -240,27 +231,23 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         if done.len() > PER_SOURCE_LINES {
             continue;
         }
-        ctx.note(format_args!(
-            "{outcome:<9} {}  {} segments, {} respondent(s)",
-            source.id,
-            source.segments.len(),
-            source.respondents().count()
-        ));
+        ctx.note(format_args!("{outcome:<9} {}  {} segments, {} respondent(s)", source.id, source.segments.len(), source.respondents().count()));
     }
     let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let dry = if args.dry_run { " (dry run: nothing written)" } else { "" };
     ctx.note(format_args!("{} source(s): {}{dry}", done.len(), summary.join(", ")));
     if report.reanchored > 0 || !report.orphaned.is_empty() {
-        ctx.note(format_args!(
-            "codings of replaced sources: {} re-anchored by their text, {} orphaned",
-            report.reanchored,
-            report.orphaned.len()
-        ));
+        ctx.note(format_args!("codings of replaced sources: {} re-anchored by their text, {} orphaned", report.reanchored, report.orphaned.len()));
     }
     for c in &report.orphaned {
         ctx.note(format_args!(
             "orphaned  {}@{}..{} {} ({}): text not found: \"{}\"",
-            c.source, c.start, c.end, c.code, c.coder, c.text.replace('\n', " ")
+            c.source,
+            c.start,
+            c.end,
+            c.code,
+            c.coder,
+            c.text.replace('\n', " ")
         ));
     }
     Ok(())

@@ -53,11 +53,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             Some(f) => Codebook::load(f)?,
             None => Codebook::load(&project.codebook_path())?,
         };
-        let sources = project
-            .load_sources()?
-            .iter()
-            .map(|s| (s.id.to_string(), crate::corpus::transcript::render(s).into_bytes()))
-            .collect();
+        let sources = project.load_sources()?.iter().map(|s| (s.id.to_string(), crate::corpus::transcript::render(s).into_bytes())).collect();
         let mut codings: BTreeMap<_, Vec<_>> = BTreeMap::new();
         for c in store::read_all(&project)? {
             codings.entry(c.coder.clone()).or_default().push(c);

@@ -9,8 +9,8 @@ pub mod codebook;
 pub mod demo;
 pub mod export;
 pub mod import;
-pub mod ingest;
 pub mod index;
+pub mod ingest;
 pub mod init;
 pub mod merge;
 pub mod quotes;
@@ -64,7 +64,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  quire codebook show housing")]
     Codebook(codebook::Args),
     /// Code a segment, a range of segments or a character span.
-    #[command(after_help = "Examples:\n  quire code PT-PR-01:14 housing\n  quire code PT-PR-01:14-16 housing stigma --coder ana\n  quire code PT-PR-01@120..388 structural/housing")]
+    #[command(
+        after_help = "Examples:\n  quire code PT-PR-01:14 housing\n  quire code PT-PR-01:14-16 housing stigma --coder ana\n  quire code PT-PR-01@120..388 structural/housing"
+    )]
     Code(code::Args),
     /// Remove codings inside a target (all of the coder's, or the codes named).
     #[command(after_help = "Example:\n  quire uncode PT-PR-01:14 housing")]
@@ -76,7 +78,9 @@ pub enum Command {
     #[command(after_help = "Examples:\n  quire autocode --dry-run --code housing\n  quire autocode --coder auto")]
     Autocode(autocode::Args),
     /// Print respondent quotes with citations, by text, code, attribute and coder.
-    #[command(after_help = "Examples:\n  quire quotes --code housing --where country=DE,FR --where role=EPR\n  quire quotes 'logement OR \"sans abri\"' --format md --limit 5")]
+    #[command(
+        after_help = "Examples:\n  quire quotes --code housing --where country=DE,FR --where role=EPR\n  quire quotes 'logement OR \"sans abri\"' --format md --limit 5"
+    )]
     Quotes(quotes::Args),
     /// Export quotes per theme (md, csv, json), or the project as a REFI-QDA .qdpx file.
     #[command(after_help = "Examples:\n  quire export quotes --by-theme --out quotes --depth 2\n  quire export qdpx study.qdpx")]
@@ -85,10 +89,14 @@ pub enum Command {
     #[command(after_help = "Example:\n  quire import qdpx nvivo-export.qdpx --into study --role PR --country BE")]
     Import(import::Args),
     /// Merge per-country projects (or .qdpx files) into one, aligning codes by path, guid and a mapping file.
-    #[command(after_help = "Examples:\n  quire merge be fr de pt --into first48 --map renamed-codes.csv\n  quire merge be nvivo-pt.qdpx --into first48 --allow-drift")]
+    #[command(
+        after_help = "Examples:\n  quire merge be fr de pt --into first48 --map renamed-codes.csv\n  quire merge be nvivo-pt.qdpx --into first48 --allow-drift"
+    )]
     Merge(merge::Args),
     /// Frequency tables: codes × attribute, co-occurrence, the sample, the countries.
-    #[command(after_help = "Examples:\n  quire table --rows code:2 --cols country --count respondents\n  quire table --rows code:1 --cols role --percent col --format tex\n  quire table --rows code:1 --cols code:1\n  quire table sample")]
+    #[command(
+        after_help = "Examples:\n  quire table --rows code:2 --cols country --count respondents\n  quire table --rows code:1 --cols role --percent col --format tex\n  quire table --rows code:1 --cols code:1\n  quire table sample"
+    )]
     Table(table::Args),
     /// Inter-coder agreement: percent agreement, Cohen's kappa, Krippendorff's alpha.
     #[command(after_help = "Example:\n  quire agreement --coders fixture,fixture2 --unit segment --by country")]

@@ -57,8 +57,7 @@ impl Filter {
             .collect::<Result<_>>()?;
         let mut filters = Vec::new();
         for f in &self.filters {
-            let (key, values) =
-                f.split_once('=').ok_or_else(|| Error::Usage(format!("--where `{f}`: expected KEY=V1,V2")))?;
+            let (key, values) = f.split_once('=').ok_or_else(|| Error::Usage(format!("--where `{f}`: expected KEY=V1,V2")))?;
             if !known.contains(key) {
                 return Err(Error::Usage(format!(
                     "--where `{f}`: unknown attribute `{key}` (known: {})",
@@ -90,9 +89,7 @@ pub fn withhold(hits: &mut Vec<Hit>, lists: &Lists) -> usize {
 /// The note for withheld quotes, if any.
 pub fn withheld_note(ctx: &mut Ctx<'_>, withheld: usize) {
     if withheld > 0 {
-        ctx.note(format_args!(
-            "{withheld} quote(s) withheld: the anonymisation check flags them (see `quire check`; --allow-flagged prints them)"
-        ));
+        ctx.note(format_args!("{withheld} quote(s) withheld: the anonymisation check flags them (see `quire check`; --allow-flagged prints them)"));
     }
 }
 

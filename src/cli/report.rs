@@ -29,26 +29,15 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let codebook = Codebook::load(&project.codebook_path())?;
     let sources = project.load_sources()?;
     let coded = tables::CodedUnits::load(&project)?;
-    let tree =
-        tables::code_by_attribute(&codebook, &coded, None, "country", Count::Respondents, None)?;
-    let heat = tables::code_by_attribute(
-        &codebook,
-        &coded,
-        Some(1),
-        "country",
-        Count::Respondents,
-        Some(Percent::Col),
-    )?;
+    let tree = tables::code_by_attribute(&codebook, &coded, None, "country", Count::Respondents, None)?;
+    let heat = tables::code_by_attribute(&codebook, &coded, Some(1), "country", Count::Respondents, Some(Percent::Col))?;
     let sample = tables::sample(&sources)?;
     let (index, _) = SegmentIndex::open(&project, false)?;
     let lists = Lists::read(project.root())?;
     let mut quotes = Vec::new();
     let mut withheld = 0;
     for code in &codebook.codes {
-        let mut hits = index.search(&QuoteQuery {
-            codes: vec![vec![CodePath::new(vec![code.id.clone()])]],
-            ..Default::default()
-        })?;
+        let mut hits = index.search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], ..Default::default() })?;
         if !args.allow_flagged {
             withheld += super::quotes::withhold(&mut hits, &lists);
         }
@@ -70,19 +59,8 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         quotes.push((code.name.clone(), picked));
     }
     let title = format!("{}: coding report", project.manifest.name);
-    let html = render(&Report {
-        title: &title,
-        tree: &tree,
-        heat: &heat,
-        sample: &sample,
-        quotes: &quotes,
-        withheld,
-    });
+    let html = render(&Report { title: &title, tree: &tree, heat: &heat, sample: &sample, quotes: &quotes, withheld });
     write_atomic(&args.out, html.as_bytes())?;
-    ctx.note(format_args!(
-        "wrote {} ({} bytes)",
-        args.out.display(),
-        html.len()
-    ));
+    ctx.note(format_args!("wrote {} ({} bytes)", args.out.display(), html.len()));
     Ok(())
 }

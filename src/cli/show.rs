@@ -1,6 +1,5 @@
 //! `quire show`: print one source's segments with ids, speakers and citations.
 
-
 use serde::Serialize;
 
 use super::Ctx;
@@ -57,8 +56,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     match args.format {
         Format::Json => write_json(ctx.out, &rows),
         Format::Text => {
-            let respondents: Vec<String> =
-                source.respondents().map(|(s, r)| format!("{} {}", s.label, r.citation())).collect();
+            let respondents: Vec<String> = source.respondents().map(|(s, r)| format!("{} {}", s.label, r.citation())).collect();
             writeln!(
                 ctx.out,
                 "{} · {} · {} · {} segments · {}",

@@ -69,15 +69,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     if args.format == Format::Json {
         return write_json(ctx.out, &rows);
     }
-    let mut table = Table::new([
-        "source", "country", "language", "method", "segments", "respondent_segments", "words", "respondents", "attributes",
-    ]);
+    let mut table = Table::new(["source", "country", "language", "method", "segments", "respondent_segments", "words", "respondents", "attributes"]);
     for r in &rows {
-        let respondents: Vec<String> = r
-            .speakers
-            .iter()
-            .filter_map(|s| s.citation.as_ref().map(|c| format!("{} {c}", s.label)))
-            .collect();
+        let respondents: Vec<String> = r.speakers.iter().filter_map(|s| s.citation.as_ref().map(|c| format!("{} {c}", s.label))).collect();
         let attributes: Vec<String> = r.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
         table.push(vec![
             r.source.clone(),

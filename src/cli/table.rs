@@ -57,11 +57,7 @@ pub enum Sub {
 fn parse_axis(s: &str) -> Result<(String, Option<usize>)> {
     match s.split_once(':') {
         Some((name, depth)) => {
-            let d = depth
-                .parse::<usize>()
-                .ok()
-                .filter(|d| *d > 0)
-                .ok_or_else(|| Error::Usage(format!("`{s}`: depth must be a positive number")))?;
+            let d = depth.parse::<usize>().ok().filter(|d| *d > 0).ok_or_else(|| Error::Usage(format!("`{s}`: depth must be a positive number")))?;
             Ok((name.to_string(), Some(d)))
         }
         None => Ok((s.to_string(), None)),
@@ -84,40 +80,26 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     }
     let (rows, depth) = parse_axis(&args.rows)?;
     if rows != "code" {
-        return Err(Error::Usage(format!(
-            "--rows `{rows}`: rows are `code` or `code:DEPTH`"
-        )));
+        return Err(Error::Usage(format!("--rows `{rows}`: rows are `code` or `code:DEPTH`")));
     }
     let (cols, col_depth) = parse_axis(&args.cols)?;
     let codebook = Codebook::load(&project.codebook_path())?;
     let mut filters = Vec::new();
     for f in &args.filters {
-        let (k, v) = f
-            .split_once('=')
-            .ok_or_else(|| Error::Usage(format!("--where `{f}`: expected KEY=V1,V2")))?;
-        filters.push((
-            k.to_string(),
-            v.split(',')
-                .map(|s| s.trim().to_string())
-                .collect::<Vec<_>>(),
-        ));
+        let (k, v) = f.split_once('=').ok_or_else(|| Error::Usage(format!("--where `{f}`: expected KEY=V1,V2")))?;
+        filters.push((k.to_string(), v.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>()));
     }
     let all = tables::CodedUnits::load(&project)?;
     let keys = all.attribute_keys();
     for (k, _) in &filters {
         if !keys.contains(k) {
-            return Err(Error::Usage(format!(
-                "--where: unknown attribute `{k}` (known: {})",
-                keys.iter().cloned().collect::<Vec<_>>().join(", ")
-            )));
+            return Err(Error::Usage(format!("--where: unknown attribute `{k}` (known: {})", keys.iter().cloned().collect::<Vec<_>>().join(", "))));
         }
     }
     let coded = all.filtered(&filters, args.coder.as_ref());
     let freq = if cols == "code" {
         if args.percent.is_some() {
-            return Err(Error::Usage(
-                "--percent is not available for the co-occurrence matrix".into(),
-            ));
+            return Err(Error::Usage("--percent is not available for the co-occurrence matrix".into()));
         }
         tables::cooccurrence(&codebook, &coded, depth.or(col_depth), args.count)?
     } else {
@@ -129,10 +111,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         }
         tables::code_by_attribute(&codebook, &coded, depth, &cols, args.count, args.percent)?
     };
-    let indent = matches!(
-        args.format,
-        TableFormat::Text | TableFormat::Md | TableFormat::Tex | TableFormat::Html
-    );
+    let indent = matches!(args.format, TableFormat::Text | TableFormat::Md | TableFormat::Tex | TableFormat::Html);
     let table = freq.to_table(indent, cols != "code");
     render::write(&table, args.format, ctx.out)
 }

@@ -37,10 +37,7 @@ fn check_id(id: &str) -> Result<()> {
 fn siblings_mut<'a>(codebook: &'a mut Codebook, parent: Option<&CodePath>) -> Result<&'a mut Vec<Code>> {
     match parent {
         None => Ok(&mut codebook.codes),
-        Some(p) => codebook
-            .get_mut(p)
-            .map(|c| &mut c.children)
-            .ok_or_else(|| Error::UnknownCode { query: p.to_string(), suggestions: Vec::new() }),
+        Some(p) => codebook.get_mut(p).map(|c| &mut c.children).ok_or_else(|| Error::UnknownCode { query: p.to_string(), suggestions: Vec::new() }),
     }
 }
 
@@ -94,10 +91,8 @@ pub fn rename(codebook: &mut Codebook, path: &CodePath, new_id: Option<&str>, ne
 fn take(codebook: &mut Codebook, path: &CodePath) -> Result<Code> {
     let parent = path.parent();
     let siblings = siblings_mut(codebook, parent.as_ref())?;
-    let index = siblings
-        .iter()
-        .position(|c| c.id == path.leaf())
-        .ok_or_else(|| Error::UnknownCode { query: path.to_string(), suggestions: Vec::new() })?;
+    let index =
+        siblings.iter().position(|c| c.id == path.leaf()).ok_or_else(|| Error::UnknownCode { query: path.to_string(), suggestions: Vec::new() })?;
     Ok(siblings.remove(index))
 }
 
@@ -142,13 +137,7 @@ pub fn merge(codebook: &mut Codebook, source: &CodePath, target: &CodePath) -> R
     Ok(changes)
 }
 
-fn merge_children(
-    codebook: &mut Codebook,
-    children: Vec<Code>,
-    from: &CodePath,
-    into: &CodePath,
-    changes: &mut Vec<PathChange>,
-) -> Result<()> {
+fn merge_children(codebook: &mut Codebook, children: Vec<Code>, from: &CodePath, into: &CodePath, changes: &mut Vec<PathChange>) -> Result<()> {
     for child in children {
         let child_from = from.child(&child.id);
         let child_into = into.child(&child.id);
@@ -167,10 +156,7 @@ fn merge_children(
 pub fn remove(codebook: &mut Codebook, path: &CodePath, recursive: bool) -> Result<Vec<PathChange>> {
     let code = codebook.get(path).ok_or_else(|| Error::UnknownCode { query: path.to_string(), suggestions: Vec::new() })?;
     if !code.children.is_empty() && !recursive {
-        return Err(Error::Usage(format!(
-            "`{path}` has {} child code(s); remove them first or pass --recursive",
-            code.children.len()
-        )));
+        return Err(Error::Usage(format!("`{path}` has {} child code(s); remove them first or pass --recursive", code.children.len())));
     }
     take(codebook, path)?;
     Ok(vec![PathChange { from: path.clone(), to: None }])

@@ -74,10 +74,7 @@ impl fmt::Display for CodePath {
 
 /// Is `id` usable as one path segment?
 pub fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && !id.starts_with('.')
+    !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.')) && !id.starts_with('.')
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,8 +149,7 @@ impl Codebook {
     pub fn load(path: &Path) -> Result<Codebook> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let codebook = Codebook::from_json(path, &bytes)?;
-        let issues: Vec<_> =
-            validate::validate(&codebook).into_iter().filter(|i| i.severity == Severity::Error).collect();
+        let issues: Vec<_> = validate::validate(&codebook).into_iter().filter(|i| i.severity == Severity::Error).collect();
         if !issues.is_empty() {
             return Err(Error::CodebookInvalid { path: path.to_path_buf(), issues });
         }
@@ -235,10 +231,7 @@ impl Codebook {
                     .collect();
                 Err(Error::UnknownCode { query: query.to_string(), suggestions })
             }
-            _ => Err(Error::AmbiguousCode {
-                query: query.to_string(),
-                candidates: matches.iter().map(|v| v.path.to_string()).collect(),
-            }),
+            _ => Err(Error::AmbiguousCode { query: query.to_string(), candidates: matches.iter().map(|v| v.path.to_string()).collect() }),
         }
     }
 }

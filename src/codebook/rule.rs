@@ -67,10 +67,7 @@ fn tokenize(input: &str) -> Result<Vec<(usize, Token)>, RuleError> {
                 i += 1;
             }
             '"' => {
-                let close = chars[i + 1..]
-                    .iter()
-                    .position(|c| *c == '"')
-                    .ok_or_else(|| err(column, "unbalanced double quote"))?;
+                let close = chars[i + 1..].iter().position(|c| *c == '"').ok_or_else(|| err(column, "unbalanced double quote"))?;
                 let text: String = chars[i + 1..i + 1 + close].iter().collect();
                 tokens.push((column, Token::Phrase(text)));
                 i += close + 2;
@@ -102,10 +99,7 @@ fn tokenize(input: &str) -> Result<Vec<(usize, Token)>, RuleError> {
 
 /// Splits text into lower-case words the way rules and matching see them.
 pub fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
 struct Parser {

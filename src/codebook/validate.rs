@@ -13,8 +13,7 @@ fn issue(severity: Severity, pointer: String, message: String) -> CodebookIssue 
 pub fn valid_guid(guid: &str) -> bool {
     let g = guid.trim_start_matches('{').trim_end_matches('}');
     let groups: Vec<&str> = g.split('-').collect();
-    groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(s, n)| s.len() == n && s.chars().all(|c| c.is_ascii_hexdigit()))
+    groups.len() == 5 && groups.iter().zip([8, 4, 4, 4, 12]).all(|(s, n)| s.len() == n && s.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 pub fn valid_color(color: &str) -> bool {
@@ -48,11 +47,7 @@ pub fn validate(codebook: &Codebook) -> Vec<CodebookIssue> {
         }
         let parent = v.path.parent().map(|pp| pp.ids().to_vec()).unwrap_or_default();
         match sibling_ids.get(&(parent.clone(), code.id.clone())) {
-            Some(first) => issues.push(issue(
-                Severity::Error,
-                format!("{p}.id"),
-                format!("duplicate id `{}` (also at {first})", code.id),
-            )),
+            Some(first) => issues.push(issue(Severity::Error, format!("{p}.id"), format!("duplicate id `{}` (also at {first})", code.id))),
             None => match ids.get(code.id.as_str()) {
                 Some(first) => issues.push(issue(
                     Severity::Warning,

@@ -5,9 +5,7 @@
 //! every word it has seen stems to, so a word is stemmed once, not once per occurrence.
 
 use rustc_hash::FxHashMap;
-use tantivy::tokenizer::{
-    LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, TokenStream,
-};
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, TokenStream};
 
 use crate::codebook::rule::Rule;
 use crate::corpus::Language;
@@ -35,10 +33,7 @@ pub fn analyzer(language: Language) -> TextAnalyzer {
 
 /// The same chain without the stemmer: the lower-cased words of a text.
 fn lower_words(_language: Language) -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(60))
-        .filter(LowerCaser)
-        .build()
+    TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(60)).filter(LowerCaser).build()
 }
 
 /// A tokenizer name for the index's per-language field.
@@ -69,11 +64,7 @@ const UNUSED: u32 = u32::MAX;
 
 impl Vocabulary {
     pub fn new(language: Language) -> Vocabulary {
-        Vocabulary {
-            language,
-            stems: FxHashMap::default(),
-            prefixes: Vec::new(),
-        }
+        Vocabulary { language, stems: FxHashMap::default(), prefixes: Vec::new() }
     }
 
     fn stem_id(&mut self, stem: String) -> u32 {
@@ -117,30 +108,14 @@ impl Matcher {
     fn compile(rule: &Rule, vocabulary: &mut Vocabulary, stemmer: &mut TextAnalyzer) -> Matcher {
         match rule {
             Rule::Term { word, prefix: true } => Matcher::Prefix(vocabulary.prefix_id(word)),
-            Rule::Term {
-                word,
-                prefix: false,
-            } => Matcher::Stem(vocabulary.stem_id(stem(stemmer, word))),
-            Rule::Phrase(ws) => Matcher::Phrase(
-                ws.iter()
-                    .map(|w| vocabulary.stem_id(stem(stemmer, w)))
-                    .collect(),
-            ),
-            Rule::All(parts) => Matcher::All(
-                parts
-                    .iter()
-                    .map(|p| Self::compile(p, vocabulary, stemmer))
-                    .collect(),
-            ),
+            Rule::Term { word, prefix: false } => Matcher::Stem(vocabulary.stem_id(stem(stemmer, word))),
+            Rule::Phrase(ws) => Matcher::Phrase(ws.iter().map(|w| vocabulary.stem_id(stem(stemmer, w))).collect()),
+            Rule::All(parts) => Matcher::All(parts.iter().map(|p| Self::compile(p, vocabulary, stemmer)).collect()),
             Rule::Any(parts) => {
                 let (negative, positive) = parts.iter().partition(|p| matches!(p, Rule::Not(_)));
-                let compile_all =
-                    |rules: Vec<&Rule>, vocabulary: &mut Vocabulary, stemmer: &mut TextAnalyzer| {
-                        rules
-                            .into_iter()
-                            .map(|p| Self::compile(p, vocabulary, stemmer))
-                            .collect()
-                    };
+                let compile_all = |rules: Vec<&Rule>, vocabulary: &mut Vocabulary, stemmer: &mut TextAnalyzer| {
+                    rules.into_iter().map(|p| Self::compile(p, vocabulary, stemmer)).collect()
+                };
                 let positive = compile_all(positive, vocabulary, stemmer);
                 let negative = compile_all(negative, vocabulary, stemmer);
                 Matcher::Any { positive, negative }
@@ -155,25 +130,17 @@ impl Matcher {
             Matcher::Stem(s) => text.has_stem(*s),
             Matcher::Prefix(p) => bit(&text.prefixes, *p),
             Matcher::Phrase(stems) => {
-                !stems.is_empty()
-                    && stems.iter().all(|s| text.has_stem(*s))
-                    && text
-                        .words
-                        .windows(stems.len())
-                        .any(|win| win == stems.as_slice())
+                !stems.is_empty() && stems.iter().all(|s| text.has_stem(*s)) && text.words.windows(stems.len()).any(|win| win == stems.as_slice())
             }
             Matcher::Not(inner) => !inner.matches(text),
             Matcher::All(parts) => parts.iter().all(|p| p.matches(text)),
-            Matcher::Any { positive, negative } => {
-                positive.iter().any(|p| p.matches(text)) && negative.iter().all(|n| n.matches(text))
-            }
+            Matcher::Any { positive, negative } => positive.iter().any(|p| p.matches(text)) && negative.iter().all(|n| n.matches(text)),
         }
     }
 }
 
 fn bit(set: &[u64], i: u32) -> bool {
-    set.get(i as usize / 64)
-        .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    set.get(i as usize / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
 }
 
 fn set_bit(set: &mut [u64], i: u32) {
@@ -212,12 +179,7 @@ pub struct Analyser<'v> {
 impl<'v> Analyser<'v> {
     pub fn new(vocabulary: &'v Vocabulary) -> Analyser<'v> {
         let language = vocabulary.language;
-        Analyser {
-            vocabulary,
-            words: lower_words(language),
-            stemmer: analyzer(language),
-            seen: FxHashMap::default(),
-        }
+        Analyser { vocabulary, words: lower_words(language), stemmer: analyzer(language), seen: FxHashMap::default() }
     }
 
     /// Analyses `text` into `out`, reusing its buffers.
@@ -234,17 +196,9 @@ impl<'v> Analyser<'v> {
             let class = match self.seen.get(lower) {
                 Some(class) => class,
                 None => {
-                    let stem = v
-                        .stems
-                        .get(&stem(&mut self.stemmer, lower))
-                        .copied()
-                        .unwrap_or(UNUSED);
-                    let prefixes = (0..v.prefixes.len() as u32)
-                        .filter(|&p| lower.starts_with(v.prefixes[p as usize].as_str()))
-                        .collect();
-                    self.seen
-                        .entry(lower.to_string())
-                        .or_insert(WordClass { stem, prefixes })
+                    let stem = v.stems.get(&stem(&mut self.stemmer, lower)).copied().unwrap_or(UNUSED);
+                    let prefixes = (0..v.prefixes.len() as u32).filter(|&p| lower.starts_with(v.prefixes[p as usize].as_str())).collect();
+                    self.seen.entry(lower.to_string()).or_insert(WordClass { stem, prefixes })
                 }
             };
             out.words.push(class.stem);
@@ -273,21 +227,9 @@ mod tests {
 
     #[test]
     fn stemming_matches_inflected_forms() {
-        assert!(hit(
-            Language::French,
-            "logement",
-            "Je n'avais plus de logements."
-        ));
-        assert!(hit(
-            Language::German,
-            "Wohnung",
-            "Die Wohnungen waren alle weg."
-        ));
-        assert!(hit(
-            Language::Portuguese,
-            "casa",
-            "Não tinha casas para onde ir."
-        ));
+        assert!(hit(Language::French, "logement", "Je n'avais plus de logements."));
+        assert!(hit(Language::German, "Wohnung", "Die Wohnungen waren alle weg."));
+        assert!(hit(Language::Portuguese, "casa", "Não tinha casas para onde ir."));
         assert!(hit(Language::Dutch, "woning", "Ik verloor mijn woningen."));
         assert!(!hit(Language::German, "Wohnung", "Ich hatte Arbeit."));
     }
@@ -296,27 +238,11 @@ mod tests {
     fn phrases_prefixes_and_exclusions() {
         assert!(hit(Language::French, "\"sans abri\"", "J'étais sans-abri."));
         assert!(!hit(Language::French, "\"sans abri\"", "abri sans rien"));
-        assert!(hit(
-            Language::Dutch,
-            "daklozen*",
-            "De daklozenopvang zat vol."
-        ));
-        assert!(!hit(
-            Language::English,
-            "prison -release",
-            "prison release day"
-        ));
+        assert!(hit(Language::Dutch, "daklozen*", "De daklozenopvang zat vol."));
+        assert!(!hit(Language::English, "prison -release", "prison release day"));
         assert!(hit(Language::English, "prison -release", "prison day"));
-        assert!(hit(
-            Language::English,
-            "housing AND (eviction OR evicted)",
-            "Housing was lost after the eviction."
-        ));
-        assert!(!hit(
-            Language::English,
-            "housing AND (eviction OR evicted)",
-            "Housing was fine."
-        ));
+        assert!(hit(Language::English, "housing AND (eviction OR evicted)", "Housing was lost after the eviction."));
+        assert!(!hit(Language::English, "housing AND (eviction OR evicted)", "Housing was fine."));
     }
 
     #[test]
@@ -328,10 +254,7 @@ mod tests {
         analyser.analyse("The waiting lists were long.", &mut analysed);
         assert!(m.matches(&analysed));
         analyser.analyse("Lists of people were waiting.", &mut analysed);
-        assert!(
-            !m.matches(&analysed),
-            "the buffers are reset between segments"
-        );
+        assert!(!m.matches(&analysed), "the buffers are reset between segments");
         analyser.analyse("Waiting list again.", &mut analysed);
         assert!(m.matches(&analysed));
     }

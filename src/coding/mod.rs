@@ -86,13 +86,9 @@ impl FromStr for Target {
             let parse = |v: &str| v.parse::<usize>().map_err(|_| format!("`{s}`: `{v}` is not a character offset"));
             return Ok(Target::Span { source: SourceId::parse(source)?, start: parse(a)?, end: parse(b)? });
         }
-        let (source, n) = s.rsplit_once(':').ok_or_else(|| {
-            format!("`{s}` is not a target (SOURCE:N, SOURCE:N-M or SOURCE@START..END)")
-        })?;
+        let (source, n) = s.rsplit_once(':').ok_or_else(|| format!("`{s}` is not a target (SOURCE:N, SOURCE:N-M or SOURCE@START..END)"))?;
         if let Some((a, b)) = n.split_once('-') {
-            let parse = |v: &str| {
-                v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| format!("`{s}`: `{v}` is not a segment number"))
-            };
+            let parse = |v: &str| v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| format!("`{s}`: `{v}` is not a segment number"));
             let (first, last) = (parse(a)?, parse(b)?);
             if first > last {
                 return Err(format!("`{s}`: the range runs backwards"));
@@ -114,9 +110,11 @@ impl Target {
     /// The character spans this target covers in `source`, checked against it.
     pub fn spans(&self, source: &Source) -> Result<Vec<(usize, usize)>> {
         let segment = |n: usize| {
-            source.segments.get(n.wrapping_sub(1)).map(|s| (s.start, s.end)).ok_or_else(|| {
-                Error::Usage(format!("{}:{n}: no such segment ({} has {} segments)", source.id, source.id, source.segments.len()))
-            })
+            source
+                .segments
+                .get(n.wrapping_sub(1))
+                .map(|s| (s.start, s.end))
+                .ok_or_else(|| Error::Usage(format!("{}:{n}: no such segment ({} has {} segments)", source.id, source.id, source.segments.len())))
         };
         match self {
             Target::Segment(id) => Ok(vec![segment(id.number)?]),

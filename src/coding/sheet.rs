@@ -75,7 +75,10 @@ pub fn read_bytes(path: &Path, bytes: &[u8], sources: &BTreeMap<String, Source>,
     let headers = reader.headers().map_err(|e| Error::Rows { path: path.to_path_buf(), problems: vec![(1, format!("malformed CSV: {e}"))] })?.clone();
     let column = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(seg_col), Some(text_col), Some(codes_col)) = (column("segment"), column("text"), column("codes")) else {
-        return Err(Error::Rows { path: path.to_path_buf(), problems: vec![(1, "a coding sheet needs `segment`, `text` and `codes` columns".into())] });
+        return Err(Error::Rows {
+            path: path.to_path_buf(),
+            problems: vec![(1, "a coding sheet needs `segment`, `text` and `codes` columns".into())],
+        });
     };
     let mut filled = Filled::default();
     for record in reader.records() {
@@ -153,7 +156,7 @@ pub fn apply(filled: &Filled, sources: &BTreeMap<String, Source>, coder: &Coder,
                     code: code.clone(),
                     coder: coder.clone(),
                     created: created.clone(),
-                origin: None,
+                    origin: None,
                     text: seg.text.clone(),
                 });
                 added += 1;

@@ -41,14 +41,8 @@ pub fn coders(project: &Project) -> Result<Vec<Coder>> {
         Err(e) => return Err(Error::io(&dir, e)),
     };
     for entry in entries {
-        let name = entry
-            .map_err(|e| Error::io(&dir, e))?
-            .file_name()
-            .to_string_lossy()
-            .into_owned();
-        let stem = name
-            .strip_suffix(ORPHANED)
-            .or_else(|| name.strip_suffix(".csv"));
+        let name = entry.map_err(|e| Error::io(&dir, e))?.file_name().to_string_lossy().into_owned();
+        let stem = name.strip_suffix(ORPHANED).or_else(|| name.strip_suffix(".csv"));
         if let Some(coder) = stem.and_then(|s| s.parse::<Coder>().ok()) {
             if !coders.contains(&coder) {
                 coders.push(coder);
@@ -95,49 +89,25 @@ impl Records {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(path, e)),
         };
-        let mut reader =
-            csv::ReaderBuilder::new().from_reader(std::io::BufReader::with_capacity(1 << 20, file));
-        let headers = reader
-            .headers()
-            .map_err(|e| Error::invalid(Location::line(path, 1), format!("malformed CSV: {e}")))?;
+        let mut reader = csv::ReaderBuilder::new().from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+        let headers = reader.headers().map_err(|e| Error::invalid(Location::line(path, 1), format!("malformed CSV: {e}")))?;
         let columns: Vec<&str> = headers.iter().collect();
         let with_origin = columns.len() == HEADER.len() + 1 && columns.last() == Some(&ORIGIN);
-        if columns[..columns.len().min(HEADER.len())] != HEADER
-            || !(columns.len() == HEADER.len() || with_origin)
-        {
-            return Err(Error::invalid(
-                Location::line(path, 1),
-                format!(
-                    "expected the header `{}` (and optionally `{ORIGIN}`)",
-                    HEADER.join(",")
-                ),
-            ));
+        if columns[..columns.len().min(HEADER.len())] != HEADER || !(columns.len() == HEADER.len() || with_origin) {
+            return Err(Error::invalid(Location::line(path, 1), format!("expected the header `{}` (and optionally `{ORIGIN}`)", HEADER.join(","))));
         }
-        Ok(Some(Records {
-            path: path.to_path_buf(),
-            reader,
-            record: csv::StringRecord::new(),
-            with_origin,
-            texts,
-        }))
+        Ok(Some(Records { path: path.to_path_buf(), reader, record: csv::StringRecord::new(), with_origin, texts }))
     }
 
     fn at(&self, line: Option<u64>) -> Location {
-        Location {
-            path: self.path.clone(),
-            line: line.map(|l| l as usize),
-        }
+        Location { path: self.path.clone(), line: line.map(|l| l as usize) }
     }
 
     fn parse(&self) -> Result<(usize, Coding)> {
         let record = &self.record;
         let line = record.position().map(|p| p.line());
         let bad = |what: String| Error::invalid(self.at(line), what);
-        let number = |i: usize| {
-            record[i]
-                .parse::<usize>()
-                .map_err(|_| bad(format!("`{}` is not a character offset", &record[i])))
-        };
+        let number = |i: usize| record[i].parse::<usize>().map_err(|_| bad(format!("`{}` is not a character offset", &record[i])));
         let coding = Coding {
             source: SourceId::parse(&record[0]).map_err(bad)?,
             start: number(1)?,
@@ -145,21 +115,11 @@ impl Records {
             code: CodePath::parse(&record[3]).map_err(bad)?,
             coder: record[4].parse().map_err(bad)?,
             created: record[5].to_string(),
-            text: if self.texts {
-                record[6].to_string()
-            } else {
-                String::new()
-            },
-            origin: self
-                .with_origin
-                .then(|| record[7].to_string())
-                .filter(|o| !o.is_empty()),
+            text: if self.texts { record[6].to_string() } else { String::new() },
+            origin: self.with_origin.then(|| record[7].to_string()).filter(|o| !o.is_empty()),
         };
         if coding.start >= coding.end {
-            return Err(bad(format!(
-                "empty or reversed span {}..{}",
-                coding.start, coding.end
-            )));
+            return Err(bad(format!("empty or reversed span {}..{}", coding.start, coding.end)));
         }
         Ok((line.unwrap_or(0) as usize, coding))
     }
@@ -172,21 +132,14 @@ impl Iterator for Records {
         match self.reader.read_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => Some(self.parse()),
-            Err(e) => Some(Err(Error::invalid(
-                self.at(e.position().map(|p| p.line())),
-                format!("malformed CSV: {e}"),
-            ))),
+            Err(e) => Some(Err(Error::invalid(self.at(e.position().map(|p| p.line())), format!("malformed CSV: {e}")))),
         }
     }
 }
 
 /// Sorts and removes duplicates (same source, span and code: the earliest is kept).
 pub fn normalise(codings: &mut Vec<Coding>) {
-    codings.sort_by(|a, b| {
-        a.key()
-            .cmp(&b.key())
-            .then_with(|| a.created.cmp(&b.created))
-    });
+    codings.sort_by(|a, b| a.key().cmp(&b.key()).then_with(|| a.created.cmp(&b.created)));
     codings.dedup_by(|later, first| later.key() == first.key());
 }
 
@@ -233,19 +186,13 @@ pub struct RowWriter<W: std::io::Write> {
 impl<W: std::io::Write> RowWriter<W> {
     /// Starts a coding file with its header.
     pub fn new(out: W, with_origin: bool) -> std::io::Result<RowWriter<W>> {
-        let mut csv = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(out);
+        let mut csv = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
         let mut header = HEADER.to_vec();
         if with_origin {
             header.push(ORIGIN);
         }
         csv.write_record(&header)?;
-        Ok(RowWriter {
-            csv,
-            with_origin,
-            field: String::new(),
-        })
+        Ok(RowWriter { csv, with_origin, field: String::new() })
     }
 
     pub fn write(&mut self, r: &Row<'_>) -> std::io::Result<()> {
@@ -289,12 +236,7 @@ pub fn to_csv(codings: &[Coding]) -> Vec<u8> {
 /// [`normalise`] does). The file on disk is merged as it is read when it is sorted, as quire
 /// writes it; a file edited out of order is read whole and sorted. Returns how many new ones
 /// were kept.
-pub fn stage_merged(
-    tx: &mut Transaction<'_>,
-    project: &Project,
-    coder: &Coder,
-    mut new: Vec<Row<'_>>,
-) -> Result<usize> {
+pub fn stage_merged(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, mut new: Vec<Row<'_>>) -> Result<usize> {
     new.sort_by(|a, b| a.key().cmp(&b.key()));
     new.dedup_by(|later, first| later.key() == first.key());
     let target = path(project, coder, Kind::Anchored);
@@ -331,8 +273,7 @@ pub fn stage_merged(
     }
     let mut existing = read(&target)?;
     normalise(&mut existing);
-    let with_origin =
-        existing.iter().any(|c| c.origin.is_some()) || new.iter().any(|r| r.origin.is_some());
+    let with_origin = existing.iter().any(|c| c.origin.is_some()) || new.iter().any(|r| r.origin.is_some());
     tx.write_with(target, |w| {
         let mut out = RowWriter::new(w, with_origin)?;
         let mut pending = new.iter().peekable();
@@ -349,11 +290,7 @@ type Pending<'r, 'a> = std::iter::Peekable<std::slice::Iter<'r, Row<'a>>>;
 
 /// Writes the new rows that sort before `row`, then `row`; a new row with `row`'s key is
 /// dropped. Returns how many new rows were written.
-fn merge_row<W: std::io::Write>(
-    out: &mut RowWriter<W>,
-    pending: &mut Pending<'_, '_>,
-    row: &Row<'_>,
-) -> std::io::Result<usize> {
+fn merge_row<W: std::io::Write>(out: &mut RowWriter<W>, pending: &mut Pending<'_, '_>, row: &Row<'_>) -> std::io::Result<usize> {
     let mut written = 0;
     while let Some(n) = pending.next_if(|n| n.key() <= row.key()) {
         if n.key() < row.key() {
@@ -366,10 +303,7 @@ fn merge_row<W: std::io::Write>(
 }
 
 /// Writes the new rows left after the last old one; returns how many.
-fn finish_merge<W: std::io::Write>(
-    mut out: RowWriter<W>,
-    pending: Pending<'_, '_>,
-) -> std::io::Result<usize> {
+fn finish_merge<W: std::io::Write>(mut out: RowWriter<W>, pending: Pending<'_, '_>) -> std::io::Result<usize> {
     let mut written = 0;
     for n in pending {
         out.write(n)?;
@@ -380,25 +314,14 @@ fn finish_merge<W: std::io::Write>(
 }
 
 /// Writes a coder's file atomically, sorted; an empty orphan file is removed.
-pub fn write(
-    project: &Project,
-    coder: &Coder,
-    kind: Kind,
-    codings: &mut Vec<Coding>,
-) -> Result<()> {
+pub fn write(project: &Project, coder: &Coder, kind: Kind, codings: &mut Vec<Coding>) -> Result<()> {
     let mut tx = Transaction::new(project);
     stage(&mut tx, project, coder, kind, codings);
     tx.commit()
 }
 
 /// Adds the writing of a coder's file (sorted; an empty orphan file is removed) to a transaction.
-pub fn stage(
-    tx: &mut Transaction<'_>,
-    project: &Project,
-    coder: &Coder,
-    kind: Kind,
-    codings: &mut Vec<Coding>,
-) {
+pub fn stage(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, kind: Kind, codings: &mut Vec<Coding>) {
     normalise(codings);
     let path = path(project, coder, kind);
     if codings.is_empty() && kind == Kind::Orphaned {
@@ -423,22 +346,14 @@ pub fn read_all_spans(project: &Project) -> Result<Vec<Coding>> {
 fn read_every(project: &Project, texts: bool) -> Result<Vec<Coding>> {
     let mut all = Vec::new();
     for coder in coders(project)? {
-        all.extend(
-            read_file(&path(project, &coder, Kind::Anchored), texts)?
-                .into_iter()
-                .map(|(_, c)| c),
-        );
+        all.extend(read_file(&path(project, &coder, Kind::Anchored), texts)?.into_iter().map(|(_, c)| c));
     }
     Ok(all)
 }
 
 /// Stages the rewrite of every coder's codings after codebook edits moved or removed codes.
 /// Returns (codings moved, codings removed); stages only files that change.
-pub fn follow(
-    tx: &mut Transaction<'_>,
-    project: &Project,
-    changes: &[crate::codebook::edit::PathChange],
-) -> Result<(usize, usize)> {
+pub fn follow(tx: &mut Transaction<'_>, project: &Project, changes: &[crate::codebook::edit::PathChange]) -> Result<(usize, usize)> {
     let (mut moved, mut removed) = (0, 0);
     if changes.is_empty() {
         return Ok((0, 0));
@@ -468,8 +383,5 @@ pub fn follow(
 
 /// How many codings of any coder use `code` or a code below it.
 pub fn count_using(project: &Project, code: &CodePath) -> Result<usize> {
-    Ok(read_all(project)?
-        .iter()
-        .filter(|c| c.code.starts_with(code))
-        .count())
+    Ok(read_all(project)?.iter().filter(|c| c.code.starts_with(code)).count())
 }

@@ -49,11 +49,7 @@ impl CaseSheet {
             if source.is_empty() {
                 return Err(Error::invalid(Location::line(path, line), "empty `source` cell"));
             }
-            let speaker = speaker_col
-                .and_then(|c| record.get(c))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string);
+            let speaker = speaker_col.and_then(|c| record.get(c)).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
             let values = headers
                 .iter()
                 .zip(record.iter())
@@ -88,10 +84,7 @@ impl CaseSheet {
                 }
                 Some(label) => {
                     let Some(raw) = header.speakers.iter_mut().find(|s| &s.label == label) else {
-                        return Err(Error::invalid(
-                            at,
-                            format!("speaker `{label}` is not declared in {}", transcript.display()),
-                        ));
+                        return Err(Error::invalid(at, format!("speaker `{label}` is not declared in {}", transcript.display())));
                     };
                     apply_speaker(raw, &row.values, &at);
                 }

@@ -24,9 +24,7 @@ impl SourceId {
         if ok {
             Ok(SourceId(s.to_string()))
         } else {
-            Err(format!(
-                "invalid source id `{s}` (use letters, digits, `-`, `_` and `.`, starting with a letter or digit)"
-            ))
+            Err(format!("invalid source id `{s}` (use letters, digits, `-`, `_` and `.`, starting with a letter or digit)"))
         }
     }
 
@@ -70,14 +68,8 @@ impl fmt::Display for SegmentId {
 impl FromStr for SegmentId {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let (source, n) = s
-            .rsplit_once(':')
-            .ok_or_else(|| format!("`{s}` is not a segment id (expected SOURCE:N)"))?;
-        let number: usize = n
-            .parse()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("`{s}`: segment number must be a positive integer"))?;
+        let (source, n) = s.rsplit_once(':').ok_or_else(|| format!("`{s}` is not a segment id (expected SOURCE:N)"))?;
+        let number: usize = n.parse().ok().filter(|n| *n > 0).ok_or_else(|| format!("`{s}`: segment number must be a positive integer"))?;
         Ok(SegmentId { source: SourceId::parse(source)?, number })
     }
 }
@@ -289,9 +281,7 @@ impl Source {
 
     /// Segments spoken by respondents (the quotable ones).
     pub fn respondent_segments(&self) -> impl Iterator<Item = (&Segment, &Respondent)> {
-        self.segments
-            .iter()
-            .filter_map(|s| self.speakers[s.speaker].respondent().map(|r| (s, r)))
+        self.segments.iter().filter_map(|s| self.speakers[s.speaker].respondent().map(|r| (s, r)))
     }
 
     pub fn respondents(&self) -> impl Iterator<Item = (&Speaker, &Respondent)> {

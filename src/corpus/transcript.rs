@@ -20,10 +20,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::cases::CaseSheet;
-use super::{
-    Country, Gender, Language, Method, Respondent, Role, Segment, SegmentId, Source, SourceId,
-    Speaker, SpeakerKind, SpeakerLabel,
-};
+use super::{Country, Gender, Language, Method, Respondent, Role, Segment, SegmentId, Source, SourceId, Speaker, SpeakerKind, SpeakerLabel};
 use crate::error::{Error, Location, Result, TranscriptProblem};
 
 /// A header value and where it was written (the transcript line, or a cases CSV row).
@@ -77,21 +74,13 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let offset = e.valid_up_to();
         let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
-        Error::Transcript {
-            location: Location::line(path, line),
-            problem: TranscriptProblem::InvalidUtf8 { offset },
-        }
+        Error::Transcript { location: Location::line(path, line), problem: TranscriptProblem::InvalidUtf8 { offset } }
     })?;
     Ok(if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.to_string() })
 }
 
 /// Parses a transcript file. `cases` may add or override attributes (an NVivo-style sheet).
-pub fn parse(
-    path: &Path,
-    bytes: &[u8],
-    default_language: Language,
-    cases: Option<&CaseSheet>,
-) -> Result<Source> {
+pub fn parse(path: &Path, bytes: &[u8], default_language: Language, cases: Option<&CaseSheet>) -> Result<Source> {
     let text = decode(path, bytes)?;
     let (mut header, body_line, body) = split_header(path, &text)?;
     if let Some(sheet) = cases {
@@ -117,9 +106,11 @@ fn split_header<'t>(path: &Path, text: &'t str) -> Result<(RawHeader, usize, &'t
     // Blank lines may precede the header.
     let open_line = loop {
         let Some(line) = lines.next() else {
-            return Err(problem(path, line_no.max(1), TranscriptProblem::MalformedHeader(
-                "the file is empty; a transcript starts with a `---` header".into(),
-            )));
+            return Err(problem(
+                path,
+                line_no.max(1),
+                TranscriptProblem::MalformedHeader("the file is empty; a transcript starts with a `---` header".into()),
+            ));
         };
         line_no += 1;
         offset += line.len();
@@ -128,9 +119,11 @@ fn split_header<'t>(path: &Path, text: &'t str) -> Result<(RawHeader, usize, &'t
             continue;
         }
         if trimmed != "---" {
-            return Err(problem(path, line_no, TranscriptProblem::MalformedHeader(
-                "a transcript starts with a `---` line, then `key: value` lines, then `---`".into(),
-            )));
+            return Err(problem(
+                path,
+                line_no,
+                TranscriptProblem::MalformedHeader("a transcript starts with a `---` line, then `key: value` lines, then `---`".into()),
+            ));
         }
         break line_no;
     };
@@ -177,15 +170,12 @@ fn parse_header_line(path: &Path, line: usize, content: &str, header: &mut RawHe
     let value = value.trim();
     if let Some(label) = key.strip_prefix("speaker ").map(str::trim) {
         if SpeakerLabel::parse(label).is_none() {
-            return Err(malformed(format!(
-                "`{label}` is not a speaker label (a letter, then letters, digits, `_` or `-`)"
-            )));
+            return Err(malformed(format!("`{label}` is not a speaker label (a letter, then letters, digits, `_` or `-`)")));
         }
         if header.speakers.iter().any(|s| s.label == label) {
             return Err(problem(path, line, TranscriptProblem::DuplicateSpeaker(label.to_string())));
         }
-        let mut speaker =
-            RawSpeaker { label: label.to_string(), interviewer: false, attributes: Vec::new(), line };
+        let mut speaker = RawSpeaker { label: label.to_string(), interviewer: false, attributes: Vec::new(), line };
         for token in tokenize(value).map_err(&malformed)? {
             match token.split_once('=') {
                 Some((k, v)) if is_key(k) => {
@@ -195,11 +185,7 @@ fn parse_header_line(path: &Path, line: usize, content: &str, header: &mut RawHe
                     speaker.attributes.push((k.to_string(), Value { text: v.to_string(), at: Location::line(path, line) }));
                 }
                 None if token == "interviewer" || token == "moderator" => speaker.interviewer = true,
-                _ => {
-                    return Err(malformed(format!(
-                        "speaker `{label}`: `{token}` is neither `key=value` nor `interviewer`"
-                    )))
-                }
+                _ => return Err(malformed(format!("speaker `{label}`: `{token}` is neither `key=value` nor `interviewer`"))),
             }
         }
         header.speakers.push(speaker);
@@ -255,9 +241,8 @@ fn source_id_of(path: &Path, header: &RawHeader) -> Result<SourceId> {
         Some(v) => SourceId::parse(&v.text).map_err(|m| value_error(&v.at, m)),
         None => {
             let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-            SourceId::parse(stem).map_err(|m| {
-                problem(path, 1, TranscriptProblem::Value(format!("no `source:` in the header and the file name is no id: {m}")))
-            })
+            SourceId::parse(stem)
+                .map_err(|m| problem(path, 1, TranscriptProblem::Value(format!("no `source:` in the header and the file name is no id: {m}"))))
         }
     }
 }
@@ -290,27 +275,27 @@ fn build(path: &Path, header: RawHeader, body_line: usize, body: &str, default_l
         Some(v) if v.text == "plain" => true,
         Some(v) => return Err(value_error(&v.at, format!("unknown body layout `{}` (expected `turns` or `plain`)", v.text))),
     };
-    let attributes: Vec<(String, String)> = header
-        .entries
-        .iter()
-        .filter(|(k, _)| !RESERVED.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.text.clone()))
-        .collect();
+    let attributes: Vec<(String, String)> =
+        header.entries.iter().filter(|(k, _)| !RESERVED.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.text.clone())).collect();
 
     let mut speakers = Vec::new();
     for raw in &header.speakers {
         speakers.push(build_speaker(path, &id, &country, raw)?);
     }
     if speakers.is_empty() {
-        return Err(problem(path, header_line, TranscriptProblem::MalformedHeader(
-            "no `speaker LABEL: ...` lines; declare every speaker of the body".into(),
-        )));
+        return Err(problem(
+            path,
+            header_line,
+            TranscriptProblem::MalformedHeader("no `speaker LABEL: ...` lines; declare every speaker of the body".into()),
+        ));
     }
     let segments = if plain {
         if speakers.len() != 1 {
-            return Err(problem(path, header_line, TranscriptProblem::MalformedHeader(
-                "a `body: plain` transcript declares exactly one speaker, who speaks the whole body".into(),
-            )));
+            return Err(problem(
+                path,
+                header_line,
+                TranscriptProblem::MalformedHeader("a `body: plain` transcript declares exactly one speaker, who speaks the whole body".into()),
+            ));
         }
         segment_lines(&id, body_line, body)
     } else {
@@ -329,10 +314,11 @@ fn build_speaker(path: &Path, id: &SourceId, source_country: &Country, raw: &Raw
         let role: Role = match find("role") {
             Some(v) => typed(v)?,
             None => {
-                return Err(problem(path, raw.line, TranscriptProblem::Speaker {
-                    label: raw.label.clone(),
-                    problem: "no role (add role=PR|EPR|PI|PE, or `interviewer`)".into(),
-                }))
+                return Err(problem(
+                    path,
+                    raw.line,
+                    TranscriptProblem::Speaker { label: raw.label.clone(), problem: "no role (add role=PR|EPR|PI|PE, or `interviewer`)".into() },
+                ))
             }
         };
         let gender: Option<Gender> = find("gender").map(typed).transpose()?;
@@ -401,20 +387,12 @@ fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usi
                     let text = rest.trim_start();
                     if !text.is_empty() {
                         let lead = trimmed_end.chars().count() - text.chars().count();
-                        open = Some(Open {
-                            speaker: index,
-                            start: offset + lead,
-                            end: offset + trimmed_end.chars().count(),
-                            line: line_no,
-                        });
+                        open = Some(Open { speaker: index, start: offset + lead, end: offset + trimmed_end.chars().count(), line: line_no });
                     }
                 }
                 None if looks_like_label(label) => {
                     let declared = speakers.iter().map(|s| s.label.as_str()).collect::<Vec<_>>().join(", ");
-                    return Err(problem(path, line_no, TranscriptProblem::UnknownSpeaker {
-                        label: label.to_string(),
-                        declared,
-                    }));
+                    return Err(problem(path, line_no, TranscriptProblem::UnknownSpeaker { label: label.to_string(), declared }));
                 }
                 None => continue_paragraph(path, line_no, offset, trimmed_end, current, &mut open)?,
             }
@@ -539,7 +517,8 @@ mod tests {
         // An empty plain body is allowed; two speakers or an unknown layout are not.
         let empty = parse(Path::new("X-1.txt"), PLAIN.split("---\nPrimeira").next().unwrap().as_bytes(), Language::English, None);
         assert!(empty.is_err(), "the header must be closed");
-        let empty = parse(Path::new("X-1.txt"), format!("{}---\n", PLAIN.split("---\nPrimeira").next().unwrap()).as_bytes(), Language::English, None).unwrap();
+        let empty = parse(Path::new("X-1.txt"), format!("{}---\n", PLAIN.split("---\nPrimeira").next().unwrap()).as_bytes(), Language::English, None)
+            .unwrap();
         assert!(empty.segments.is_empty() && empty.body.is_empty());
         let two = PLAIN.replace("speaker R:", "speaker I: interviewer\nspeaker R:");
         assert!(parse(Path::new("X-1.txt"), two.as_bytes(), Language::English, None).unwrap_err().to_string().contains("exactly one speaker"));

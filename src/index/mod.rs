@@ -10,10 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery};
-use tantivy::schema::{
-    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value,
-    STORED, STRING,
-};
+use tantivy::schema::{Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING};
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 use crate::codebook::rule::Rule;
@@ -62,22 +59,14 @@ fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let stemmed = |lang: Language| {
         TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(&analyzer_name(lang))
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            TextFieldIndexing::default().set_tokenizer(&analyzer_name(lang)).set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
     };
-    let by_language = Language::ALL
-        .iter()
-        .map(|l| (*l, b.add_text_field(&format!("text_{l}"), stemmed(*l))))
-        .collect();
+    let by_language = Language::ALL.iter().map(|l| (*l, b.add_text_field(&format!("text_{l}"), stemmed(*l)))).collect();
     let raw = b.add_text_field(
         "raw",
-        TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer("quire_raw")
-                .set_index_option(IndexRecordOption::Basic),
-        ),
+        TextOptions::default()
+            .set_indexing_options(TextFieldIndexing::default().set_tokenizer("quire_raw").set_index_option(IndexRecordOption::Basic)),
     );
     let fields = Fields {
         segment: b.add_text_field("segment", STRING | STORED),
@@ -101,22 +90,15 @@ fn schema() -> (Schema, Fields) {
 
 fn register_tokenizers(index: &Index) {
     for lang in Language::ALL {
-        index
-            .tokenizers()
-            .register(&analyzer_name(*lang), analyzer(*lang));
+        index.tokenizers().register(&analyzer_name(*lang), analyzer(*lang));
     }
     let raw =
-        tantivy::tokenizer::TextAnalyzer::builder(tantivy::tokenizer::SimpleTokenizer::default())
-            .filter(tantivy::tokenizer::LowerCaser)
-            .build();
+        tantivy::tokenizer::TextAnalyzer::builder(tantivy::tokenizer::SimpleTokenizer::default()).filter(tantivy::tokenizer::LowerCaser).build();
     index.tokenizers().register("quire_raw", raw);
 }
 
 fn tantivy_err(project: &Project, e: tantivy::TantivyError) -> Error {
-    Error::io(
-        project.state_dir().join(DIR),
-        std::io::Error::other(e.to_string()),
-    )
+    Error::io(project.state_dir().join(DIR), std::io::Error::other(e.to_string()))
 }
 
 /// An open, up-to-date index.
@@ -137,11 +119,7 @@ impl SegmentIndex {
     /// Opens the index, rebuilding it first if it is missing, stale, of another format or unreadable.
     pub fn open(project: &Project, force_rebuild: bool) -> Result<(SegmentIndex, Freshness)> {
         let dir = project.state_dir().join(DIR);
-        let wanted = Meta {
-            format: INDEX_FORMAT,
-            fingerprint: project.fingerprint()?,
-            attributes: Vec::new(),
-        };
+        let wanted = Meta { format: INDEX_FORMAT, fingerprint: project.fingerprint()?, attributes: Vec::new() };
         if !force_rebuild {
             if let Some(index) = Self::try_open(&dir, &wanted) {
                 return Ok((index, Freshness::UpToDate));
@@ -163,28 +141,18 @@ impl SegmentIndex {
         register_tokenizers(&index);
         // A corrupt segment shows when the reader loads.
         let reader = index.reader().ok()?;
-        Some(SegmentIndex {
-            reader,
-            fields,
-            attributes: meta.attributes.into_iter().collect(),
-        })
+        Some(SegmentIndex { reader, fields, attributes: meta.attributes.into_iter().collect() })
     }
 
     /// Builds the index in a fresh directory and swaps it in.
     fn rebuild(project: &Project, dir: &Path, meta: &Meta) -> Result<SegmentIndex> {
         let state = project.state_dir();
         fs::create_dir_all(&state).map_err(|e| Error::io(&state, e))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".index-")
-            .tempdir_in(&state)
-            .map_err(|e| Error::io(&state, e))?;
+        let tmp = tempfile::Builder::new().prefix(".index-").tempdir_in(&state).map_err(|e| Error::io(&state, e))?;
         let (schema, fields) = schema();
-        let index =
-            Index::create_in_dir(tmp.path(), schema).map_err(|e| tantivy_err(project, e))?;
+        let index = Index::create_in_dir(tmp.path(), schema).map_err(|e| tantivy_err(project, e))?;
         register_tokenizers(&index);
-        let mut writer: IndexWriter = index
-            .writer(WRITER_MEMORY)
-            .map_err(|e| tantivy_err(project, e))?;
+        let mut writer: IndexWriter = index.writer(WRITER_MEMORY).map_err(|e| tantivy_err(project, e))?;
         let sources = project.load_sources()?;
         let codings = store::read_all_spans(project)?;
         let mut attributes = std::collections::BTreeSet::new();
@@ -193,11 +161,7 @@ impl SegmentIndex {
                 attributes.extend(source.speaker_attributes(speaker).into_keys());
             }
         }
-        let meta = &Meta {
-            format: meta.format,
-            fingerprint: meta.fingerprint.clone(),
-            attributes: attributes.iter().cloned().collect(),
-        };
+        let meta = &Meta { format: meta.format, fingerprint: meta.fingerprint.clone(), attributes: attributes.iter().cloned().collect() };
         // Tables count the same sources and codings: cache them for `quire table` while they are loaded.
         crate::table::CodedUnits::build(&sources, &codings).save(project, &meta.fingerprint);
         let mut by_source: BTreeMap<&str, Vec<&Coding>> = BTreeMap::new();
@@ -215,22 +179,14 @@ impl SegmentIndex {
                 .par_iter()
                 .enumerate()
                 .try_for_each(|(rank, source)| {
-                    let coded = by_source
-                        .get(source.id.as_str())
-                        .map(Vec::as_slice)
-                        .unwrap_or(&[]);
+                    let coded = by_source.get(source.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
                     add_source(writer, &fields, source, rank as u64, coded)
                 })
                 .map_err(|e| tantivy_err(project, e))?;
         }
         writer.commit().map_err(|e| tantivy_err(project, e))?;
-        writer
-            .wait_merging_threads()
-            .map_err(|e| tantivy_err(project, e))?;
-        write_atomic(
-            &tmp.path().join(META),
-            &serde_json::to_vec(meta).expect("meta serialises"),
-        )?;
+        writer.wait_merging_threads().map_err(|e| tantivy_err(project, e))?;
+        write_atomic(&tmp.path().join(META), &serde_json::to_vec(meta).expect("meta serialises"))?;
         let built = tmp.keep();
         if dir.exists() {
             let old = state.join(format!(".index-old-{}", std::process::id()));
@@ -241,11 +197,7 @@ impl SegmentIndex {
         let index = Index::open_in_dir(dir).map_err(|e| tantivy_err(project, e))?;
         register_tokenizers(&index);
         let reader = index.reader().map_err(|e| tantivy_err(project, e))?;
-        Ok(SegmentIndex {
-            reader,
-            fields,
-            attributes,
-        })
+        Ok(SegmentIndex { reader, fields, attributes })
     }
 
     pub fn num_segments(&self) -> Result<u64> {
@@ -264,19 +216,10 @@ impl SegmentIndex {
 
     /// The first `limit` matches (all if `None`) and how many there are in all; only the
     /// documents returned are read.
-    pub fn search_limited(
-        &self,
-        query: &QuoteQuery,
-        limit: Option<usize>,
-    ) -> Result<(Vec<Hit>, usize)> {
+    pub fn search_limited(&self, query: &QuoteQuery, limit: Option<usize>) -> Result<(Vec<Hit>, usize)> {
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
-            Occur::Must,
-            Box::new(TermQuery::new(
-                Term::from_field_text(f.kind, "respondent"),
-                IndexRecordOption::Basic,
-            )),
-        )];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(TermQuery::new(Term::from_field_text(f.kind, "respondent"), IndexRecordOption::Basic)))];
         if let Some(rule) = &query.text {
             clauses.push((Occur::Must, self.text_query(rule)));
         }
@@ -287,20 +230,11 @@ impl SegmentIndex {
                     let term = match &query.coder {
                         Some(coder) => Term::from_facet(
                             f.coder_code,
-                            &Facet::from_path(
-                                std::iter::once(coder.as_str())
-                                    .chain(path.ids().iter().map(String::as_str)),
-                            ),
+                            &Facet::from_path(std::iter::once(coder.as_str()).chain(path.ids().iter().map(String::as_str))),
                         ),
-                        None => Term::from_facet(
-                            f.code,
-                            &Facet::from_path(path.ids().iter().map(String::as_str)),
-                        ),
+                        None => Term::from_facet(f.code, &Facet::from_path(path.ids().iter().map(String::as_str))),
                     };
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-                    )
+                    (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
                 })
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
@@ -308,10 +242,7 @@ impl SegmentIndex {
         if let Some(coder) = &query.coder {
             if query.codes.is_empty() {
                 let term = Term::from_facet(f.coder_code, &Facet::from_path([coder.as_str()]));
-                clauses.push((
-                    Occur::Must,
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                ));
+                clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
             }
         }
         for (key, values) in &query.filters {
@@ -319,31 +250,23 @@ impl SegmentIndex {
                 .iter()
                 .map(|v| {
                     let term = Term::from_field_text(f.attr, &format!("{key}={v}"));
-                    (
-                        Occur::Should,
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-                    )
+                    (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
                 })
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
         let searcher = self.reader.searcher();
-        let found: HashSet<tantivy::DocAddress> = searcher
-            .search(&BooleanQuery::new(clauses), &DocSetCollector)
-            .map_err(|e| Error::Usage(e.to_string()))?;
+        let found: HashSet<tantivy::DocAddress> =
+            searcher.search(&BooleanQuery::new(clauses), &DocSetCollector).map_err(|e| Error::Usage(e.to_string()))?;
         let total = found.len();
         let mut columns = HashMap::new();
         let mut ordered = Vec::with_capacity(total);
         for address in found {
             let column = match columns.entry(address.segment_ord) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(v) => v.insert(
-                    searcher
-                        .segment_reader(address.segment_ord)
-                        .fast_fields()
-                        .u64("order")
-                        .map_err(|e| Error::Usage(e.to_string()))?,
-                ),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(searcher.segment_reader(address.segment_ord).fast_fields().u64("order").map_err(|e| Error::Usage(e.to_string()))?)
+                }
             };
             ordered.push((column.first(address.doc_id).unwrap_or(u64::MAX), address));
         }
@@ -351,15 +274,8 @@ impl SegmentIndex {
         ordered.truncate(limit.unwrap_or(usize::MAX));
         let mut hits = Vec::with_capacity(ordered.len());
         for (_, address) in ordered {
-            let doc: TantivyDocument = searcher
-                .doc(address)
-                .map_err(|e| Error::Usage(e.to_string()))?;
-            let text = |field: Field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::Usage(e.to_string()))?;
+            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
             let codes = text(f.codes)
                 .split('\n')
                 .filter(|l| !l.is_empty())
@@ -367,17 +283,12 @@ impl SegmentIndex {
                     let (coder, path) = l.split_once(' ')?;
                     Some((coder.parse().ok()?, CodePath::parse(path).ok()?))
                 })
-                .filter(|(coder, _): &(Coder, CodePath)| {
-                    query.coder.as_ref().is_none_or(|c| c == coder)
-                })
+                .filter(|(coder, _): &(Coder, CodePath)| query.coder.as_ref().is_none_or(|c| c == coder))
                 .collect();
             hits.push(Hit {
                 segment: text(f.segment),
                 source: text(f.source),
-                number: doc
-                    .get_first(f.number)
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(0) as usize,
+                number: doc.get_first(f.number).and_then(|v| v.as_u64()).unwrap_or(0) as usize,
                 speaker: text(f.speaker),
                 citation: text(f.citation),
                 country: text(f.country),
@@ -390,23 +301,13 @@ impl SegmentIndex {
 
     /// The rule as a query over every language's stemmed field (each document has one).
     fn text_query(&self, rule: &Rule) -> Box<dyn Query> {
-        let per_language: Vec<(Occur, Box<dyn Query>)> = self
-            .fields
-            .by_language
-            .iter()
-            .map(|(lang, field)| (Occur::Should, self.rule_query(rule, *lang, *field)))
-            .collect();
+        let per_language: Vec<(Occur, Box<dyn Query>)> =
+            self.fields.by_language.iter().map(|(lang, field)| (Occur::Should, self.rule_query(rule, *lang, *field))).collect();
         Box::new(BooleanQuery::new(per_language))
     }
 
     /// `parts` joined with `occur`; a `Not` part excludes what it matches.
-    fn boolean(
-        &self,
-        parts: &[Rule],
-        occur: Occur,
-        lang: Language,
-        field: Field,
-    ) -> Box<dyn Query> {
+    fn boolean(&self, parts: &[Rule], occur: Occur, lang: Language, field: Field) -> Box<dyn Query> {
         Box::new(BooleanQuery::new(
             parts
                 .iter()
@@ -421,72 +322,39 @@ impl SegmentIndex {
     fn rule_query(&self, rule: &Rule, lang: Language, field: Field) -> Box<dyn Query> {
         let mut a = analyzer(lang);
         match rule {
-            Rule::Term {
-                word,
-                prefix: false,
-            } => Box::new(TermQuery::new(
-                Term::from_field_text(field, &stem(&mut a, word)),
-                IndexRecordOption::Basic,
-            )),
+            Rule::Term { word, prefix: false } => {
+                Box::new(TermQuery::new(Term::from_field_text(field, &stem(&mut a, word)), IndexRecordOption::Basic))
+            }
             Rule::Term { word, prefix: true } => {
                 let pattern = format!("{}.*", regex_escape(word));
-                let raw = RegexQuery::from_pattern(&pattern, self.fields.raw)
-                    .expect("escaped pattern is valid");
+                let raw = RegexQuery::from_pattern(&pattern, self.fields.raw).expect("escaped pattern is valid");
                 // Restrict the unstemmed match to documents of this language.
                 Box::new(BooleanQuery::new(vec![
                     (Occur::Must, Box::new(raw) as Box<dyn Query>),
                     (
                         Occur::Must,
-                        Box::new(TermQuery::new(
-                            Term::from_field_text(self.fields.attr, &format!("language={lang}")),
-                            IndexRecordOption::Basic,
-                        )),
+                        Box::new(TermQuery::new(Term::from_field_text(self.fields.attr, &format!("language={lang}")), IndexRecordOption::Basic)),
                     ),
                 ]))
             }
             Rule::Phrase(ws) => {
-                let terms = ws
-                    .iter()
-                    .map(|w| Term::from_field_text(field, &stem(&mut a, w)))
-                    .collect();
+                let terms = ws.iter().map(|w| Term::from_field_text(field, &stem(&mut a, w))).collect();
                 Box::new(PhraseQuery::new(terms))
             }
             Rule::All(parts) => self.boolean(parts, Occur::Must, lang, field),
             Rule::Any(parts) => self.boolean(parts, Occur::Should, lang, field),
             // A lone NOT is refused by the rule parser; inside All/Any it is handled above.
-            Rule::Not(inner) => Box::new(BooleanQuery::new(vec![(
-                Occur::MustNot,
-                self.rule_query(inner, lang, field),
-            )])),
+            Rule::Not(inner) => Box::new(BooleanQuery::new(vec![(Occur::MustNot, self.rule_query(inner, lang, field))])),
         }
     }
 }
 
 fn regex_escape(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if c.is_alphanumeric() {
-                vec![c]
-            } else {
-                vec!['\\', c]
-            }
-        })
-        .collect()
+    s.chars().flat_map(|c| if c.is_alphanumeric() { vec![c] } else { vec!['\\', c] }).collect()
 }
 
-fn add_source(
-    writer: &IndexWriter,
-    f: &Fields,
-    source: &Source,
-    rank: u64,
-    codings: &[&Coding],
-) -> tantivy::Result<()> {
-    let text_field = f
-        .by_language
-        .iter()
-        .find(|(l, _)| *l == source.language)
-        .map(|(_, f)| *f)
-        .expect("every language has a field");
+fn add_source(writer: &IndexWriter, f: &Fields, source: &Source, rank: u64, codings: &[&Coding]) -> tantivy::Result<()> {
+    let text_field = f.by_language.iter().find(|(l, _)| *l == source.language).map(|(_, f)| *f).expect("every language has a field");
     for segment in &source.segments {
         let speaker = source.speaker_of(segment);
         let mut doc = TantivyDocument::default();
@@ -495,28 +363,9 @@ fn add_source(
         doc.add_u64(f.number, segment.id.number as u64);
         doc.add_u64(f.order, (rank << 24) | segment.id.number as u64);
         doc.add_text(f.speaker, speaker.label.as_str());
-        doc.add_text(
-            f.kind,
-            if speaker.respondent().is_some() {
-                "respondent"
-            } else {
-                "interviewer"
-            },
-        );
-        doc.add_text(
-            f.citation,
-            speaker
-                .respondent()
-                .map(|r| r.citation())
-                .unwrap_or_default(),
-        );
-        doc.add_text(
-            f.country,
-            speaker
-                .respondent()
-                .map(|r| r.country.to_string())
-                .unwrap_or_else(|| source.country.to_string()),
-        );
+        doc.add_text(f.kind, if speaker.respondent().is_some() { "respondent" } else { "interviewer" });
+        doc.add_text(f.citation, speaker.respondent().map(|r| r.citation()).unwrap_or_default());
+        doc.add_text(f.country, speaker.respondent().map(|r| r.country.to_string()).unwrap_or_else(|| source.country.to_string()));
         doc.add_text(f.text, &segment.text);
         doc.add_text(text_field, &segment.text);
         doc.add_text(f.raw, &segment.text);
@@ -524,21 +373,9 @@ fn add_source(
             doc.add_text(f.attr, format!("{k}={v}"));
         }
         let mut stored = Vec::new();
-        for c in codings
-            .iter()
-            .filter(|c| c.overlaps(segment.start, segment.end))
-        {
-            doc.add_facet(
-                f.code,
-                Facet::from_path(c.code.ids().iter().map(String::as_str)),
-            );
-            doc.add_facet(
-                f.coder_code,
-                Facet::from_path(
-                    std::iter::once(c.coder.as_str())
-                        .chain(c.code.ids().iter().map(String::as_str)),
-                ),
-            );
+        for c in codings.iter().filter(|c| c.overlaps(segment.start, segment.end)) {
+            doc.add_facet(f.code, Facet::from_path(c.code.ids().iter().map(String::as_str)));
+            doc.add_facet(f.coder_code, Facet::from_path(std::iter::once(c.coder.as_str()).chain(c.code.ids().iter().map(String::as_str))));
             stored.push(format!("{} {}", c.coder, c.code));
         }
         stored.sort();
@@ -574,10 +411,7 @@ pub struct Hit {
     pub codes: Vec<(Coder, CodePath)>,
 }
 
-fn codes_as_strings<S: serde::Serializer>(
-    codes: &[(Coder, CodePath)],
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn codes_as_strings<S: serde::Serializer>(codes: &[(Coder, CodePath)], s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeSeq;
     let mut unique: Vec<String> = codes.iter().map(|(_, p)| p.to_string()).collect();
     unique.sort();

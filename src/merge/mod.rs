@@ -55,17 +55,18 @@ pub struct MapRow {
 /// Reads `project,from,to`; every `to` must name a code of the target codebook.
 pub fn read_mapping(path: &Path, target: &Codebook) -> Result<Vec<MapRow>> {
     let mut reader = csv::Reader::from_path(path).map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))?;
-    let headers: Vec<String> = reader.headers().map_err(|e| Error::invalid(Location::line(path, 1), e.to_string()))?.iter().map(str::to_string).collect();
+    let headers: Vec<String> =
+        reader.headers().map_err(|e| Error::invalid(Location::line(path, 1), e.to_string()))?.iter().map(str::to_string).collect();
     if headers != ["project", "from", "to"] {
         return Err(Error::invalid(Location::line(path, 1), "a mapping file has the columns `project,from,to`"));
     }
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| Error::invalid(Location { path: path.to_path_buf(), line: e.position().map(|p| p.line() as usize) }, format!("malformed row: {e}")))?;
+        let record = record.map_err(|e| {
+            Error::invalid(Location { path: path.to_path_buf(), line: e.position().map(|p| p.line() as usize) }, format!("malformed row: {e}"))
+        })?;
         let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-        let to = target
-            .resolve(&record[2])
-            .map_err(|e| Error::invalid(Location::line(path, line), format!("`to`: {e}")))?;
+        let to = target.resolve(&record[2]).map_err(|e| Error::invalid(Location::line(path, line), format!("`to`: {e}")))?;
         let project = Some(record[0].trim().to_string()).filter(|p| !p.is_empty());
         rows.push(MapRow { project, from: record[1].trim().to_string(), to, line });
     }
@@ -142,12 +143,7 @@ fn add_unaligned(target: &mut Codebook, project: &str, path: &CodePath, input: &
 }
 
 /// Merges `inputs` into `base` (an existing merged project's content, or empty).
-pub fn merge(
-    mut base: Merged,
-    inputs: &[(PathBuf, Input)],
-    mapping: &[MapRow],
-    allow_drift: bool,
-) -> Result<Merged> {
+pub fn merge(mut base: Merged, inputs: &[(PathBuf, Input)], mapping: &[MapRow], allow_drift: bool) -> Result<Merged> {
     let mut origins: BTreeMap<String, String> = BTreeMap::new();
     let mut drifted = Vec::new();
     for (dir, input) in inputs {
@@ -167,9 +163,9 @@ pub fn merge(
             }) {
                 report.by_guid += 1;
                 Some(found)
-            } else if let Some(row) = mapping.iter().find(|r| {
-                r.project.as_deref().is_none_or(|p| p == input.name) && (r.from == path.to_string() || r.from == path.leaf())
-            }) {
+            } else if let Some(row) =
+                mapping.iter().find(|r| r.project.as_deref().is_none_or(|p| p == input.name) && (r.from == path.to_string() || r.from == path.leaf()))
+            {
                 report.by_map += 1;
                 Some(row.to.clone())
             } else {
@@ -232,7 +228,18 @@ pub fn merge(
 pub fn report_md(merged: &Merged) -> String {
     let mut s = String::from("# Merge report\n\n| input | sources | new sources | codings | codes by path | by guid | by mapping | unaligned |\n|---|---|---|---|---|---|---|---|\n");
     for r in &merged.reports {
-        let _ = writeln!(s, "| {} | {} | {} | {} | {} | {} | {} | {} |", r.name, r.sources, r.new_sources, r.codings, r.by_path, r.by_guid, r.by_map, r.unaligned.len());
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.name,
+            r.sources,
+            r.new_sources,
+            r.codings,
+            r.by_path,
+            r.by_guid,
+            r.by_map,
+            r.unaligned.len()
+        );
     }
     let total: usize = merged.codings.values().map(Vec::len).sum();
     let _ = writeln!(s, "\nMerged project: {} sources, {total} codings, {} codes.\n", merged.sources.len(), merged.codebook.len());

@@ -109,10 +109,7 @@ impl Entries {
             if read as u64 > budget {
                 return Err(Error::invalid(
                     entry_location(path, &name, None),
-                    format!(
-                        "unpacking goes past the {} bytes allowed for the whole archive (a zip bomb?); nothing was read",
-                        limits.max_total
-                    ),
+                    format!("unpacking goes past the {} bytes allowed for the whole archive (a zip bomb?); nothing was read", limits.max_total),
                 ));
             }
             budget -= read as u64;
@@ -144,10 +141,8 @@ impl Entries {
 /// same content always gives the same bytes.
 pub fn write(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
-    let options = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .last_modified_time(DateTime::default())
-        .unix_permissions(0o644);
+    let options =
+        SimpleFileOptions::default().compression_method(CompressionMethod::Deflated).last_modified_time(DateTime::default()).unix_permissions(0o644);
     let fail = |e: &dyn std::fmt::Display| Error::Usage(format!("writing the zip archive failed: {e}"));
     for (name, bytes) in entries {
         zip.start_file(name.as_str(), options).map_err(|e| fail(&e))?;

@@ -177,9 +177,10 @@ pub struct MergeReport {
 pub fn merge_into(target: &mut Codebook, incoming: &[Code]) -> MergeReport {
     fn go(target: &mut Codebook, incoming: &[Code], parent: Option<&CodePath>, report: &mut MergeReport) {
         for code in incoming {
-            let by_guid = code.guid.as_deref().and_then(|g| {
-                target.walk().into_iter().find(|v| v.code.guid.as_deref().is_some_and(|t| guid_key(t) == guid_key(g))).map(|v| v.path)
-            });
+            let by_guid = code
+                .guid
+                .as_deref()
+                .and_then(|g| target.walk().into_iter().find(|v| v.code.guid.as_deref().is_some_and(|t| guid_key(t) == guid_key(g))).map(|v| v.path));
             let here = parent.map(|p| p.child(&code.id)).unwrap_or_else(|| CodePath::new(vec![code.id.clone()]));
             let at = if let Some(found) = by_guid {
                 report.by_guid += 1;

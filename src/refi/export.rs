@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::archive;
 use super::codebook::{to_refi, with_guids};
 use super::import::CODEBOOK_ENTRY;
-use super::{is_datetime, qde, stable_guid, Case, Coding, PlainText, Project as RefiProject, Selection, TextSource, User, Value, Variable, VariableType, POSITIONS_NOTE};
+use super::{
+    is_datetime, qde, stable_guid, Case, Coding, PlainText, Project as RefiProject, Selection, TextSource, User, Value, Variable, VariableType,
+    POSITIONS_NOTE,
+};
 use crate::codebook::{Code, CodePath, Codebook};
 use crate::coding::{store, Coder};
 use crate::corpus::{transcript, Source};
@@ -57,7 +60,11 @@ pub fn build(name: &str, codebook: &Codebook, sources: &[Source], codings: &[cra
 
     // Variables: source attributes and respondents' own attributes; cases: one per respondent case.
     let source_values = |s: &Source| -> Vec<(String, String)> {
-        let mut v = vec![("country".to_string(), s.country.to_string()), ("language".into(), s.language.to_string()), ("method".into(), s.method.to_string())];
+        let mut v = vec![
+            ("country".to_string(), s.country.to_string()),
+            ("language".into(), s.language.to_string()),
+            ("method".into(), s.method.to_string()),
+        ];
         v.extend(s.attributes.iter().cloned());
         v
     };
@@ -129,7 +136,10 @@ pub fn build(name: &str, codebook: &Codebook, sources: &[Source], codings: &[cra
         let mut selections = Vec::new();
         for ((start, end), group) in by_source.get(s.id.as_str()).into_iter().flatten() {
             if *end > len || start >= end {
-                return Err(Error::Usage(format!("{}@{start}..{end}: a coding outside its source; run `quire ingest --replace` or fix codings/", s.id)));
+                return Err(Error::Usage(format!(
+                    "{}@{start}..{end}: a coding outside its source; run `quire ingest --replace` or fix codings/",
+                    s.id
+                )));
             }
             let key = format!("{}@{start}..{end}", s.id);
             let mut refi_codings = Vec::new();
@@ -182,10 +192,7 @@ pub fn build(name: &str, codebook: &Codebook, sources: &[Source], codings: &[cra
         variables,
         cases: refi_cases,
         sources: refi_sources,
-        description: Some(format!(
-            "Exported by {}. {POSITIONS_NOTE} Each source's Description holds its quire transcript header.",
-            super::origin()
-        )),
+        description: Some(format!("Exported by {}. {POSITIONS_NOTE} Each source's Description holds its quire transcript header.", super::origin())),
         ignored: Vec::new(),
     };
     summary.users = project.users.len();

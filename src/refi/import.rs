@@ -235,9 +235,8 @@ fn decode_text(location: Location, bytes: &[u8]) -> Result<String> {
     if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
         return utf16(rest, false);
     }
-    String::from_utf8(bytes.to_vec()).map_err(|e| {
-        Error::invalid(location.clone(), format!("invalid UTF-8 at byte {}; save the text as UTF-8", e.utf8_error().valid_up_to()))
-    })
+    String::from_utf8(bytes.to_vec())
+        .map_err(|e| Error::invalid(location.clone(), format!("invalid UTF-8 at byte {}; save the text as UTF-8", e.utf8_error().valid_up_to())))
 }
 
 /// The plain text of a source and the entry it came from.
@@ -249,7 +248,10 @@ fn plain_text(path: &Path, qde: &Path, entries: &Entries, source: &TextSource) -
         PlainText::Missing => Err(Error::invalid(at, format!("text source `{label}` has neither plainTextPath nor PlainTextContent"))),
         PlainText::Path(p) => {
             let Some(rel) = p.strip_prefix("internal://").or_else(|| (!p.contains("://")).then_some(p.as_str())) else {
-                return Err(Error::invalid(at, format!("text source `{label}`: `{p}` is outside the archive; only internal:// sources can be imported")));
+                return Err(Error::invalid(
+                    at,
+                    format!("text source `{label}`: `{p}` is outside the archive; only internal:// sources can be imported"),
+                ));
             };
             let rel = rel.trim_start_matches("./");
             let candidates = [rel.to_string(), format!("Sources/{rel}"), format!("sources/{rel}")];
@@ -381,10 +383,13 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
                 (s, "restored")
             }
             None => {
-                let base = [ts.name.as_deref(), match &ts.text {
-                    PlainText::Path(p) => Path::new(p.rsplit('/').next().unwrap_or(p)).file_stem().and_then(|s| s.to_str()),
-                    _ => None,
-                }]
+                let base = [
+                    ts.name.as_deref(),
+                    match &ts.text {
+                        PlainText::Path(p) => Path::new(p.rsplit('/').next().unwrap_or(p)).file_stem().and_then(|s| s.to_str()),
+                        _ => None,
+                    },
+                ]
                 .into_iter()
                 .flatten()
                 .find_map(source_id_from)
@@ -487,9 +492,7 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
 /// The header of a `body: plain` transcript: typed values from the case, then the source's
 /// variables, then the defaults; every other variable as an attribute.
 fn plain_header(id: &str, attrs: &Attributes, case: Option<&str>, options: &Options, report: &mut Report) -> String {
-    let find = |key: &str| -> Option<&str> {
-        attrs.speaker.iter().chain(&attrs.source).find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-    };
+    let find = |key: &str| -> Option<&str> { attrs.speaker.iter().chain(&attrs.source).find(|(k, _)| k == key).map(|(_, v)| v.as_str()) };
     let country = match find("country").map(|c| c.trim().to_ascii_uppercase()).filter(|c| c.parse::<Country>().is_ok()) {
         Some(c) => c,
         None => {

@@ -193,8 +193,18 @@ pub fn stable_guid(kind: &str, key: &str) -> String {
 pub fn is_datetime(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    if b.len() < 19 || !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10) && b[10] == b'T'
-        && digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':' && digits(17..19))
+    if b.len() < 19
+        || !(digits(0..4)
+            && b[4] == b'-'
+            && digits(5..7)
+            && b[7] == b'-'
+            && digits(8..10)
+            && b[10] == b'T'
+            && digits(11..13)
+            && b[13] == b':'
+            && digits(14..16)
+            && b[16] == b':'
+            && digits(17..19))
     {
         return false;
     }
@@ -210,7 +220,11 @@ pub fn is_datetime(s: &str) -> bool {
         "" | "Z" => true,
         zone => {
             let z = zone.as_bytes();
-            z.len() == 6 && matches!(z[0], b'+' | b'-') && z[1..3].iter().all(u8::is_ascii_digit) && z[3] == b':' && z[4..6].iter().all(u8::is_ascii_digit)
+            z.len() == 6
+                && matches!(z[0], b'+' | b'-')
+                && z[1..3].iter().all(u8::is_ascii_digit)
+                && z[3] == b':'
+                && z[4..6].iter().all(u8::is_ascii_digit)
         }
     }
 }
@@ -426,10 +440,7 @@ impl TextMap {
     }
 
     fn cuts_word(&self, at: usize) -> bool {
-        at > 0
-            && at < self.canonical_chars.len()
-            && self.canonical_chars[at - 1].is_alphanumeric()
-            && self.canonical_chars[at].is_alphanumeric()
+        at > 0 && at < self.canonical_chars.len() && self.canonical_chars[at - 1].is_alphanumeric() && self.canonical_chars[at].is_alphanumeric()
     }
 }
 

@@ -57,10 +57,8 @@ fn decode(bytes: &[u8]) -> std::result::Result<String, String> {
         return String::from_utf8(rest.to_vec()).map_err(|e| format!("invalid UTF-8 (byte {})", e.utf8_error().valid_up_to() + 3));
     }
     let utf16 = |rest: &[u8], le: bool| {
-        let units: Vec<u16> = rest
-            .chunks_exact(2)
-            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) })
-            .collect();
+        let units: Vec<u16> =
+            rest.chunks_exact(2).map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) }).collect();
         String::from_utf16(&units).map_err(|_| "invalid UTF-16".to_string())
     };
     if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
@@ -86,7 +84,10 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
         let event = reader.read_event().map_err(|e| fail(reader.error_position(), format!("malformed XML: {e}")))?;
         match event {
             Event::DocType(_) => {
-                return Err(fail(at, "a document type declaration (<!DOCTYPE ...>, which can declare entities) is not accepted in REFI-QDA files".into()));
+                return Err(fail(
+                    at,
+                    "a document type declaration (<!DOCTYPE ...>, which can declare entities) is not accepted in REFI-QDA files".into(),
+                ));
             }
             Event::Start(e) | Event::Empty(e) if root.is_some() => {
                 let _ = e;
@@ -100,10 +101,8 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
                 for attr in e.attributes() {
                     let attr = attr.map_err(|err| fail(at, format!("malformed attribute: {err}")))?;
                     let key = attr.key.as_ref().to_string();
-                    let value = attr
-                        .normalized_value(XmlVersion::Implicit1_0)
-                        .map_err(|err| fail(at, format!("attribute `{key}`: {err}")))?
-                        .into_owned();
+                    let value =
+                        attr.normalized_value(XmlVersion::Implicit1_0).map_err(|err| fail(at, format!("attribute `{key}`: {err}")))?.into_owned();
                     if key == "xmlns" {
                         element.xmlns = Some(value);
                     } else if !key.starts_with("xmlns:") {

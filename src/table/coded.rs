@@ -56,16 +56,8 @@ impl CodedUnits {
                 coded.speakers.push(source.speaker_attributes(speaker));
                 let next = cases.len() as u32;
                 let case = *cases.entry(respondent.case.clone()).or_insert(next);
-                for segment in source
-                    .segments
-                    .iter()
-                    .filter(|s| source.speaker_of(s).label == speaker.label)
-                {
-                    coded.units.push(Unit {
-                        source: source_index,
-                        case,
-                        speaker: speaker_index,
-                    });
+                for segment in source.segments.iter().filter(|s| source.speaker_of(s).label == speaker.label) {
+                    coded.units.push(Unit { source: source_index, case, speaker: speaker_index });
                     spans.push((segment.start, segment.end));
                 }
             }
@@ -102,10 +94,7 @@ impl CodedUnits {
     /// From the cache if it is up to date, else built from the project and cached.
     pub fn load(project: &Project) -> Result<CodedUnits> {
         let fingerprint = project.fingerprint()?;
-        if let Some(coded) = std::fs::read(cache_path(project))
-            .ok()
-            .and_then(|bytes| decode(&bytes, &fingerprint))
-        {
+        if let Some(coded) = std::fs::read(cache_path(project)).ok().and_then(|bytes| decode(&bytes, &fingerprint)) {
             return Ok(coded);
         }
         let coded = CodedUnits::build(&project.load_sources()?, &store::read_all_spans(project)?);
@@ -121,30 +110,18 @@ impl CodedUnits {
 
     /// Every attribute key the speakers carry.
     pub fn attribute_keys(&self) -> BTreeSet<String> {
-        self.speakers
-            .iter()
-            .flat_map(|a| a.keys().cloned())
-            .collect()
+        self.speakers.iter().flat_map(|a| a.keys().cloned()).collect()
     }
 
     pub fn attribute(&self, unit: usize, key: &str) -> Option<&str> {
-        self.speakers[self.units[unit].speaker as usize]
-            .get(key)
-            .map(String::as_str)
+        self.speakers[self.units[unit].speaker as usize].get(key).map(String::as_str)
     }
 
     /// Only the units whose speakers pass `filters` (AND across keys, OR within a key) and only
     /// the marks of `coder`, if given.
     pub fn filtered(&self, filters: &[(String, Vec<String>)], coder: Option<&Coder>) -> CodedUnits {
-        let speaker_passes: Vec<bool> = self
-            .speakers
-            .iter()
-            .map(|a| {
-                filters
-                    .iter()
-                    .all(|(k, vs)| a.get(k).is_some_and(|v| vs.contains(v)))
-            })
-            .collect();
+        let speaker_passes: Vec<bool> =
+            self.speakers.iter().map(|a| filters.iter().all(|(k, vs)| a.get(k).is_some_and(|v| vs.contains(v)))).collect();
         let coder = coder.map(|c| self.coders.iter().position(|x| x == c).map(|i| i as u32));
         let mut renumber = vec![u32::MAX; self.units.len()];
         let mut units = Vec::new();
@@ -157,9 +134,7 @@ impl CodedUnits {
         let marks = self
             .marks
             .iter()
-            .filter(|(u, c, _)| {
-                renumber[*u as usize] != u32::MAX && coder.is_none_or(|wanted| wanted == Some(*c))
-            })
+            .filter(|(u, c, _)| renumber[*u as usize] != u32::MAX && coder.is_none_or(|wanted| wanted == Some(*c)))
             .map(|(u, c, code)| (renumber[*u as usize], *c, *code))
             .collect();
         CodedUnits {
@@ -208,9 +183,7 @@ fn encode(coded: &CodedUnits, fingerprint: &str) -> Vec<u8> {
         coders: coded.coders.iter().map(|c| c.to_string()).collect(),
     };
     let header = serde_json::to_vec(&header).expect("the header serialises");
-    let mut out = Vec::with_capacity(
-        MAGIC.len() + header.len() + 12 * (coded.units.len() + coded.marks.len()) + 32,
-    );
+    let mut out = Vec::with_capacity(MAGIC.len() + header.len() + 12 * (coded.units.len() + coded.marks.len()) + 32);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&CACHE_FORMAT.to_le_bytes());
     out.extend_from_slice(&(header.len() as u64).to_le_bytes());
@@ -242,49 +215,19 @@ fn decode(bytes: &[u8], fingerprint: &str) -> Option<CodedUnits> {
     if header.fingerprint != fingerprint {
         return None;
     }
-    let codes = header
-        .codes
-        .iter()
-        .map(|c| CodePath::parse(c).ok())
-        .collect::<Option<Vec<_>>>()?;
-    let coders = header
-        .coders
-        .iter()
-        .map(|c| c.parse().ok())
-        .collect::<Option<Vec<_>>>()?;
-    let units = r
-        .triples()?
-        .map(|[source, case, speaker]| Unit {
-            source,
-            case,
-            speaker,
-        })
-        .collect::<Vec<_>>();
-    let marks = r
-        .triples()?
-        .map(|[u, c, code]| (u, c, code))
-        .collect::<Vec<_>>();
+    let codes = header.codes.iter().map(|c| CodePath::parse(c).ok()).collect::<Option<Vec<_>>>()?;
+    let coders = header.coders.iter().map(|c| c.parse().ok()).collect::<Option<Vec<_>>>()?;
+    let units = r.triples()?.map(|[source, case, speaker]| Unit { source, case, speaker }).collect::<Vec<_>>();
+    let marks = r.triples()?.map(|[u, c, code]| (u, c, code)).collect::<Vec<_>>();
     let in_range = |n: u32, len: usize| (n as usize) < len;
-    let units_ok = units.iter().all(|u| {
-        in_range(u.source, header.sources.len())
-            && in_range(u.case, header.cases.len())
-            && in_range(u.speaker, header.speakers.len())
-    });
-    let marks_ok = marks.iter().all(|(u, c, code)| {
-        in_range(*u, units.len()) && in_range(*c, coders.len()) && in_range(*code, codes.len())
-    });
+    let units_ok = units
+        .iter()
+        .all(|u| in_range(u.source, header.sources.len()) && in_range(u.case, header.cases.len()) && in_range(u.speaker, header.speakers.len()));
+    let marks_ok = marks.iter().all(|(u, c, code)| in_range(*u, units.len()) && in_range(*c, coders.len()) && in_range(*code, codes.len()));
     if !units_ok || !marks_ok || !r.0.is_empty() {
         return None;
     }
-    Some(CodedUnits {
-        units,
-        sources: header.sources,
-        cases: header.cases,
-        speakers: header.speakers,
-        codes,
-        coders,
-        marks,
-    })
+    Some(CodedUnits { units, sources: header.sources, cases: header.cases, speakers: header.speakers, codes, coders, marks })
 }
 
 /// A reader over the cache's bytes; every read is `None` past the end.
@@ -326,18 +269,7 @@ mod tests {
     fn sample() -> CodedUnits {
         let attrs = |c: &str| BTreeMap::from([("country".to_string(), c.to_string())]);
         CodedUnits {
-            units: vec![
-                Unit {
-                    source: 0,
-                    case: 0,
-                    speaker: 0,
-                },
-                Unit {
-                    source: 1,
-                    case: 1,
-                    speaker: 1,
-                },
-            ],
+            units: vec![Unit { source: 0, case: 0, speaker: 0 }, Unit { source: 1, case: 1, speaker: 1 }],
             sources: vec!["BE-PR-01".into(), "FR-PR-01".into()],
             cases: vec!["BE-PR-01".into(), "FR-PR-01".into()],
             speakers: vec![attrs("BE"), attrs("FR")],
@@ -366,14 +298,7 @@ mod tests {
     fn filtering_keeps_the_units_and_marks_asked_for() {
         let coded = sample();
         let fr = coded.filtered(&[("country".into(), vec!["FR".into()])], None);
-        assert_eq!(
-            fr.units,
-            vec![Unit {
-                source: 1,
-                case: 1,
-                speaker: 1
-            }]
-        );
+        assert_eq!(fr.units, vec![Unit { source: 1, case: 1, speaker: 1 }]);
         assert_eq!(fr.marks, vec![(0, 1, 0)]);
         let ana = coded.filtered(&[], Some(&"ana".parse().unwrap()));
         assert_eq!((ana.units.len(), ana.marks.clone()), (2, vec![(0, 0, 0)]));

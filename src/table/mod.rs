@@ -40,12 +40,7 @@ pub enum Percent {
 
 /// The code paths shown as rows: every code down to `depth`, in tree order.
 pub fn row_codes(codebook: &Codebook, depth: Option<usize>) -> Vec<CodePath> {
-    codebook
-        .walk()
-        .into_iter()
-        .map(|v| v.path)
-        .filter(|p| depth.is_none_or(|d| p.depth() <= d))
-        .collect()
+    codebook.walk().into_iter().map(|v| v.path).filter(|p| depth.is_none_or(|d| p.depth() <= d)).collect()
 }
 
 /// (unit, code, level) triples: a unit carries a code if any coding of the code, or of a
@@ -103,10 +98,7 @@ impl Pairs {
     /// The key `counts_by` gives a code path's cells, if any unit carries it.
     fn key(&self, path: &CodePath) -> Option<String> {
         let name = path.to_string();
-        self.names
-            .iter()
-            .position(|n| *n == name)
-            .map(|i| i.to_string())
+        self.names.iter().position(|n| *n == name).map(|i| i.to_string())
     }
 }
 
@@ -136,32 +128,16 @@ pub struct Frequencies {
     pub percent: bool,
 }
 
-fn counts_by(
-    frame: LazyFrame,
-    keys: &[&str],
-    unit: &str,
-) -> PolarsResult<BTreeMap<Vec<String>, u64>> {
+fn counts_by(frame: LazyFrame, keys: &[&str], unit: &str) -> PolarsResult<BTreeMap<Vec<String>, u64>> {
     let exprs: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
-    let out = frame
-        .group_by(exprs)
-        .agg([col(unit).n_unique().cast(DataType::UInt64).alias("n")])
-        .collect()?;
+    let out = frame.group_by(exprs).agg([col(unit).n_unique().cast(DataType::UInt64).alias("n")]).collect()?;
     let mut map = BTreeMap::new();
     // Keys may be numbers (code numbers) or text; both are compared as text.
-    let key_cols: Vec<_> = keys
-        .iter()
-        .map(|k| {
-            out.column(k)
-                .and_then(|c| c.cast(&DataType::String))
-                .and_then(|c| c.str().cloned())
-        })
-        .collect::<PolarsResult<_>>()?;
+    let key_cols: Vec<_> =
+        keys.iter().map(|k| out.column(k).and_then(|c| c.cast(&DataType::String)).and_then(|c| c.str().cloned())).collect::<PolarsResult<_>>()?;
     let n = out.column("n")?.u64()?.clone();
     for i in 0..out.height() {
-        let key = key_cols
-            .iter()
-            .map(|c| c.get(i).unwrap_or("").to_string())
-            .collect();
+        let key = key_cols.iter().map(|c| c.get(i).unwrap_or("").to_string()).collect();
         map.insert(key, n.get(i).unwrap_or(0));
     }
     Ok(map)
@@ -178,8 +154,13 @@ pub fn code_by_attribute(
 ) -> Result<Frequencies> {
     let pairs = Pairs::of(coded, depth);
     // The attribute's values, numbered; units without it get the number past the last.
-    let columns: Vec<String> =
-        (0..coded.units.len()).filter_map(|i| coded.attribute(i, attribute)).filter(|v| !v.is_empty()).collect::<BTreeSet<_>>().into_iter().map(str::to_string).collect();
+    let columns: Vec<String> = (0..coded.units.len())
+        .filter_map(|i| coded.attribute(i, attribute))
+        .filter(|v| !v.is_empty())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let value_of: Vec<u32> = (0..coded.units.len())
         .map(|i| coded.attribute(i, attribute).and_then(|v| columns.binary_search_by(|c| c.as_str().cmp(v)).ok()).unwrap_or(columns.len()) as u32)
         .collect();
@@ -205,42 +186,21 @@ pub fn code_by_attribute(
     .map_err(polars_err)?;
     let (cells, row_totals, col_coded, all_coded, col_all, grand) = result;
     let grand_total = grand.values().next().copied().unwrap_or(0) as f64;
-    let rows: Vec<(CodePath, String)> = row_codes(codebook, depth)
-        .into_iter()
-        .map(|p| {
-            (
-                p.clone(),
-                codebook.get(&p).map(|c| c.name.clone()).unwrap_or_default(),
-            )
-        })
-        .collect();
+    let rows: Vec<(CodePath, String)> =
+        row_codes(codebook, depth).into_iter().map(|p| (p.clone(), codebook.get(&p).map(|c| c.name.clone()).unwrap_or_default())).collect();
     let mut table = Vec::new();
     for (path, _) in &rows {
         let key = pairs.key(path).unwrap_or_default();
         let total = row_totals.get(&vec![key.clone()]).copied().unwrap_or(0) as f64;
-        let mut line: Vec<f64> = column_keys
-            .iter()
-            .map(|c| {
-                cells
-                    .get(&vec![key.clone(), c.clone()])
-                    .copied()
-                    .unwrap_or(0) as f64
-            })
-            .collect();
+        let mut line: Vec<f64> = column_keys.iter().map(|c| cells.get(&vec![key.clone(), c.clone()]).copied().unwrap_or(0) as f64).collect();
         line.push(total);
         table.push(line);
     }
-    let mut totals: Vec<f64> = column_keys
-        .iter()
-        .map(|c| col_coded.get(&vec![c.clone()]).copied().unwrap_or(0) as f64)
-        .collect();
+    let mut totals: Vec<f64> = column_keys.iter().map(|c| col_coded.get(&vec![c.clone()]).copied().unwrap_or(0) as f64).collect();
     totals.push(all_coded.values().next().copied().unwrap_or(0) as f64);
     if let Some(p) = percent {
-        let denominators: Vec<f64> = column_keys
-            .iter()
-            .map(|c| col_all.get(&vec![c.clone()]).copied().unwrap_or(0) as f64)
-            .chain([grand_total])
-            .collect();
+        let denominators: Vec<f64> =
+            column_keys.iter().map(|c| col_all.get(&vec![c.clone()]).copied().unwrap_or(0) as f64).chain([grand_total]).collect();
         let pct = |n: f64, d: f64| if d > 0.0 { 100.0 * n / d } else { 0.0 };
         for line in table.iter_mut().chain(std::iter::once(&mut totals)) {
             let row_total = *line.last().expect("total column");
@@ -253,22 +213,11 @@ pub fn code_by_attribute(
             }
         }
     }
-    Ok(Frequencies {
-        rows,
-        columns,
-        cells: table,
-        totals,
-        percent: percent.is_some(),
-    })
+    Ok(Frequencies { rows, columns, cells: table, totals, percent: percent.is_some() })
 }
 
 /// The co-occurrence matrix: units coded with both the row code and the column code.
-pub fn cooccurrence(
-    codebook: &Codebook,
-    coded: &CodedUnits,
-    depth: Option<usize>,
-    count: Count,
-) -> Result<Frequencies> {
+pub fn cooccurrence(codebook: &Codebook, coded: &CodedUnits, depth: Option<usize>, count: Count) -> Result<Frequencies> {
     let pairs = Pairs::of(coded, depth);
     let counts = (|| -> PolarsResult<_> {
         let counted: Vec<u32> = pairs.units.iter().map(|u| count.key(coded, *u)).collect();
@@ -279,40 +228,11 @@ pub fn cooccurrence(
     })()
     .map_err(polars_err)?;
     let paths = row_codes(codebook, depth);
-    let rows: Vec<(CodePath, String)> = paths
-        .iter()
-        .map(|p| {
-            (
-                p.clone(),
-                codebook.get(p).map(|c| c.name.clone()).unwrap_or_default(),
-            )
-        })
-        .collect();
+    let rows: Vec<(CodePath, String)> = paths.iter().map(|p| (p.clone(), codebook.get(p).map(|c| c.name.clone()).unwrap_or_default())).collect();
     let columns: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
-    let keys: Vec<String> = paths
-        .iter()
-        .map(|p| pairs.key(p).unwrap_or_default())
-        .collect();
-    let cells = keys
-        .iter()
-        .map(|r| {
-            keys.iter()
-                .map(|c| {
-                    counts
-                        .get(&vec![r.clone(), c.clone()])
-                        .copied()
-                        .unwrap_or(0) as f64
-                })
-                .collect()
-        })
-        .collect();
-    Ok(Frequencies {
-        rows,
-        columns,
-        cells,
-        totals: Vec::new(),
-        percent: false,
-    })
+    let keys: Vec<String> = paths.iter().map(|p| pairs.key(p).unwrap_or_default()).collect();
+    let cells = keys.iter().map(|r| keys.iter().map(|c| counts.get(&vec![r.clone(), c.clone()]).copied().unwrap_or(0) as f64).collect()).collect();
+    Ok(Frequencies { rows, columns, cells, totals: Vec::new(), percent: false })
 }
 
 impl Frequencies {
@@ -330,16 +250,9 @@ impl Frequencies {
         if with_totals_column {
             headers.push("total".into());
         }
-        let mut table = Table {
-            headers,
-            rows: Vec::new(),
-        };
+        let mut table = Table { headers, rows: Vec::new() };
         for ((path, name), line) in self.rows.iter().zip(&self.cells) {
-            let label = if indent {
-                format!("{}{name}", "  ".repeat(path.depth() - 1))
-            } else {
-                name.clone()
-            };
+            let label = if indent { format!("{}{name}", "  ".repeat(path.depth() - 1)) } else { name.clone() };
             let mut row = vec![path.to_string(), path.depth().to_string(), label];
             row.extend(line.iter().map(|v| fmt(*v)));
             table.rows.push(row);
@@ -385,28 +298,15 @@ pub fn sample(sources: &[Source]) -> Result<Table> {
     let mut headers = vec!["respondents".to_string()];
     headers.extend(countries.iter().cloned());
     headers.push("total".into());
-    let mut table = Table {
-        headers,
-        rows: Vec::new(),
-    };
+    let mut table = Table { headers, rows: Vec::new() };
     for (g, n) in &by_group {
         let mut row = vec![g[0].clone()];
-        row.extend(countries.iter().map(|c| {
-            cells
-                .get(&vec![g[0].clone(), c.clone()])
-                .copied()
-                .unwrap_or(0)
-                .to_string()
-        }));
+        row.extend(countries.iter().map(|c| cells.get(&vec![g[0].clone(), c.clone()]).copied().unwrap_or(0).to_string()));
         row.push(n.to_string());
         table.rows.push(row);
     }
     let mut row = vec!["total".to_string()];
-    row.extend(
-        countries
-            .iter()
-            .map(|c| by_country[&vec![c.clone()]].to_string()),
-    );
+    row.extend(countries.iter().map(|c| by_country[&vec![c.clone()]].to_string()));
     row.push(total.values().next().copied().unwrap_or(0).to_string());
     table.rows.push(row);
     Ok(table)
@@ -414,19 +314,11 @@ pub fn sample(sources: &[Source]) -> Result<Table> {
 
 /// Country attributes side by side from a long CSV `country,attribute,value`.
 pub fn countries(path: &std::path::Path) -> Result<Table> {
-    let mut reader = csv::Reader::from_path(path)
-        .map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))?;
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| Error::invalid(crate::error::Location::line(path, 1), e.to_string()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
+    let mut reader = csv::Reader::from_path(path).map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))?;
+    let headers: Vec<String> =
+        reader.headers().map_err(|e| Error::invalid(crate::error::Location::line(path, 1), e.to_string()))?.iter().map(str::to_string).collect();
     if headers != ["country", "attribute", "value"] {
-        return Err(Error::invalid(
-            crate::error::Location::line(path, 1),
-            "a country attributes CSV has the columns `country,attribute,value`",
-        ));
+        return Err(Error::invalid(crate::error::Location::line(path, 1), "a country attributes CSV has the columns `country,attribute,value`"));
     }
     let mut attributes: Vec<String> = Vec::new();
     let mut countries: Vec<String> = Vec::new();
@@ -434,18 +326,11 @@ pub fn countries(path: &std::path::Path) -> Result<Table> {
     for record in reader.records() {
         let record = record.map_err(|e| {
             Error::invalid(
-                crate::error::Location {
-                    path: path.to_path_buf(),
-                    line: e.position().map(|p| p.line() as usize),
-                },
+                crate::error::Location { path: path.to_path_buf(), line: e.position().map(|p| p.line() as usize) },
                 format!("malformed row: {e}"),
             )
         })?;
-        let (c, a, v) = (
-            record[0].to_string(),
-            record[1].to_string(),
-            record[2].to_string(),
-        );
+        let (c, a, v) = (record[0].to_string(), record[1].to_string(), record[2].to_string());
         if !countries.contains(&c) {
             countries.push(c.clone());
         }
@@ -454,20 +339,10 @@ pub fn countries(path: &std::path::Path) -> Result<Table> {
         }
         values.insert((a, c), v);
     }
-    let mut table = Table {
-        headers: std::iter::once("attribute".to_string())
-            .chain(countries.iter().cloned())
-            .collect(),
-        rows: Vec::new(),
-    };
+    let mut table = Table { headers: std::iter::once("attribute".to_string()).chain(countries.iter().cloned()).collect(), rows: Vec::new() };
     for a in &attributes {
         let mut row = vec![a.clone()];
-        row.extend(countries.iter().map(|c| {
-            values
-                .get(&(a.clone(), c.clone()))
-                .cloned()
-                .unwrap_or_default()
-        }));
+        row.extend(countries.iter().map(|c| values.get(&(a.clone(), c.clone())).cloned().unwrap_or_default()));
         table.rows.push(row);
     }
     Ok(table)

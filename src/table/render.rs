@@ -51,12 +51,8 @@ pub fn write(table: &Table, format: TableFormat, out: &mut dyn Write) -> Result<
         TableFormat::Csv => table.write(Format::Csv, out),
         TableFormat::Json => table.write(Format::Json, out),
         TableFormat::Tex => {
-            let align: String = table
-                .headers
-                .iter()
-                .enumerate()
-                .map(|(i, _)| if table.rows.iter().all(|r| numeric(&r[i])) { 'r' } else { 'l' })
-                .collect();
+            let align: String =
+                table.headers.iter().enumerate().map(|(i, _)| if table.rows.iter().all(|r| numeric(&r[i])) { 'r' } else { 'l' }).collect();
             writeln!(out, "\\begin{{tabular}}{{{align}}}\n\\toprule").map_err(out_err)?;
             let line = |cells: &[String]| cells.iter().map(|c| tex_escape(c)).collect::<Vec<_>>().join(" & ");
             writeln!(out, "{} \\\\\n\\midrule", line(&table.headers)).map_err(out_err)?;
@@ -66,7 +62,12 @@ pub fn write(table: &Table, format: TableFormat, out: &mut dyn Write) -> Result<
             writeln!(out, "\\bottomrule\n\\end{{tabular}}").map_err(out_err)
         }
         TableFormat::Html => {
-            writeln!(out, "<table>\n<thead><tr>{}</tr></thead>\n<tbody>", table.headers.iter().map(|h| format!("<th>{}</th>", html_escape(h))).collect::<String>()).map_err(out_err)?;
+            writeln!(
+                out,
+                "<table>\n<thead><tr>{}</tr></thead>\n<tbody>",
+                table.headers.iter().map(|h| format!("<th>{}</th>", html_escape(h))).collect::<String>()
+            )
+            .map_err(out_err)?;
             for row in &table.rows {
                 let cells: String = row
                     .iter()
