@@ -94,7 +94,12 @@ PY2
         # Did the codings arrive? quire's own count against qc's, in total and for one code.
         q_all=$("$Q" --project "$D/p" verify 2>&1 | sed -n 's/.* \([0-9]*\) coding(s) checked.*/\1/p')
         c_all=$(cd "$D/qci" && qc codes stats -m tsv 2>/dev/null | awk -F'\t' 'NR > 1 { s += $2 } END { print s + 0 }')
-        q_h=$("$Q" --project "$D/p" quotes --code housing --format csv 2>/dev/null | python3 -c 'import csv, sys; print(sum(1 for _ in csv.reader(sys.stdin)) - 1)')
+        # quire prints a segment once however many coders coded it; qc keeps a line per coder.
+        q_h=0
+        for coder in $(python3 -c 'import re, sys, zipfile; print(" ".join(re.findall(r"<User [^>]*name=\"([^\"]+)\"", zipfile.ZipFile(sys.argv[1]).read("project.qde").decode())))' "$D/p.qdpx"); do
+          k=$("$Q" --project "$D/p" quotes --code housing --coder "$coder" --format csv 2>/dev/null | python3 -c 'import csv, sys; print(sum(1 for _ in csv.reader(sys.stdin)) - 1)')
+          q_h=$((q_h + k))
+        done
         c_h=$(cd "$D/qci" && qc codes stats "Housing after release" -m tsv 2>/dev/null | awk -F'\t' 'NR > 1 { s += $2 } END { print s + 0 }')
         # qc has no source or respondent attributes: hand it the documents of each country.
         # (country is a source attribute, so a file list filters exactly as --where country= does.)
@@ -108,7 +113,7 @@ PY2
         measure qc table "$N" "qc codes stats -r -a -d 2 -n document; one process per country" -- bash -c "cd '$D/qci' && for f in '$D'/country-*.txt; do echo \"== \$f\"; qc codes stats -r -a -d 2 -n document -f \"\$f\" -m tsv || exit 1; done"
         c_t=$(grep -c $'^\\.  .*\t *[1-9]' "$WORK/last.out" || true)
         measure qc qdpx-export "$N" "" -- bash -c "cd '$D/qci' && qc export '$D/qc.qdpx'"
-        line="N=$N: codings loaded into qc $c_all of quire's $q_all; housing: qc $c_h coded lines, quire $q_h quotes; housing in BE+FR: qc find $c_f lines, quire quotes $q_f; qc table: $c_t non-zero depth-2 cells"
+        line="N=$N: codings loaded into qc $c_all of quire's $q_all; housing codings (one per coder and line): qc $c_h, quire $q_h; housing in BE+FR: qc codes find $c_f lines, quire quotes $q_f segments; qc table: $c_t non-zero depth-2 cells"
         echo "  check: $line"
         echo "- $line" >> "$WORK/qc-check.md"
       fi

@@ -251,13 +251,20 @@ pub fn sums_bytes(sums: &std::collections::BTreeMap<String, String>) -> Vec<u8> 
 /// Writes `bytes` to `path` so that readers see either the old file or the new one, never a part:
 /// a temporary file in the same directory, fsync, rename, then fsync of the directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |file| file.write_all(bytes).map_err(|e| Error::io(path, e)))
+}
+
+/// Replaces `path` with what `fill` writes to a temporary file beside it: synced, then renamed
+/// into place, so a reader sees the old file or the whole new one. If `fill` fails, `path` is
+/// untouched and the temporary file is removed.
+pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
     let mut tmp = tempfile::Builder::new().prefix(".quire-tmp-").tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
+    fill(tmp.as_file_mut())?;
     tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
     crate::failpoint::hit("atomic-before-rename");
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;

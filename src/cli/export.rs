@@ -67,8 +67,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
 
 fn qdpx(args: QdpxArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
-    let (bytes, s) = crate::refi::export::export(&project)?;
-    write_atomic(&args.out, &bytes)?;
+    let s = crate::refi::export::export_to(&project, &args.out)?;
     ctx.note(format_args!(
         "{}: {} users, {} codes, {} variables, {} cases, {} sources, {} selections, {} codings",
         args.out.display(),

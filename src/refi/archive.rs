@@ -6,7 +6,7 @@
 //! through a counter that stops at the budget left, whatever its header claims.
 
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Read, Seek, Write};
 use std::path::Path;
 
 use zip::write::SimpleFileOptions;
@@ -137,18 +137,54 @@ impl Entries {
     }
 }
 
-/// Writes entries in the order given, deflated, with a fixed timestamp and permissions, so the
+/// Writes an archive entry by entry, deflated, with a fixed timestamp and permissions, so the
 /// same content always gives the same bytes.
-pub fn write(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
-    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
-    let options =
-        SimpleFileOptions::default().compression_method(CompressionMethod::Deflated).last_modified_time(DateTime::default()).unix_permissions(0o644);
-    let fail = |e: &dyn std::fmt::Display| Error::Usage(format!("writing the zip archive failed: {e}"));
-    for (name, bytes) in entries {
-        zip.start_file(name.as_str(), options).map_err(|e| fail(&e))?;
-        zip.write_all(bytes).map_err(|e| fail(&e))?;
+pub struct Writer<W: Write + Seek> {
+    zip: ZipWriter<W>,
+    options: SimpleFileOptions,
+}
+
+fn zip_failed(e: impl std::fmt::Display) -> Error {
+    Error::Usage(format!("writing the zip archive failed: {e}"))
+}
+
+impl<W: Write + Seek> Writer<W> {
+    pub fn new(out: W) -> Writer<W> {
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .last_modified_time(DateTime::default())
+            .unix_permissions(0o644);
+        Writer { zip: ZipWriter::new(out), options }
     }
-    Ok(zip.finish().map_err(|e| fail(&e))?.into_inner())
+
+    /// Starts an entry; what is written next goes into it.
+    pub fn start(&mut self, name: &str) -> Result<()> {
+        self.zip.start_file(name, self.options).map_err(zip_failed)
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.zip.write_all(bytes).map_err(zip_failed)
+    }
+
+    /// A whole entry.
+    pub fn entry(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.start(name)?;
+        self.write(bytes)
+    }
+
+    /// Writes the central directory and hands back the output.
+    pub fn finish(self) -> Result<W> {
+        self.zip.finish().map_err(zip_failed)
+    }
+}
+
+/// An archive of `entries`, in the order given, in memory.
+pub fn write(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
+    let mut zip = Writer::new(Cursor::new(Vec::new()));
+    for (name, bytes) in entries {
+        zip.entry(name, bytes)?;
+    }
+    Ok(zip.finish()?.into_inner())
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::codebook::{Code, CodePath, Codebook};
 use crate::coding::{store, Coder};
 use crate::corpus::{transcript, Source};
 use crate::error::{Error, Result};
-use crate::project::Project;
+use crate::project::{write_atomic_with, Project};
 
 /// What an export holds.
 #[derive(Debug, Default, Clone)]
@@ -29,18 +29,42 @@ pub struct Summary {
     pub codings: usize,
 }
 
-/// Builds the `.qdpx` bytes of a project.
-pub fn export(project: &Project) -> Result<(Vec<u8>, Summary)> {
+/// Writes a project's `.qdpx` to `out`, replacing it atomically; the archive is streamed to disk.
+pub fn export_to(project: &Project, out: &std::path::Path) -> Result<Summary> {
     let codebook = Codebook::load(&project.codebook_path())?;
     let sources = project.load_sources()?;
-    let mut codings = store::read_all(project)?;
+    // Selections need spans, codes, coders and times, not the coded texts.
+    let mut codings = store::read_all_spans(project)?;
     store::normalise(&mut codings);
     let coders = store::coders(project)?;
-    build(&project.manifest.name, &codebook, &sources, &codings, &coders)
+    let mut summary = Summary::default();
+    write_atomic_with(out, |file| {
+        let buffered = std::io::BufWriter::with_capacity(1 << 20, file);
+        let zip = archive::Writer::new(buffered);
+        let (zip, written) = write(zip, &project.manifest.name, &codebook, &sources, &codings, &coders)?;
+        zip.into_inner().map_err(|e| Error::io(out, e.into_error()))?;
+        summary = written;
+        Ok(())
+    })?;
+    Ok(summary)
 }
 
-/// Builds the `.qdpx` bytes from project content.
+/// The `.qdpx` of project content, in memory.
 pub fn build(name: &str, codebook: &Codebook, sources: &[Source], codings: &[crate::coding::Coding], coders: &[Coder]) -> Result<(Vec<u8>, Summary)> {
+    let (out, summary) = write(archive::Writer::new(std::io::Cursor::new(Vec::new())), name, codebook, sources, codings, coders)?;
+    Ok((out.into_inner(), summary))
+}
+
+/// Writes the `.qdpx` of project content: `project.qde` source by source (each source's XML
+/// built in parallel), then the source texts and the codebook.
+fn write<W: std::io::Write + std::io::Seek>(
+    mut zip: archive::Writer<W>,
+    name: &str,
+    codebook: &Codebook,
+    sources: &[Source],
+    codings: &[crate::coding::Coding],
+    coders: &[Coder],
+) -> Result<(W, Summary)> {
     let refi_codes = to_refi(codebook);
     let mut code_guids: BTreeMap<CodePath, String> = BTreeMap::new();
     fn paths(codes: &[Code], refi: &[super::Code], parent: &CodePath, out: &mut BTreeMap<CodePath, String>) {
@@ -123,14 +147,15 @@ pub fn build(name: &str, codebook: &Codebook, sources: &[Source], codings: &[cra
         .collect();
 
     // Sources and selections: one selection per coded span, its codings sorted by code and coder.
+    let known: std::collections::HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
+    if let Some(c) = codings.iter().find(|c| !known.contains(c.source.as_str())) {
+        return Err(Error::UnknownSource(c.source.to_string()));
+    }
     let mut by_source: BTreeMap<&str, BTreeMap<(usize, usize), Vec<&crate::coding::Coding>>> = BTreeMap::new();
     for c in codings {
         by_source.entry(c.source.as_str()).or_default().entry((c.start, c.end)).or_default().push(c);
     }
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut refi_sources = Vec::new();
-    let mut summary = Summary::default();
-    for s in sources {
+    let text_source = |s: &Source| -> Result<TextSource> {
         let guid = source_guid(s);
         let len = s.body.chars().count();
         let mut selections = Vec::new();
@@ -155,7 +180,6 @@ pub fn build(name: &str, codebook: &Codebook, sources: &[Source], codings: &[cra
                     line: 0,
                 });
             }
-            summary.codings += refi_codings.len();
             selections.push(Selection {
                 guid: stable_guid("selection", &key),
                 start: *start as i64,
@@ -166,9 +190,7 @@ pub fn build(name: &str, codebook: &Codebook, sources: &[Source], codings: &[cra
                 line: 0,
             });
         }
-        summary.selections += selections.len();
-        files.push((format!("Sources/{guid}.txt"), s.body.clone().into_bytes()));
-        refi_sources.push(TextSource {
+        Ok(TextSource {
             guid: guid.clone(),
             name: Some(s.id.to_string()),
             description: Some(transcript::render_header(s)),
@@ -176,32 +198,56 @@ pub fn build(name: &str, codebook: &Codebook, sources: &[Source], codings: &[cra
             selections,
             values: value_list(&mut source_values(s).into_iter()),
             line: 0,
-        });
-    }
-    for c in codings {
-        if !sources.iter().any(|s| s.id == c.source) {
-            return Err(Error::UnknownSource(c.source.to_string()));
-        }
-    }
+        })
+    };
 
     let project = RefiProject {
         name: name.to_string(),
         origin: Some(super::origin()),
         users,
         codes: refi_codes,
-        variables,
+        variables: variables.clone(),
         cases: refi_cases,
-        sources: refi_sources,
+        sources: Vec::new(),
         description: Some(format!("Exported by {}. {POSITIONS_NOTE} Each source's Description holds its quire transcript header.", super::origin())),
         ignored: Vec::new(),
     };
-    summary.users = project.users.len();
-    summary.codes = codebook.len();
-    summary.variables = project.variables.len();
-    summary.cases = project.cases.len();
-    summary.sources = project.sources.len();
-    let mut entries = vec![("project.qde".to_string(), qde::write(&project).into_bytes())];
-    entries.extend(files);
-    entries.push((CODEBOOK_ENTRY.to_string(), with_guids(codebook).to_json().into_bytes()));
-    Ok((archive::write(&entries)?, summary))
+    let mut summary = Summary {
+        users: project.users.len(),
+        codes: codebook.len(),
+        variables: project.variables.len(),
+        cases: project.cases.len(),
+        sources: sources.len(),
+        ..Summary::default()
+    };
+    zip.start("project.qde")?;
+    let mut head = qde::XmlOut::new();
+    qde::write_head(&mut head, &project, !sources.is_empty());
+    zip.write(head.s.as_bytes())?;
+    // A few hundred sources at a time: built in parallel, written in order.
+    for chunk in sources.chunks(256) {
+        use rayon::prelude::*;
+        let pieces: Vec<(String, usize, usize)> = chunk
+            .par_iter()
+            .map(|s| {
+                let source = text_source(s)?;
+                let mut out = qde::XmlOut::fragment(qde::SOURCE_DEPTH);
+                qde::write_source(&mut out, &source, &project.variables);
+                Ok((out.s, source.selections.len(), source.selections.iter().map(|x| x.codings.len()).sum()))
+            })
+            .collect::<Result<_>>()?;
+        for (xml, selections, codings) in pieces {
+            zip.write(xml.as_bytes())?;
+            summary.selections += selections;
+            summary.codings += codings;
+        }
+    }
+    let mut tail = qde::XmlOut::fragment(if sources.is_empty() { 1 } else { qde::SOURCE_DEPTH });
+    qde::write_tail(&mut tail, &project, !sources.is_empty());
+    zip.write(tail.s.as_bytes())?;
+    for s in sources {
+        zip.entry(&format!("Sources/{}.txt", source_guid(s)), s.body.as_bytes())?;
+    }
+    zip.entry(CODEBOOK_ENTRY, with_guids(codebook).to_json().as_bytes())?;
+    Ok((zip.finish()?, summary))
 }

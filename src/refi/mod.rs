@@ -185,8 +185,8 @@ pub fn guid_key(guid: &str) -> String {
 
 /// A stable guid for `kind` and `key` (a UUID v5 in quire's namespace), so exports are reproducible.
 pub fn stable_guid(kind: &str, key: &str) -> String {
-    let namespace = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"urn:quire:refi-qda");
-    uuid::Uuid::new_v5(&namespace, format!("{kind}:{key}").as_bytes()).to_string()
+    static NAMESPACE: std::sync::LazyLock<uuid::Uuid> = std::sync::LazyLock::new(|| uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"urn:quire:refi-qda"));
+    uuid::Uuid::new_v5(&NAMESPACE, format!("{kind}:{key}").as_bytes()).to_string()
 }
 
 /// Is `s` an `xsd:dateTime` (`2024-01-02T03:04:05`, optional fraction and zone)?

@@ -207,6 +207,11 @@ impl XmlOut {
         XmlOut { s: String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"), depth: 0 }
     }
 
+    /// A piece of a document, indented as if `depth` elements were open.
+    pub fn fragment(depth: usize) -> XmlOut {
+        XmlOut { s: String::new(), depth }
+    }
+
     fn tag(&mut self, name: &str, attrs: &[(&str, Option<&str>)], close: &str) {
         let _ = write!(self.s, "{}<{name}", "  ".repeat(self.depth));
         for (k, v) in attrs {
@@ -272,6 +277,17 @@ fn write_values(out: &mut XmlOut, values: &[Value], variables: &[Variable]) {
 /// The project XML, elements in the order the schema requires; empty groups are left out.
 pub fn write(p: &Project) -> String {
     let mut out = XmlOut::new();
+    write_head(&mut out, p, !p.sources.is_empty());
+    for source in &p.sources {
+        write_source(&mut out, source, &p.variables);
+    }
+    write_tail(&mut out, p, !p.sources.is_empty());
+    out.s
+}
+
+/// Everything before the first `<TextSource>` (which `p.sources` need not hold: a large export
+/// writes its sources one by one), opening `<Sources>` if `sources`.
+pub(crate) fn write_head(out: &mut XmlOut, p: &Project, sources: bool) {
     out.open("Project", &[("xmlns", Some(PROJECT_NS)), ("name", Some(p.name.as_str())), ("origin", p.origin.as_deref())]);
     if !p.users.is_empty() {
         out.open("Users", &[]);
@@ -283,7 +299,7 @@ pub fn write(p: &Project) -> String {
     if !p.codes.is_empty() {
         out.open("CodeBook", &[]);
         out.open("Codes", &[]);
-        write_codes(&mut out, &p.codes);
+        write_codes(out, &p.codes);
         out.close("Codes");
         out.close("CodeBook");
     }
@@ -306,7 +322,7 @@ pub fn write(p: &Project) -> String {
         out.open("Cases", &[]);
         for c in &p.cases {
             out.open("Case", &[("guid", Some(c.guid.as_str())), ("name", c.name.as_deref())]);
-            write_values(&mut out, &c.values, &p.variables);
+            write_values(out, &c.values, &p.variables);
             for s in &c.sources {
                 out.empty("SourceRef", &[("targetGUID", Some(s.as_str()))]);
             }
@@ -314,50 +330,57 @@ pub fn write(p: &Project) -> String {
         }
         out.close("Cases");
     }
-    if !p.sources.is_empty() {
+    if sources {
         out.open("Sources", &[]);
-        for s in &p.sources {
-            let path = match &s.text {
-                PlainText::Path(path) => Some(path.as_str()),
-                _ => None,
-            };
-            out.open("TextSource", &[("guid", Some(s.guid.as_str())), ("name", s.name.as_deref()), ("plainTextPath", path)]);
-            if let Some(d) = &s.description {
-                out.text("Description", d);
-            }
-            if let PlainText::Inline(content) = &s.text {
-                out.text("PlainTextContent", content);
-            }
-            for sel in &s.selections {
-                let (start, end) = (sel.start.to_string(), sel.end.to_string());
-                out.open(
-                    "PlainTextSelection",
-                    &[
-                        ("guid", Some(sel.guid.as_str())),
-                        ("startPosition", Some(start.as_str())),
-                        ("endPosition", Some(end.as_str())),
-                        ("creatingUser", sel.creating_user.as_deref()),
-                        ("creationDateTime", sel.created.as_deref()),
-                    ],
-                );
-                for c in &sel.codings {
-                    out.open(
-                        "Coding",
-                        &[("guid", Some(c.guid.as_str())), ("creatingUser", c.creating_user.as_deref()), ("creationDateTime", c.created.as_deref())],
-                    );
-                    out.empty("CodeRef", &[("targetGUID", Some(c.code.as_str()))]);
-                    out.close("Coding");
-                }
-                out.close("PlainTextSelection");
-            }
-            write_values(&mut out, &s.values, &p.variables);
-            out.close("TextSource");
+    }
+}
+
+/// The depth a `<TextSource>` is written at.
+pub const SOURCE_DEPTH: usize = 2;
+
+/// One `<TextSource>` with its selections and values.
+pub(crate) fn write_source(out: &mut XmlOut, s: &TextSource, variables: &[Variable]) {
+    let path = match &s.text {
+        PlainText::Path(path) => Some(path.as_str()),
+        _ => None,
+    };
+    out.open("TextSource", &[("guid", Some(s.guid.as_str())), ("name", s.name.as_deref()), ("plainTextPath", path)]);
+    if let Some(d) = &s.description {
+        out.text("Description", d);
+    }
+    if let PlainText::Inline(content) = &s.text {
+        out.text("PlainTextContent", content);
+    }
+    for sel in &s.selections {
+        let (start, end) = (sel.start.to_string(), sel.end.to_string());
+        out.open(
+            "PlainTextSelection",
+            &[
+                ("guid", Some(sel.guid.as_str())),
+                ("startPosition", Some(start.as_str())),
+                ("endPosition", Some(end.as_str())),
+                ("creatingUser", sel.creating_user.as_deref()),
+                ("creationDateTime", sel.created.as_deref()),
+            ],
+        );
+        for c in &sel.codings {
+            out.open("Coding", &[("guid", Some(c.guid.as_str())), ("creatingUser", c.creating_user.as_deref()), ("creationDateTime", c.created.as_deref())]);
+            out.empty("CodeRef", &[("targetGUID", Some(c.code.as_str()))]);
+            out.close("Coding");
         }
+        out.close("PlainTextSelection");
+    }
+    write_values(out, &s.values, variables);
+    out.close("TextSource");
+}
+
+/// Everything after the last `</TextSource>`, closing `<Sources>` if `sources`.
+pub(crate) fn write_tail(out: &mut XmlOut, p: &Project, sources: bool) {
+    if sources {
         out.close("Sources");
     }
     if let Some(d) = &p.description {
         out.text("Description", d);
     }
     out.close("Project");
-    out.s
 }

@@ -167,16 +167,20 @@ fn close(stack: &mut [Element], root: &mut Option<Element>, element: Element) {
 
 /// Escapes text for an attribute value: markup characters, quotes and line breaks (which an XML
 /// reader would otherwise turn into spaces). Characters XML 1.0 cannot carry are dropped.
-pub fn attr(s: &str) -> String {
+pub fn attr(s: &str) -> std::borrow::Cow<'_, str> {
     escape(s, true)
 }
 
 /// Escapes element text (`\r` as a reference, so it survives line-end normalisation).
-pub fn text(s: &str) -> String {
+pub fn text(s: &str) -> std::borrow::Cow<'_, str> {
     escape(s, false)
 }
 
-fn escape(s: &str, attribute: bool) -> String {
+fn escape(s: &str, attribute: bool) -> std::borrow::Cow<'_, str> {
+    let plain = |c: char| !matches!(c, '&' | '<' | '>' | '\r') && !(attribute && matches!(c, '"' | '\n' | '\t')) && allowed(c);
+    if s.chars().all(plain) {
+        return std::borrow::Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -191,7 +195,7 @@ fn escape(s: &str, attribute: bool) -> String {
             _ => {}
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 fn allowed(c: char) -> bool {
