@@ -595,3 +595,23 @@ fn merge_accepts_qdpx_inputs_beside_project_directories() {
         assert_eq!(count_rows(&w.path("foreign")), count_rows(&w.path("fixtures/first48/be")) + 97);
     }
 }
+
+#[test]
+fn a_failed_export_leaves_the_previous_file_and_no_temporary_files() {
+    let w = Workdir::new();
+    let p = "fixtures/first48/de";
+    w.write("out/de.qdpx", b"the previous export");
+    // A coding that reaches past the end of its source.
+    let codings = w.path(&format!("{p}/codings/fixture.csv"));
+    let text = fs::read_to_string(&codings).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut fields: Vec<String> = lines[1].splitn(4, ',').map(String::from).collect();
+    fields[2] = "9999999".into();
+    lines[1] = fields.join(",");
+    fs::write(&codings, lines.join("\n") + "\n").unwrap();
+    let r = w.run(&["--project", p, "export", "qdpx", "out/de.qdpx"]).fails();
+    assert!(r.stderr.contains("a coding outside its source"), "{}", r.stderr);
+    assert_eq!(fs::read(w.path("out/de.qdpx")).unwrap(), b"the previous export");
+    let left: Vec<String> = fs::read_dir(w.path("out")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left, ["de.qdpx"]);
+}
