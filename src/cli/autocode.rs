@@ -77,35 +77,32 @@ pub fn propose(codebook: &Codebook, sources: &[Source], only: &[CodePath]) -> Pr
     let found = sources
         .par_iter()
         .enumerate()
-        .map_init(
-            || Vec::<(Language, Analyser)>::new(),
-            |analysers, (si, source)| {
-                let Some((vocabulary, matchers)) = rules.get(&source.language) else {
-                    return Vec::new();
-                };
-                let analyser = match analysers.iter().position(|(l, _)| *l == source.language) {
-                    Some(i) => &mut analysers[i].1,
-                    None => {
-                        analysers.push((source.language, Analyser::new(vocabulary)));
-                        &mut analysers.last_mut().expect("just pushed").1
-                    }
-                };
-                let mut text = Analysed::default();
-                let mut found = Vec::new();
-                for (gi, segment) in source.segments.iter().enumerate() {
-                    if source.speaker_of(segment).respondent().is_none() {
-                        continue;
-                    }
-                    analyser.analyse(&segment.text, &mut text);
-                    for (code, m) in matchers {
-                        if m.matches(&text) {
-                            found.push((si as u32, gi as u32, *code));
-                        }
+        .map_init(Vec::<(Language, Analyser)>::new, |analysers, (si, source)| {
+            let Some((vocabulary, matchers)) = rules.get(&source.language) else {
+                return Vec::new();
+            };
+            let analyser = match analysers.iter().position(|(l, _)| *l == source.language) {
+                Some(i) => &mut analysers[i].1,
+                None => {
+                    analysers.push((source.language, Analyser::new(vocabulary)));
+                    &mut analysers.last_mut().expect("just pushed").1
+                }
+            };
+            let mut text = Analysed::default();
+            let mut found = Vec::new();
+            for (gi, segment) in source.segments.iter().enumerate() {
+                if source.speaker_of(segment).respondent().is_none() {
+                    continue;
+                }
+                analyser.analyse(&segment.text, &mut text);
+                for (code, m) in matchers {
+                    if m.matches(&text) {
+                        found.push((si as u32, gi as u32, *code));
                     }
                 }
-                found
-            },
-        )
+            }
+            found
+        })
         .flatten_iter()
         .collect();
     Proposals { codes, found }

@@ -185,7 +185,8 @@ pub fn guid_key(guid: &str) -> String {
 
 /// A stable guid for `kind` and `key` (a UUID v5 in quire's namespace), so exports are reproducible.
 pub fn stable_guid(kind: &str, key: &str) -> String {
-    static NAMESPACE: std::sync::LazyLock<uuid::Uuid> = std::sync::LazyLock::new(|| uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"urn:quire:refi-qda"));
+    static NAMESPACE: std::sync::LazyLock<uuid::Uuid> =
+        std::sync::LazyLock::new(|| uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"urn:quire:refi-qda"));
     uuid::Uuid::new_v5(&NAMESPACE, format!("{kind}:{key}").as_bytes()).to_string()
 }
 

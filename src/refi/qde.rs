@@ -364,7 +364,10 @@ pub(crate) fn write_source(out: &mut XmlOut, s: &TextSource, variables: &[Variab
             ],
         );
         for c in &sel.codings {
-            out.open("Coding", &[("guid", Some(c.guid.as_str())), ("creatingUser", c.creating_user.as_deref()), ("creationDateTime", c.created.as_deref())]);
+            out.open(
+                "Coding",
+                &[("guid", Some(c.guid.as_str())), ("creatingUser", c.creating_user.as_deref()), ("creationDateTime", c.created.as_deref())],
+            );
             out.empty("CodeRef", &[("targetGUID", Some(c.code.as_str()))]);
             out.close("Coding");
         }

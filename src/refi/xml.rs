@@ -177,7 +177,8 @@ pub fn text(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn escape(s: &str, attribute: bool) -> std::borrow::Cow<'_, str> {
-    let plain = |c: char| !matches!(c, '&' | '<' | '>' | '\r') && !(attribute && matches!(c, '"' | '\n' | '\t')) && allowed(c);
+    let special = |c: char| matches!(c, '&' | '<' | '>' | '\r') || (attribute && matches!(c, '"' | '\n' | '\t'));
+    let plain = |c: char| !special(c) && allowed(c);
     if s.chars().all(plain) {
         return std::borrow::Cow::Borrowed(s);
     }

@@ -95,10 +95,15 @@ impl Pairs {
         pairs
     }
 
+    /// A code path's number, if any unit carries it.
+    fn number(&self, path: &CodePath) -> Option<usize> {
+        let name = path.to_string();
+        self.names.iter().position(|n| *n == name)
+    }
+
     /// The key `counts_by` gives a code path's cells, if any unit carries it.
     fn key(&self, path: &CodePath) -> Option<String> {
-        let name = path.to_string();
-        self.names.iter().position(|n| *n == name).map(|i| i.to_string())
+        self.number(path).map(|i| i.to_string())
     }
 }
 
@@ -219,19 +224,38 @@ pub fn code_by_attribute(
 /// The co-occurrence matrix: units coded with both the row code and the column code.
 pub fn cooccurrence(codebook: &Codebook, coded: &CodedUnits, depth: Option<usize>, count: Count) -> Result<Frequencies> {
     let pairs = Pairs::of(coded, depth);
-    let counts = (|| -> PolarsResult<_> {
-        let counted: Vec<u32> = pairs.units.iter().map(|u| count.key(coded, *u)).collect();
-        let a = df!("unit" => &pairs.units, "code" => &pairs.codes, "n" => counted)?.lazy();
-        let b = df!("unit" => &pairs.units, "code_b" => &pairs.codes)?.lazy();
-        let both = a.join(b, [col("unit")], [col("unit")], JoinArgs::new(JoinType::Inner));
-        counts_by(both, &["code", "code_b"], "n")
-    })()
-    .map_err(polars_err)?;
+    // Counted directly rather than by a self-join, which grows with the square of the codes per
+    // unit: units are grouped by what they count as, and a group counts once per pair of codes
+    // found together on any of its units.
+    let k = pairs.names.len();
+    let mut matrix = vec![0u64; k * k];
+    let mut stamp = vec![u32::MAX; k * k];
+    let mut spans: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
+    let mut start = 0;
+    for run in pairs.units.chunk_by(|a, b| a == b) {
+        spans.push((count.key(coded, run[0]), start..start + run.len()));
+        start += run.len();
+    }
+    spans.sort_by_key(|(key, _)| *key);
+    for (group, units) in spans.chunk_by(|a, b| a.0 == b.0).enumerate() {
+        for (_, range) in units {
+            let codes = &pairs.codes[range.clone()];
+            for a in codes {
+                for b in codes {
+                    let cell = *a as usize * k + *b as usize;
+                    if stamp[cell] != group as u32 {
+                        stamp[cell] = group as u32;
+                        matrix[cell] += 1;
+                    }
+                }
+            }
+        }
+    }
     let paths = row_codes(codebook, depth);
     let rows: Vec<(CodePath, String)> = paths.iter().map(|p| (p.clone(), codebook.get(p).map(|c| c.name.clone()).unwrap_or_default())).collect();
     let columns: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
-    let keys: Vec<String> = paths.iter().map(|p| pairs.key(p).unwrap_or_default()).collect();
-    let cells = keys.iter().map(|r| keys.iter().map(|c| counts.get(&vec![r.clone(), c.clone()]).copied().unwrap_or(0) as f64).collect()).collect();
+    let numbers: Vec<Option<usize>> = paths.iter().map(|p| pairs.number(p)).collect();
+    let cells = numbers.iter().map(|r| numbers.iter().map(|c| r.zip(*c).map_or(0, |(r, c)| matrix[r * k + c]) as f64).collect()).collect();
     Ok(Frequencies { rows, columns, cells, totals: Vec::new(), percent: false })
 }
 
