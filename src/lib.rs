@@ -17,6 +17,7 @@ pub mod failpoint;
 pub mod index;
 pub mod merge;
 pub mod output;
+pub mod progress;
 pub mod project;
 pub mod refi;
 pub mod report;

@@ -1,18 +1,41 @@
 //! quire's entry point: parse arguments, run the command, map errors to one message and an exit code.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use quire::cli::{run, Cli};
+use quire::progress::{Progress, Silent};
 use quire::Error;
+
+/// A bar on the error stream for each long step; only used on a terminal.
+struct Bar(std::sync::Mutex<ProgressBar>);
+
+impl Progress for Bar {
+    fn begin(&self, step: &str, total: u64) {
+        let style = ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len} {eta}").expect("a valid template").progress_chars("=> ");
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()).with_style(style).with_message(step.to_string());
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = bar;
+    }
+
+    fn advance(&self, n: u64) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).inc(n);
+    }
+
+    fn end(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).finish_and_clear();
+    }
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
-    let result = run(cli, &mut out, &mut err).and_then(|()| out.flush().map_err(Error::Output));
+    let bar = Bar(std::sync::Mutex::new(ProgressBar::hidden()));
+    let progress: &dyn Progress = if err.is_terminal() { &bar } else { &Silent };
+    let result = run(cli, &mut out, &mut err, progress).and_then(|()| out.flush().map_err(Error::Output));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // A reader that stopped reading (`quire show X | head`) is not a failure.

@@ -337,3 +337,38 @@ fn fixtures_have_the_study_composition() {
         }
     }
 }
+
+/// Records what a long step reports.
+#[derive(Default)]
+struct Recorder {
+    steps: std::sync::Mutex<Vec<(String, u64)>>,
+    done: std::sync::atomic::AtomicU64,
+    ended: std::sync::atomic::AtomicUsize,
+}
+
+impl quire::progress::Progress for Recorder {
+    fn begin(&self, step: &str, total: u64) {
+        self.steps.lock().unwrap().push((step.to_string(), total));
+    }
+    fn advance(&self, n: u64) {
+        self.done.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn end(&self) {
+        self.ended.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn checking_transcripts_reports_progress_file_by_file() {
+    use std::sync::atomic::Ordering;
+    let w = Workdir::new();
+    w.init("p", "pt");
+    let project = quire::project::Project::open(&w.path("p")).unwrap();
+    let files = quire::cli::ingest::collect_files(&[w.path("fixtures/first48/pt")]).unwrap();
+    let recorder = Recorder::default();
+    let planned = quire::cli::ingest::plan(&project, &files, None, false, &recorder).unwrap();
+    assert_eq!(*recorder.steps.lock().unwrap(), [("checking transcripts".to_string(), files.len() as u64)]);
+    assert_eq!(recorder.done.load(Ordering::SeqCst), files.len() as u64);
+    assert_eq!(recorder.ended.load(Ordering::SeqCst), 1);
+    assert_eq!(planned.len(), files.len());
+}

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::code::parse_coder;
 use super::Ctx;
 use crate::codebook::{rule, CodePath, Codebook};
+use crate::progress::Progress;
 use rayon::prelude::*;
 
 use crate::coding::autocode::{Analysed, Analyser, Matcher, Vocabulary};
@@ -40,7 +41,7 @@ pub struct Proposals {
 }
 
 /// Every (segment, code) the rules match.
-pub fn propose(codebook: &Codebook, sources: &[Source], only: &[CodePath]) -> Proposals {
+pub fn propose(codebook: &Codebook, sources: &[Source], only: &[CodePath], progress: &dyn Progress) -> Proposals {
     let mut codes: Vec<CodePath> = Vec::new();
     let mut rules: BTreeMap<Language, (Vocabulary, Vec<(u32, Matcher)>)> = BTreeMap::new();
     for visit in codebook.walk() {
@@ -74,10 +75,12 @@ pub fn propose(codebook: &Codebook, sources: &[Source], only: &[CodePath]) -> Pr
     }
     let codes = order.iter().map(|i| codes[*i as usize].clone()).collect();
     // Sources in parallel; each thread analyses a segment once and runs every rule of its language.
+    progress.begin("autocoding", sources.len() as u64);
     let found = sources
         .par_iter()
         .enumerate()
         .map_init(Vec::<(Language, Analyser)>::new, |analysers, (si, source)| {
+            progress.advance(1);
             let Some((vocabulary, matchers)) = rules.get(&source.language) else {
                 return Vec::new();
             };
@@ -105,6 +108,7 @@ pub fn propose(codebook: &Codebook, sources: &[Source], only: &[CodePath]) -> Pr
         })
         .flatten_iter()
         .collect();
+    progress.end();
     Proposals { codes, found }
 }
 
@@ -117,7 +121,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         return Err(Error::Usage("none of the given codes (or their descendants) has a rule".into()));
     }
     let sources = project.load_sources()?;
-    let proposals = propose(&codebook, &sources, &only);
+    let proposals = propose(&codebook, &sources, &only, ctx.progress);
     let segment = |(si, gi, _): &(u32, u32, u32)| {
         let source = &sources[*si as usize];
         (source, &source.segments[*gi as usize])

@@ -67,7 +67,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
 
 fn qdpx(args: QdpxArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
-    let s = crate::refi::export::export_to(&project, &args.out)?;
+    let s = crate::refi::export::export_to(&project, &args.out, ctx.progress)?;
     ctx.note(format_args!(
         "{}: {} users, {} codes, {} variables, {} cases, {} sources, {} selections, {} codings",
         args.out.display(),
@@ -104,7 +104,7 @@ fn quotes(args: QuotesArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     }
     let project = ctx.project()?;
     let codebook = Codebook::load(&project.codebook_path())?;
-    let (index, _) = SegmentIndex::open(&project, false)?;
+    let (index, _) = SegmentIndex::open_reporting(&project, false, ctx.progress)?;
     let base = args.filter.to_query(index.attribute_keys(), &codebook, None)?;
     let themes: Vec<CodePath> = codebook.walk().into_iter().filter(|v| v.path.depth() == args.depth).map(|v| v.path).collect();
     let ext = match args.format {

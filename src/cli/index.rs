@@ -13,7 +13,7 @@ pub struct Args {
 
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
-    let (index, freshness) = SegmentIndex::open(&project, args.rebuild)?;
+    let (index, freshness) = SegmentIndex::open_reporting(&project, args.rebuild, ctx.progress)?;
     let state = match freshness {
         Freshness::UpToDate => "up to date",
         Freshness::Rebuilt => "rebuilt",

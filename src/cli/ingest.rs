@@ -12,6 +12,7 @@ use crate::corpus::cases::CaseSheet;
 use crate::corpus::transcript;
 use crate::corpus::{Source, SourceId};
 use crate::error::{Error, Result};
+use crate::progress::Progress;
 use crate::project::{sha256_hex, sums_bytes, Project};
 use crate::txn::Transaction;
 
@@ -85,16 +86,26 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 }
 
 /// Parses and checks every file, then decides per source what to write. Writes nothing.
-pub fn plan(project: &Project, files: &[PathBuf], cases: Option<&CaseSheet>, replace: bool) -> Result<Vec<(Source, Outcome)>> {
+pub fn plan(
+    project: &Project,
+    files: &[PathBuf],
+    cases: Option<&CaseSheet>,
+    replace: bool,
+    progress: &dyn Progress,
+) -> Result<Vec<(Source, Outcome)>> {
     use rayon::prelude::*;
     // Parse in parallel; report the first bad file in the order given.
+    progress.begin("checking transcripts", files.len() as u64);
     let parsed: Vec<Result<Source>> = files
         .par_iter()
         .map(|path| {
             let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
-            transcript::parse(path, &bytes, project.manifest.language, cases)
+            let source = transcript::parse(path, &bytes, project.manifest.language, cases);
+            progress.advance(1);
+            source
         })
         .collect();
+    progress.end();
     let mut seen: BTreeMap<SourceId, PathBuf> = BTreeMap::new();
     let mut planned = Vec::new();
     for (path, source) in files.iter().zip(parsed) {
@@ -126,9 +137,16 @@ pub struct Report {
 
 /// Checks all files, then writes the new and changed sources (unless `dry_run`), re-anchoring
 /// the codings of replaced sources by their text. Takes the lock.
-pub fn ingest(project: &Project, files: &[PathBuf], cases: Option<&CaseSheet>, replace: bool, dry_run: bool) -> Result<Report> {
+pub fn ingest(
+    project: &Project,
+    files: &[PathBuf],
+    cases: Option<&CaseSheet>,
+    replace: bool,
+    dry_run: bool,
+    progress: &dyn Progress,
+) -> Result<Report> {
     let _lock = project.lock()?;
-    let planned = plan(project, files, cases, replace)?;
+    let planned = plan(project, files, cases, replace, progress)?;
     let mut report = Report::default();
     if !dry_run && planned.iter().any(|(_, o)| *o != Outcome::Unchanged) {
         // Sources, their hashes and re-anchored codings change together or not at all.
@@ -222,7 +240,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     if files.len() > PER_SOURCE_LINES {
         ctx.note(format_args!("checking {} transcripts...", files.len()));
     }
-    let report = ingest(&project, &files, cases.as_ref(), args.replace, args.dry_run)?;
+    let report = ingest(&project, &files, cases.as_ref(), args.replace, args.dry_run, ctx.progress)?;
     let done = &report.sources;
     let mut counts = BTreeMap::new();
     for (source, outcome) in done {

@@ -126,6 +126,8 @@ pub struct Ctx<'a> {
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
     pub project_dir: Option<PathBuf>,
+    /// Where long steps report how far they are.
+    pub progress: &'a dyn crate::progress::Progress,
 }
 
 impl Ctx<'_> {
@@ -146,9 +148,9 @@ impl Ctx<'_> {
     }
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
-    let mut ctx = Ctx { out, err, project_dir: cli.project };
+/// Runs a parsed command line, reporting the progress of long steps to `progress`.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, progress: &dyn crate::progress::Progress) -> Result<()> {
+    let mut ctx = Ctx { out, err, project_dir: cli.project, progress };
     match cli.command {
         Command::Init(args) => init::run(args, &mut ctx),
         Command::Ingest(args) => ingest::run(args, &mut ctx),

@@ -134,7 +134,7 @@ pub fn write_hits(hits: &[Hit], format: Format, out: &mut dyn Write) -> Result<(
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let codebook = Codebook::load(&project.codebook_path())?;
-    let (index, _) = SegmentIndex::open(&project, false)?;
+    let (index, _) = SegmentIndex::open_reporting(&project, false, ctx.progress)?;
     let query = args.filter.to_query(index.attribute_keys(), &codebook, args.query.as_deref())?;
     let (mut hits, total) = match (args.limit, args.filter.allow_flagged) {
         // Without flagged quotes to drop, only the quotes printed are read from the index.

@@ -32,7 +32,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let tree = tables::code_by_attribute(&codebook, &coded, None, "country", Count::Respondents, None)?;
     let heat = tables::code_by_attribute(&codebook, &coded, Some(1), "country", Count::Respondents, Some(Percent::Col))?;
     let sample = tables::sample(&sources)?;
-    let (index, _) = SegmentIndex::open(&project, false)?;
+    let (index, _) = SegmentIndex::open_reporting(&project, false, ctx.progress)?;
     let lists = Lists::read(project.root())?;
     let mut quotes = Vec::new();
     let mut withheld = 0;

@@ -20,6 +20,7 @@ use crate::coding::store;
 use crate::coding::{Coder, Coding};
 use crate::corpus::{Language, Source};
 use crate::error::{Error, Result};
+use crate::progress::{Progress, Silent};
 use crate::project::{write_atomic, Project};
 
 /// Version of the index layout; a different version is rebuilt.
@@ -118,6 +119,11 @@ pub enum Freshness {
 impl SegmentIndex {
     /// Opens the index, rebuilding it first if it is missing, stale, of another format or unreadable.
     pub fn open(project: &Project, force_rebuild: bool) -> Result<(SegmentIndex, Freshness)> {
+        Self::open_reporting(project, force_rebuild, &Silent)
+    }
+
+    /// As [`SegmentIndex::open`], reporting the progress of a rebuild.
+    pub fn open_reporting(project: &Project, force_rebuild: bool, progress: &dyn Progress) -> Result<(SegmentIndex, Freshness)> {
         let dir = project.state_dir().join(DIR);
         let wanted = Meta { format: INDEX_FORMAT, fingerprint: project.fingerprint()?, attributes: Vec::new() };
         if !force_rebuild {
@@ -125,7 +131,7 @@ impl SegmentIndex {
                 return Ok((index, Freshness::UpToDate));
             }
         }
-        Ok((Self::rebuild(project, &dir, &wanted)?, Freshness::Rebuilt))
+        Ok((Self::rebuild(project, &dir, &wanted, progress)?, Freshness::Rebuilt))
     }
 
     fn try_open(dir: &Path, wanted: &Meta) -> Option<SegmentIndex> {
@@ -145,7 +151,7 @@ impl SegmentIndex {
     }
 
     /// Builds the index in a fresh directory and swaps it in.
-    fn rebuild(project: &Project, dir: &Path, meta: &Meta) -> Result<SegmentIndex> {
+    fn rebuild(project: &Project, dir: &Path, meta: &Meta, progress: &dyn Progress) -> Result<SegmentIndex> {
         let state = project.state_dir();
         fs::create_dir_all(&state).map_err(|e| Error::io(&state, e))?;
         let tmp = tempfile::Builder::new().prefix(".index-").tempdir_in(&state).map_err(|e| Error::io(&state, e))?;
@@ -175,14 +181,17 @@ impl SegmentIndex {
             // can sort and cut without loading every document.
             let mut ranked: Vec<&Source> = sources.iter().collect();
             ranked.sort_by(|a, b| (&a.country, &a.id).cmp(&(&b.country, &b.id)));
+            progress.begin("indexing", ranked.len() as u64);
             ranked
                 .par_iter()
                 .enumerate()
                 .try_for_each(|(rank, source)| {
                     let coded = by_source.get(source.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+                    progress.advance(1);
                     add_source(writer, &fields, source, rank as u64, coded)
                 })
                 .map_err(|e| tantivy_err(project, e))?;
+            progress.end();
         }
         writer.commit().map_err(|e| tantivy_err(project, e))?;
         writer.wait_merging_threads().map_err(|e| tantivy_err(project, e))?;

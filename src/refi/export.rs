@@ -15,6 +15,7 @@ use crate::codebook::{Code, CodePath, Codebook};
 use crate::coding::{store, Coder};
 use crate::corpus::{transcript, Source};
 use crate::error::{Error, Result};
+use crate::progress::{Progress, Silent};
 use crate::project::{write_atomic_with, Project};
 
 /// What an export holds.
@@ -30,7 +31,7 @@ pub struct Summary {
 }
 
 /// Writes a project's `.qdpx` to `out`, replacing it atomically; the archive is streamed to disk.
-pub fn export_to(project: &Project, out: &std::path::Path) -> Result<Summary> {
+pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progress) -> Result<Summary> {
     let codebook = Codebook::load(&project.codebook_path())?;
     let sources = project.load_sources()?;
     // Selections need spans, codes, coders and times, not the coded texts.
@@ -41,7 +42,7 @@ pub fn export_to(project: &Project, out: &std::path::Path) -> Result<Summary> {
     write_atomic_with(out, |file| {
         let buffered = std::io::BufWriter::with_capacity(1 << 20, file);
         let zip = archive::Writer::new(buffered);
-        let (zip, written) = write(zip, &project.manifest.name, &codebook, &sources, &codings, &coders)?;
+        let (zip, written) = write(zip, &project.manifest.name, &codebook, &sources, &codings, &coders, progress)?;
         zip.into_inner().map_err(|e| Error::io(out, e.into_error()))?;
         summary = written;
         Ok(())
@@ -51,7 +52,7 @@ pub fn export_to(project: &Project, out: &std::path::Path) -> Result<Summary> {
 
 /// The `.qdpx` of project content, in memory.
 pub fn build(name: &str, codebook: &Codebook, sources: &[Source], codings: &[crate::coding::Coding], coders: &[Coder]) -> Result<(Vec<u8>, Summary)> {
-    let (out, summary) = write(archive::Writer::new(std::io::Cursor::new(Vec::new())), name, codebook, sources, codings, coders)?;
+    let (out, summary) = write(archive::Writer::new(std::io::Cursor::new(Vec::new())), name, codebook, sources, codings, coders, &Silent)?;
     Ok((out.into_inner(), summary))
 }
 
@@ -64,6 +65,7 @@ fn write<W: std::io::Write + std::io::Seek>(
     sources: &[Source],
     codings: &[crate::coding::Coding],
     coders: &[Coder],
+    progress: &dyn Progress,
 ) -> Result<(W, Summary)> {
     let refi_codes = to_refi(codebook);
     let mut code_guids: BTreeMap<CodePath, String> = BTreeMap::new();
@@ -225,6 +227,7 @@ fn write<W: std::io::Write + std::io::Seek>(
     qde::write_head(&mut head, &project, !sources.is_empty());
     zip.write(head.s.as_bytes())?;
     // A few hundred sources at a time: built in parallel, written in order.
+    progress.begin("exporting sources", sources.len() as u64);
     for chunk in sources.chunks(256) {
         use rayon::prelude::*;
         let pieces: Vec<(String, usize, usize)> = chunk
@@ -241,7 +244,9 @@ fn write<W: std::io::Write + std::io::Seek>(
             summary.selections += selections;
             summary.codings += codings;
         }
+        progress.advance(chunk.len() as u64);
     }
+    progress.end();
     let mut tail = qde::XmlOut::fragment(if sources.is_empty() { 1 } else { qde::SOURCE_DEPTH });
     qde::write_tail(&mut tail, &project, !sources.is_empty());
     zip.write(tail.s.as_bytes())?;
