@@ -92,7 +92,7 @@ with zipfile.ZipFile(sys.argv[1]) as zi, zipfile.ZipFile(sys.argv[2], "w", zipfi
         zo.writestr("sources/" + name[8:] if name.startswith("Sources/") else name, zi.read(info))
 PY2
       mkdir -p "$D/qci"
-      measure qc qdpx-import "$N" "qc init --import, two qc reader bugs patched (bench/qc_import.py)" -- bash -c "cd '$D/qci' && python3 '$ROOT/bench/qc_import.py' '$D/p-qc.qdpx'"
+      measure qc qdpx-import "$N" "qc init --import; two qc reader bugs patched (bench/qc_import.py)" -- bash -c "cd '$D/qci' && python3 '$ROOT/bench/qc_import.py' '$D/p-qc.qdpx'"
       if [ -n "$(tail -1 "$CSV" | cut -d, -f4)" ]; then
         # Did the codings arrive? quire's own count against qc's, in total and for one code.
         q_all=$("$Q" --project "$D/p" verify 2>&1 | sed -n 's/.* \([0-9]*\) coding(s) checked.*/\1/p')
