@@ -125,6 +125,8 @@ fn first_names() -> &'static BTreeSet<&'static str> {
 pub struct Lists {
     pub allow: BTreeSet<String>,
     pub deny: Vec<String>,
+    /// The deny-list as one pattern, compiled on first use.
+    denied: OnceLock<Option<Regex>>,
 }
 
 fn read_list(path: &Path) -> Result<Vec<String>> {
@@ -145,7 +147,25 @@ impl Lists {
         Ok(Lists {
             allow: read_list(&project_root.join(ALLOW_FILE))?.into_iter().map(|s| s.to_lowercase()).collect(),
             deny: read_list(&project_root.join(DENY_FILE))?,
+            denied: OnceLock::new(),
         })
+    }
+
+    /// Lists from words to allow and names to deny.
+    pub fn new(allow: impl IntoIterator<Item = String>, deny: Vec<String>) -> Lists {
+        Lists { allow: allow.into_iter().map(|s| s.to_lowercase()).collect(), deny, denied: OnceLock::new() }
+    }
+
+    /// Any deny-listed name as a whole word, ignoring case.
+    fn denied(&self) -> Option<&Regex> {
+        self.denied
+            .get_or_init(|| {
+                // Longest first, so at one position the longest name is the one found.
+                let mut names: Vec<String> = self.deny.iter().map(|n| regex::escape(n)).collect();
+                names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+                (!names.is_empty()).then(|| Regex::new(&format!(r"(?i)\b(?:{})\b", names.join("|"))).ok()).flatten()
+            })
+            .as_ref()
     }
 
     fn allowed(&self, text: &str) -> bool {
@@ -157,7 +177,19 @@ impl Lists {
 /// Every likely identifier in `text`, sorted by position; overlapping findings keep the first kind.
 pub fn scan(text: &str, lists: &Lists) -> Vec<Finding> {
     let mut found: Vec<(usize, usize, Kind)> = Vec::new(); // byte offsets
+                                                           // Most patterns need a digit (`\d`, a Unicode decimal digit, is numeric) or an `@`: a text
+                                                           // without one is spared running them.
+    let has_digit = text.chars().any(char::is_numeric);
+    let has_at = text.contains('@');
     for (kind, re) in patterns() {
+        let possible = match kind {
+            Kind::Email => has_at,
+            Kind::PersonalName => true,
+            _ => has_digit,
+        };
+        if !possible {
+            continue;
+        }
         for m in re.find_iter(text) {
             let digits = m.as_str().chars().filter(char::is_ascii_digit).count();
             let keep = match kind {
@@ -170,19 +202,17 @@ pub fn scan(text: &str, lists: &Lists) -> Vec<Finding> {
             }
         }
     }
-    static WORD: OnceLock<Regex> = OnceLock::new();
-    let word = regex(&WORD, || r"\b\p{Lu}[\p{L}]+\b".into());
-    for m in word.find_iter(text) {
-        if first_names().contains(m.as_str()) && !lists.allowed(m.as_str()) {
+    // A given name as a whole word: the names are literals, so only their occurrences are checked.
+    static NAME: OnceLock<Regex> = OnceLock::new();
+    let name = regex(&NAME, || format!(r"\b(?:{})\b", first_names().iter().map(|n| regex::escape(n)).collect::<Vec<_>>().join("|")));
+    for m in name.find_iter(text) {
+        if !lists.allowed(m.as_str()) {
             found.push((m.start(), m.end(), Kind::PersonalName));
         }
     }
-    for name in &lists.deny {
-        let pattern = format!(r"(?i)\b{}\b", regex::escape(name));
-        if let Ok(re) = Regex::new(&pattern) {
-            for m in re.find_iter(text) {
-                found.push((m.start(), m.end(), Kind::DenyListed));
-            }
+    if let Some(denied) = lists.denied() {
+        for m in denied.find_iter(text) {
+            found.push((m.start(), m.end(), Kind::DenyListed));
         }
     }
     // Earliest first; at one position the longer match; drop findings inside an earlier one.
@@ -260,8 +290,11 @@ mod tests {
 
     #[test]
     fn allow_and_deny_lists() {
-        let lists = Lists { allow: ["koen".to_string()].into(), deny: vec!["Wortel".into()] };
+        let lists = Lists::new(["koen".to_string()], vec!["Wortel".into(), "Oostende".into()]);
         let found: Vec<Kind> = scan("Koen zat in Wortel, niet in wortels.", &lists).into_iter().map(|f| f.kind).collect();
         assert_eq!(found, [Kind::DenyListed]);
+        let lists = Lists::new([], vec!["Sint".into(), "Sint-Gillis".into()]);
+        let found: Vec<String> = scan("In Sint-Gillis, dan in sint Jacob.", &lists).into_iter().map(|f| f.text).collect();
+        assert_eq!(found, ["Sint-Gillis", "sint"], "the longest name at a position");
     }
 }
