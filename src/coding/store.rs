@@ -243,8 +243,9 @@ pub fn stage_merged(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, 
     let mut added = 0;
     if let Some(records) = Records::open(&target, true)? {
         let with_origin = records.with_origin || new.iter().any(|r| r.origin.is_some());
-        // The first failure while streaming: a bad row, or a row out of order.
-        let mut failure: Option<Error> = None;
+        // Why streaming stopped early: a bad row (an error to report) or a row out of order.
+        let mut bad_row: Option<Error> = None;
+        let mut out_of_order = false;
         let streamed = tx.write_with(target.clone(), |w| {
             let mut out = RowWriter::new(w, with_origin)?;
             let mut pending = new.iter().peekable();
@@ -252,10 +253,13 @@ pub fn stage_merged(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, 
             for record in records {
                 let coding = match record {
                     Ok((_, c)) if previous.as_ref().is_none_or(|p| p.key() < c.key()) => c,
-                    Ok(_) => return Err(std::io::Error::other("out of order")),
+                    Ok(_) => {
+                        out_of_order = true;
+                        return Err(std::io::Error::other("coding file out of order"));
+                    }
                     Err(e) => {
-                        failure = Some(e);
-                        return Err(std::io::Error::other("bad row"));
+                        bad_row = Some(e);
+                        return Err(std::io::Error::other("bad row in the coding file"));
                     }
                 };
                 added += merge_row(&mut out, &mut pending, &Row::of(&coding))?;
@@ -264,11 +268,12 @@ pub fn stage_merged(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, 
             added += finish_merge(out, pending)?;
             Ok(())
         });
-        match (streamed, failure) {
+        match (streamed, bad_row) {
             (_, Some(e)) => return Err(e),
             (Ok(()), None) => return Ok(added),
-            // Out of order: fall through to reading it whole.
-            (Err(_), None) => added = 0,
+            // Edited out of order: read it whole below.
+            (Err(_), None) if out_of_order => added = 0,
+            (Err(e), None) => return Err(e),
         }
     }
     let mut existing = read(&target)?;
