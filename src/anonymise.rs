@@ -70,7 +70,8 @@ fn regex(cell: &'static OnceLock<Regex>, pattern: impl FnOnce() -> String) -> &'
     cell.get_or_init(|| Regex::new(&pattern()).expect("built-in pattern compiles"))
 }
 
-fn patterns() -> Vec<(Kind, &'static Regex)> {
+/// The built-in patterns of the kinds `wanted` says a text could hold, each compiled on first use.
+fn patterns(wanted: impl Fn(Kind) -> bool) -> Vec<(Kind, &'static Regex)> {
     static EMAIL: OnceLock<Regex> = OnceLock::new();
     static PHONE: OnceLock<Regex> = OnceLock::new();
     static NUMBER: OnceLock<Regex> = OnceLock::new();
@@ -81,38 +82,29 @@ fn patterns() -> Vec<(Kind, &'static Regex)> {
     static STREET_AFTER: OnceLock<Regex> = OnceLock::new();
     static COMPOUND_STREET: OnceLock<Regex> = OnceLock::new();
     static TITLE_NAME: OnceLock<Regex> = OnceLock::new();
-    vec![
-        (Kind::Email, regex(&EMAIL, || r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+".into())),
-        (Kind::Phone, regex(&PHONE, || r"(?:\+|\b00|\b0)\d{1,4}(?:[ ./-]?\(?\d{1,4}\)?){2,6}\b".into())),
-        (Kind::IdNumber, regex(&NUMBER, || r"\b\d(?:[ .-]?\d){8,14}\b".into())),
-        (Kind::Date, regex(&NUMERIC_DATE, || r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})\b".into())),
-        (Kind::Date, regex(&TEXT_DATE, || format!(r"(?i)\b\d{{1,2}}(?:er|\.)?\s+(?:de\s+)?(?:{MONTHS})\b(?:\s+(?:de\s+)?\d{{4}})?"))),
-        (Kind::Date, regex(&EN_DATE, || format!(r"(?i)\b(?:{MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b"))),
-        (
-            Kind::Address,
-            regex(&STREET_BEFORE, || {
-                r"(?i)\b\d{1,4}\s*,?\s+(?:rue|avenue|boulevard|chemin|impasse|allée|rua|avenida|travessa|largo|praça)\s+[\p{L}' -]{2,40}".into()
-            }),
-        ),
-        (
-            Kind::Address,
-            regex(&STREET_AFTER, || {
-                r"\b(?i:rue|avenue|boulevard|chemin|rua|avenida|travessa)\s+(?:d[aeo]s?\s+|de\s+la\s+|du\s+|des\s+)?\p{Lu}[\p{L}' -]{1,40}?,?\s+\d{1,4}\b".into()
-            }),
-        ),
-        (
-            Kind::Address,
-            regex(&COMPOUND_STREET, || {
-                r"\b\p{Lu}\p{Ll}+(?:straat|laan|weg|plein|dreef|steenweg|straße|strasse|gasse|allee|platz|ring| Street| Road| Avenue| Lane)\s+\d{1,4}[a-z]?\b".into()
-            }),
-        ),
-        (
-            Kind::PersonalName,
-            regex(&TITLE_NAME, || {
-                r"\b(?:Mr|Mrs|Ms|Dr|Herr|Frau|Monsieur|Madame|Mme|Mlle|Senhor|Senhora|Sr|Sra|Dona|Meneer|Mevrouw|meneer|mevrouw|Doktor|Docteur)\.?\s+\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?".into()
-            }),
-        ),
-    ]
+    type Pattern = (Kind, &'static OnceLock<Regex>, fn() -> String);
+    let all: [Pattern; 10] = [
+        (Kind::Email, &EMAIL, || r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+".into()),
+        (Kind::Phone, &PHONE, || r"(?:\+|\b00|\b0)\d{1,4}(?:[ ./-]?\(?\d{1,4}\)?){2,6}\b".into()),
+        (Kind::IdNumber, &NUMBER, || r"\b\d(?:[ .-]?\d){8,14}\b".into()),
+        (Kind::Date, &NUMERIC_DATE, || r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})\b".into()),
+        (Kind::Date, &TEXT_DATE, || format!(r"(?i)\b\d{{1,2}}(?:er|\.)?\s+(?:de\s+)?(?:{MONTHS})\b(?:\s+(?:de\s+)?\d{{4}})?")),
+        (Kind::Date, &EN_DATE, || format!(r"(?i)\b(?:{MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b")),
+        (Kind::Address, &STREET_BEFORE, || {
+            r"(?i)\b\d{1,4}\s*,?\s+(?:rue|avenue|boulevard|chemin|impasse|allée|rua|avenida|travessa|largo|praça)\s+[\p{L}' -]{2,40}".into()
+        }),
+        (Kind::Address, &STREET_AFTER, || {
+            r"\b(?i:rue|avenue|boulevard|chemin|rua|avenida|travessa)\s+(?:d[aeo]s?\s+|de\s+la\s+|du\s+|des\s+)?\p{Lu}[\p{L}' -]{1,40}?,?\s+\d{1,4}\b"
+                .into()
+        }),
+        (Kind::Address, &COMPOUND_STREET, || {
+            r"\b\p{Lu}\p{Ll}+(?:straat|laan|weg|plein|dreef|steenweg|straße|strasse|gasse|allee|platz|ring| Street| Road| Avenue| Lane)\s+\d{1,4}[a-z]?\b".into()
+        }),
+        (Kind::PersonalName, &TITLE_NAME, || {
+            r"\b(?:Mr|Mrs|Ms|Dr|Herr|Frau|Monsieur|Madame|Mme|Mlle|Senhor|Senhora|Sr|Sra|Dona|Meneer|Mevrouw|meneer|mevrouw|Doktor|Docteur)\.?\s+\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?".into()
+        }),
+    ];
+    all.into_iter().filter(|(kind, _, _)| wanted(*kind)).map(|(kind, cell, pattern)| (kind, regex(cell, pattern))).collect()
 }
 
 fn first_names() -> &'static BTreeSet<&'static str> {
@@ -181,15 +173,12 @@ pub fn scan(text: &str, lists: &Lists) -> Vec<Finding> {
                                                            // without one is spared running them.
     let has_digit = text.chars().any(char::is_numeric);
     let has_at = text.contains('@');
-    for (kind, re) in patterns() {
-        let possible = match kind {
-            Kind::Email => has_at,
-            Kind::PersonalName => true,
-            _ => has_digit,
-        };
-        if !possible {
-            continue;
-        }
+    let possible = |kind| match kind {
+        Kind::Email => has_at,
+        Kind::PersonalName => true,
+        _ => has_digit,
+    };
+    for (kind, re) in patterns(possible) {
         for m in re.find_iter(text) {
             let digits = m.as_str().chars().filter(char::is_ascii_digit).count();
             let keep = match kind {
