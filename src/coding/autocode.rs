@@ -32,7 +32,7 @@ pub fn analyzer(language: Language) -> TextAnalyzer {
 }
 
 /// The same chain without the stemmer: the lower-cased words of a text.
-fn lower_words(_language: Language) -> TextAnalyzer {
+fn lower_words() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(60)).filter(LowerCaser).build()
 }
 
@@ -179,7 +179,7 @@ pub struct Analyser<'v> {
 impl<'v> Analyser<'v> {
     pub fn new(vocabulary: &'v Vocabulary) -> Analyser<'v> {
         let language = vocabulary.language;
-        Analyser { vocabulary, words: lower_words(language), stemmer: analyzer(language), seen: FxHashMap::default() }
+        Analyser { vocabulary, words: lower_words(), stemmer: analyzer(language), seen: FxHashMap::default() }
     }
 
     /// Analyses `text` into `out`, reusing its buffers.

@@ -15,7 +15,7 @@ use crate::codebook::{Code, CodePath, Codebook};
 use crate::coding::{store, Coder};
 use crate::corpus::{transcript, Source};
 use crate::error::{Error, Result};
-use crate::progress::{Progress, Silent};
+use crate::progress::Progress;
 use crate::project::{write_atomic_with, Project};
 
 /// What an export holds.
@@ -48,12 +48,6 @@ pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progre
         Ok(())
     })?;
     Ok(summary)
-}
-
-/// The `.qdpx` of project content, in memory.
-pub fn build(name: &str, codebook: &Codebook, sources: &[Source], codings: &[crate::coding::Coding], coders: &[Coder]) -> Result<(Vec<u8>, Summary)> {
-    let (out, summary) = write(archive::Writer::new(std::io::Cursor::new(Vec::new())), name, codebook, sources, codings, coders, &Silent)?;
-    Ok((out.into_inner(), summary))
 }
 
 /// Writes the `.qdpx` of project content: `project.qde` source by source (each source's XML
