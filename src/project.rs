@@ -258,23 +258,42 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// into place, so a reader sees the old file or the whole new one. If `fill` fails, `path` is
 /// untouched and the temporary file is removed.
 pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut File) -> Result<()>) -> Result<()> {
-    let dir = match path.parent() {
+    let mut tmp = temp_beside(path)?;
+    fill(tmp.as_file_mut())?;
+    persist(tmp, path)
+}
+
+/// Prefix of temporary files; recovery removes those a dead process left behind.
+pub(crate) const TMP_PREFIX: &str = ".quire-tmp-";
+
+fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
-    };
+    }
+}
+
+/// A new temporary file in `path`'s directory (created if missing), to be renamed onto `path`.
+pub(crate) fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = dir_of(path);
     fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let mut tmp = tempfile::Builder::new().prefix(".quire-tmp-").tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
-    fill(tmp.as_file_mut())?;
+    tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(&dir).map_err(|e| Error::io(&dir, e))
+}
+
+/// Syncs `tmp`, renames it onto `path` and syncs the directory.
+pub(crate) fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
     tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
     crate::failpoint::hit("atomic-before-rename");
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    #[cfg(unix)]
-    {
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
-        }
-    }
+    sync_dir(&dir_of(path));
     Ok(())
+}
+
+/// Makes a rename in `dir` durable (best effort: not every platform can open a directory).
+pub(crate) fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
 }
 
 /// FNV-1a, stable across builds (unlike `DefaultHasher`).

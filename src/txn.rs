@@ -10,11 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::failpoint;
-use crate::project::{write_atomic, Project};
+use crate::project::{persist, sync_dir, temp_beside, write_atomic, Project, TMP_PREFIX};
 
 const JOURNAL: &str = "journal.json";
 const JOURNAL_FORMAT: u32 = 1;
-const TMP_PREFIX: &str = ".quire-tmp-";
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Journal {
@@ -38,16 +37,6 @@ enum Op {
     Remove,
 }
 
-fn parent_dir(path: &Path, root: &Path) -> PathBuf {
-    path.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf())
-}
-
-fn temp_beside(path: &Path, root: &Path) -> Result<tempfile::NamedTempFile> {
-    let dir = parent_dir(path, root);
-    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(&dir).map_err(|e| Error::io(&dir, e))
-}
-
 fn journal_path(project: &Project) -> PathBuf {
     project.state_dir().join(JOURNAL)
 }
@@ -55,12 +44,6 @@ fn journal_path(project: &Project) -> PathBuf {
 /// Is a transaction waiting to be finished?
 pub fn pending(project: &Project) -> bool {
     journal_path(project).is_file()
-}
-
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
 }
 
 impl<'p> Transaction<'p> {
@@ -77,7 +60,7 @@ impl<'p> Transaction<'p> {
     /// (for files too large to hold in memory); it replaces `path` when the transaction commits
     /// and is removed if it never does.
     pub fn write_with(&mut self, path: PathBuf, fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<()> {
-        let mut tmp = temp_beside(&path, self.project.root())?;
+        let mut tmp = temp_beside(&path)?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
         fill(&mut w).and_then(|()| std::io::Write::flush(&mut w)).map_err(|e| Error::io(&path, e))?;
         drop(w);
@@ -102,7 +85,7 @@ impl<'p> Transaction<'p> {
         if self.ops.len() == 1 {
             match self.ops.pop().expect("one op") {
                 (path, Op::Write(bytes)) => return write_atomic(&path, &bytes),
-                (path, Op::Staged(tmp)) => return persist_alone(&path, self.project.root(), tmp),
+                (path, Op::Staged(tmp)) => return persist(tmp, &path),
                 op => self.ops.push(op),
             }
         }
@@ -112,7 +95,7 @@ impl<'p> Transaction<'p> {
         for (path, op) in std::mem::take(&mut self.ops) {
             let tmp = match op {
                 Op::Write(bytes) => {
-                    let mut tmp = temp_beside(&path, root)?;
+                    let mut tmp = temp_beside(&path)?;
                     std::io::Write::write_all(&mut tmp, &bytes).map_err(|e| Error::io(tmp.path(), e))?;
                     Some(tmp)
                 }
@@ -136,15 +119,6 @@ impl<'p> Transaction<'p> {
         fs::remove_file(journal_path(self.project)).map_err(|e| Error::io(journal_path(self.project), e))?;
         Ok(())
     }
-}
-
-/// A transaction of one streamed file: sync it and rename it into place, as `write_atomic` does.
-fn persist_alone(path: &Path, root: &Path, tmp: tempfile::NamedTempFile) -> Result<()> {
-    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
-    failpoint::hit("atomic-before-rename");
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    sync_dir(&parent_dir(path, root));
-    Ok(())
 }
 
 fn apply(project: &Project, journal: &Journal) -> Result<()> {
