@@ -161,15 +161,13 @@ impl SegmentIndex {
         let mut writer: IndexWriter = index.writer(WRITER_MEMORY).map_err(|e| tantivy_err(project, e))?;
         let sources = project.load_sources()?;
         let codings = store::read_all_spans(project)?;
-        let mut attributes = std::collections::BTreeSet::new();
-        for source in &sources {
-            for (speaker, _) in source.respondents() {
-                attributes.extend(source.speaker_attributes(speaker).into_keys());
-            }
-        }
+        // Tables count the same sources and codings: cache them for `quire table` while they are
+        // loaded. Their speakers' attributes are also the keys `--where` may name.
+        let coded = crate::table::CodedUnits::build(&sources, &codings);
+        coded.save(project, &meta.fingerprint);
+        let attributes = coded.attribute_keys();
+        drop(coded);
         let meta = &Meta { format: meta.format, fingerprint: meta.fingerprint.clone(), attributes: attributes.iter().cloned().collect() };
-        // Tables count the same sources and codings: cache them for `quire table` while they are loaded.
-        crate::table::CodedUnits::build(&sources, &codings).save(project, &meta.fingerprint);
         let mut by_source: BTreeMap<&str, Vec<&Coding>> = BTreeMap::new();
         for c in &codings {
             by_source.entry(c.source.as_str()).or_default().push(c);

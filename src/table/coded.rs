@@ -119,7 +119,7 @@ impl CodedUnits {
 
     /// Only the units whose speakers pass `filters` (AND across keys, OR within a key) and only
     /// the marks of `coder`, if given.
-    pub fn filtered(&self, filters: &[(String, Vec<String>)], coder: Option<&Coder>) -> CodedUnits {
+    pub fn filtered(self, filters: &[(String, Vec<String>)], coder: Option<&Coder>) -> CodedUnits {
         let speaker_passes: Vec<bool> =
             self.speakers.iter().map(|a| filters.iter().all(|(k, vs)| a.get(k).is_some_and(|v| vs.contains(v)))).collect();
         let coder = coder.map(|c| self.coders.iter().position(|x| x == c).map(|i| i as u32));
@@ -137,15 +137,7 @@ impl CodedUnits {
             .filter(|(u, c, _)| renumber[*u as usize] != u32::MAX && coder.is_none_or(|wanted| wanted == Some(*c)))
             .map(|(u, c, code)| (renumber[*u as usize], *c, *code))
             .collect();
-        CodedUnits {
-            units,
-            sources: self.sources.clone(),
-            cases: self.cases.clone(),
-            speakers: self.speakers.clone(),
-            codes: self.codes.clone(),
-            coders: self.coders.clone(),
-            marks,
-        }
+        CodedUnits { units, marks, ..self }
     }
 }
 
@@ -296,13 +288,12 @@ mod tests {
 
     #[test]
     fn filtering_keeps_the_units_and_marks_asked_for() {
-        let coded = sample();
-        let fr = coded.filtered(&[("country".into(), vec!["FR".into()])], None);
+        let fr = sample().filtered(&[("country".into(), vec!["FR".into()])], None);
         assert_eq!(fr.units, vec![Unit { source: 1, case: 1, speaker: 1 }]);
         assert_eq!(fr.marks, vec![(0, 1, 0)]);
-        let ana = coded.filtered(&[], Some(&"ana".parse().unwrap()));
+        let ana = sample().filtered(&[], Some(&"ana".parse().unwrap()));
         assert_eq!((ana.units.len(), ana.marks.clone()), (2, vec![(0, 0, 0)]));
-        let nobody = coded.filtered(&[], Some(&"zed".parse().unwrap()));
+        let nobody = sample().filtered(&[], Some(&"zed".parse().unwrap()));
         assert!(nobody.marks.is_empty());
     }
 }
