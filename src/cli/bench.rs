@@ -11,12 +11,6 @@ use crate::codebook::Codebook;
 use crate::error::{Error, Result};
 use crate::index::SegmentIndex;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    pub command: Sub,
-}
-
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {
     /// Write N synthetic transcripts (OUT/transcripts/) and codings of coder `bench` (OUT/bench.csv).
@@ -48,8 +42,8 @@ struct QueryLine {
     limit: Option<usize>,
 }
 
-pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
-    match args.command {
+pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
+    match command {
         Sub::Gen { n, out, seed, codebook } => {
             let codebook = Codebook::load(&codebook)?;
             let (words, codings) = crate::bench::generate(&out, n, seed, &codebook)?;

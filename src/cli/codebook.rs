@@ -16,12 +16,6 @@ use crate::output::{out_err, write_json, Format, Table};
 use crate::project::{write_atomic, Project};
 use crate::txn::Transaction;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    pub command: Sub,
-}
-
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {
     /// Print the tree of codes.
@@ -134,8 +128,8 @@ pub enum ExportFormat {
     Md,
 }
 
-pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
-    match args.command {
+pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
+    match command {
         Sub::Export { format, out, file } => {
             let (codebook, _) = read(ctx, file)?;
             let text = match format {

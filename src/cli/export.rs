@@ -15,12 +15,6 @@ use crate::index::{Hit, SegmentIndex};
 use crate::output::{out_err, Format};
 use crate::project::write_atomic;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    pub command: Sub,
-}
-
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {
     /// Write one file per theme, quotes grouped by subtheme.
@@ -58,8 +52,8 @@ pub struct QuotesArgs {
     pub filter: Filter,
 }
 
-pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
-    match args.command {
+pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
+    match command {
         Sub::Quotes(a) => quotes(a, ctx),
         Sub::Qdpx(a) => qdpx(a, ctx),
     }

@@ -12,12 +12,6 @@ use crate::project::{write_atomic, Manifest, Project, MANIFEST};
 use crate::refi::import::{self, Imported, Options, Report};
 use crate::refi::Units;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    pub command: Sub,
-}
-
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {
     /// Create a project from a .qdpx file: sources, codebook, case variables, codings per user.
@@ -67,8 +61,8 @@ fn parse_language(s: &str) -> Result<Language, String> {
     s.parse()
 }
 
-pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
-    match args.command {
+pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
+    match command {
         Sub::Qdpx(a) => qdpx(a, ctx),
     }
 }

@@ -62,7 +62,8 @@ pub enum Command {
     Show(show::Args),
     /// Read, check and edit the codebook.
     #[command(after_help = "Example:\n  quire codebook show housing")]
-    Codebook(codebook::Args),
+    #[command(subcommand)]
+    Codebook(codebook::Sub),
     /// Code a segment, a range of segments or a character span.
     #[command(
         after_help = "Examples:\n  quire code PT-PR-01:14 housing\n  quire code PT-PR-01:14-16 housing stigma --coder ana\n  quire code PT-PR-01@120..388 structural/housing"
@@ -73,7 +74,8 @@ pub enum Command {
     Uncode(code::UncodeArgs),
     /// Export or import a CSV coding sheet.
     #[command(after_help = "Example:\n  quire sheet export > sheet.csv && quire sheet import sheet.csv --coder ana")]
-    Sheet(sheet::Args),
+    #[command(subcommand)]
+    Sheet(sheet::Sub),
     /// Code segments whose words match each code's rule for their language (stemmed).
     #[command(after_help = "Examples:\n  quire autocode --dry-run --code housing\n  quire autocode --coder auto")]
     Autocode(autocode::Args),
@@ -84,10 +86,12 @@ pub enum Command {
     Quotes(quotes::Args),
     /// Export quotes per theme (md, csv, json), or the project as a REFI-QDA .qdpx file.
     #[command(after_help = "Examples:\n  quire export quotes --by-theme --out quotes --depth 2\n  quire export qdpx study.qdpx")]
-    Export(export::Args),
+    #[command(subcommand)]
+    Export(export::Sub),
     /// Create a project from a REFI-QDA project file (.qdpx).
     #[command(after_help = "Example:\n  quire import qdpx nvivo-export.qdpx --into study --role PR --country BE")]
-    Import(import::Args),
+    #[command(subcommand)]
+    Import(import::Sub),
     /// Merge per-country projects (or .qdpx files) into one, aligning codes by path, guid and a mapping file.
     #[command(
         after_help = "Examples:\n  quire merge be fr de pt --into first48 --map renamed-codes.csv\n  quire merge be nvivo-pt.qdpx --into first48 --allow-drift"
@@ -112,7 +116,8 @@ pub enum Command {
     Verify(verify::Args),
     /// Benchmark helpers: corpus generator, query timer.
     #[command(hide = true)]
-    Bench(bench::Args),
+    #[command(subcommand)]
+    Bench(bench::Sub),
     /// Bring the search index up to date (it is also updated before every query).
     #[command(after_help = "Example:\n  quire index --rebuild")]
     Index(index::Args),

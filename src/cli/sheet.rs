@@ -11,12 +11,6 @@ use crate::coding::{sheet, Coder};
 use crate::corpus::SourceId;
 use crate::error::{Error, Result};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    pub command: Sub,
-}
-
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {
     /// Write the sheet (one row per respondent segment) to stdout.
@@ -38,9 +32,9 @@ pub enum Sub {
     },
 }
 
-pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
+pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
-    match args.command {
+    match command {
         Sub::Export { sources, coder } => {
             let all = project.load_sources()?;
             let wanted: Vec<SourceId> = sources.iter().map(|s| SourceId::parse(s).map_err(Error::Usage)).collect::<Result<_>>()?;
