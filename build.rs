@@ -31,7 +31,9 @@ fn main() {
         String::from("/// (path relative to the repository, contents) of every shipped fixture file.\npub static FILES: &[(&str, &[u8])] = &[\n");
     for f in &files {
         let rel = f.strip_prefix(&root).unwrap().to_str().unwrap().replace('\\', "/");
-        code.push_str(&format!("    ({rel:?}, include_bytes!({:?})),\n", f.to_str().unwrap()));
+        // Named from the manifest directory when the crate compiles, not where this script ran: a
+        // target directory reused by a clone elsewhere must not read the old clone's files.
+        code.push_str(&format!("    ({rel:?}, include_bytes!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {:?}))),\n", format!("/{rel}")));
     }
     code.push_str("];\n");
     fs::write(PathBuf::from(env::var("OUT_DIR").unwrap()).join("embedded.rs"), code).unwrap();

@@ -148,6 +148,21 @@ impl Lists {
         Lists { allow: allow.into_iter().map(|s| s.to_lowercase()).collect(), deny, denied: OnceLock::new() }
     }
 
+    /// Changes with the lists and with the quire release (whose patterns may differ): derived
+    /// state holding what the check flagged records it to know when it is stale.
+    pub fn key(&self) -> String {
+        let mut h = crate::project::Fnv::new();
+        h.write(env!("CARGO_PKG_VERSION").as_bytes());
+        for (tag, words) in [(b"allow", self.allow.iter().collect::<Vec<_>>()), (b"deny\0", self.deny.iter().collect())] {
+            h.write(tag);
+            for w in words {
+                h.write(w.as_bytes());
+                h.write(b"\n");
+            }
+        }
+        h.hex()
+    }
+
     /// Any deny-listed name as a whole word, ignoring case.
     fn denied(&self) -> Option<&Regex> {
         self.denied

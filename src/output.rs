@@ -74,16 +74,7 @@ impl Table {
     }
 
     fn write_csv(&self, out: &mut dyn Write) -> Result<()> {
-        let mut w = csv::Writer::from_writer(out);
-        let csv_err = |e: csv::Error| match e.into_kind() {
-            csv::ErrorKind::Io(io) => out_err(io),
-            other => Error::Usage(format!("CSV output failed: {other:?}")),
-        };
-        w.write_record(&self.headers).map_err(csv_err)?;
-        for row in &self.rows {
-            w.write_record(row).map_err(csv_err)?;
-        }
-        w.flush().map_err(out_err)
+        write_csv(out, &self.headers, &self.rows)
     }
 
     fn write_md(&self, out: &mut dyn Write) -> Result<()> {
@@ -101,6 +92,24 @@ impl Table {
             self.rows.iter().map(|r| self.headers.iter().zip(r).map(|(h, c)| (h.clone(), serde_json::Value::String(c.clone()))).collect()).collect();
         write_json(out, &rows)
     }
+}
+
+/// CSV: a header row, then each row as it comes (nothing is collected first).
+pub fn write_csv<R>(out: &mut dyn Write, headers: &[impl AsRef<[u8]>], rows: impl IntoIterator<Item = R>) -> Result<()>
+where
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(out);
+    let csv_err = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(io) => out_err(io),
+        other => Error::Usage(format!("CSV output failed: {other:?}")),
+    };
+    w.write_record(headers).map_err(csv_err)?;
+    for row in rows {
+        w.write_record(row).map_err(csv_err)?;
+    }
+    w.flush().map_err(out_err)
 }
 
 /// Pretty JSON followed by a newline.

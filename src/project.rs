@@ -296,15 +296,23 @@ pub(crate) fn sync_dir(dir: &Path) {
     }
 }
 
-/// FNV-1a, stable across builds (unlike `DefaultHasher`).
-struct Fnv(u64);
+/// FNV-1a, stable across builds (unlike `DefaultHasher`): keys of derived state.
+pub(crate) struct Fnv(u64);
 
 impl Fnv {
-    fn write(&mut self, bytes: &[u8]) {
+    pub(crate) fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
         for b in bytes {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x100_0000_01b3);
         }
+    }
+
+    pub(crate) fn hex(&self) -> String {
+        format!("{:016x}", self.0)
     }
 }
 
@@ -312,16 +320,20 @@ impl Project {
     /// Changes whenever a source is added, replaced or removed, or any coding file changes
     /// (names, sizes and modification times): derived state records it to know when it is stale.
     pub fn fingerprint(&self) -> Result<String> {
-        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        let mut h = Fnv::new();
         for dir in [self.sources_dir(), self.root().join(CODINGS_DIR)] {
-            let mut entries: Vec<PathBuf> = match fs::read_dir(&dir) {
-                Ok(e) => e.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            let mut entries: Vec<fs::DirEntry> = match fs::read_dir(&dir) {
+                Ok(e) => e.filter_map(|e| e.ok()).collect(),
                 Err(_) => Vec::new(),
             };
-            entries.sort();
-            for path in entries {
-                let meta = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
-                h.write(path.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+            entries.sort_by_key(|e| e.file_name());
+            for entry in entries {
+                // Read beside the directory handle (cheaper than resolving each path); a link is followed.
+                let meta = match entry.metadata() {
+                    Ok(m) if !m.file_type().is_symlink() => m,
+                    _ => fs::metadata(entry.path()).map_err(|e| Error::io(entry.path(), e))?,
+                };
+                h.write(entry.file_name().as_encoded_bytes());
                 h.write(&meta.len().to_le_bytes());
                 if let Ok(modified) = meta.modified() {
                     let nanos = modified.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
@@ -329,6 +341,6 @@ impl Project {
                 }
             }
         }
-        Ok(format!("{:016x}", h.0))
+        Ok(h.hex())
     }
 }

@@ -83,6 +83,15 @@ fn flagged_segments_are_withheld_from_quotes_and_strict_ingest_refuses() {
     assert!(r.stderr.contains("4 quote(s) withheld"), "{}", r.stderr);
     let all = w.run(&["--project", "p", "quotes", "--code", "housing", "--allow-flagged", "--format", "json"]).ok().json();
     assert_eq!(all.as_array().unwrap().len(), 4);
+    // The index records what the check flagged with the lists of that moment: allowing segment
+    // 2's date and name releases it at once, with no change to sources or codings.
+    w.write("p/check-allow.txt", "Karim\n14 mars 2018\n");
+    let r = w.run(&["--project", "p", "quotes", "--code", "housing", "--format", "json"]).ok();
+    let released = r.json();
+    assert_eq!(released.as_array().unwrap().len(), 1, "{released}");
+    assert_eq!(released[0]["segment"], "XX-P-01:2");
+    assert!(r.stderr.contains("3 quote(s) withheld"), "{}", r.stderr);
+    std::fs::remove_file(w.path("p/check-allow.txt")).unwrap();
     let r = w.run(&["--project", "p", "export", "quotes", "--by-theme", "--out", "out"]).ok();
     assert!(r.stderr.contains("quote(s) withheld"), "{}", r.stderr);
     let md = std::fs::read_to_string(w.path("out/challenges.md")).unwrap();

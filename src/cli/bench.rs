@@ -62,7 +62,7 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
                 let parsed = QueryLine::try_parse_from(words).map_err(|e| Error::Usage(format!("{}:{}: {e}", queries.display(), i + 1)))?;
                 let started = Instant::now();
                 let query = parsed.filter.to_query(index.attribute_keys(), &codebook, parsed.query.as_deref())?;
-                found += index.search_limited(&query, parsed.limit)?.0.len();
+                found += index.search_limited(&query, parsed.limit)?.hits.len();
                 times.push(started.elapsed().as_secs_f64() * 1000.0);
             }
             times.sort_by(f64::total_cmp);

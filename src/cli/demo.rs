@@ -122,7 +122,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         let (index, _) = SegmentIndex::open(&project, false)?;
         let format = if args.format == TableFormat::Md { Format::Md } else { Format::Text };
         for code in &codebook.codes {
-            let hits = index.search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], ..Default::default() })?;
+            let hits = index.search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], ..Default::default() })?.hits;
             // Three short quotes, from different countries where possible.
             let mut picked: Vec<Hit> = Vec::new();
             for country in COUNTRIES.map(str::to_uppercase) {

@@ -106,14 +106,14 @@ fn quotes(args: QuotesArgs, ctx: &mut Ctx<'_>) -> Result<()> {
         Format::Csv => "csv",
         _ => "json",
     };
-    let lists = crate::anonymise::Lists::read(project.root())?;
     let mut written = 0;
     let mut withheld = 0;
     for theme in &themes {
         let mut query = base.clone();
         query.codes.push(vec![theme.clone()]);
-        let mut hits = index.search(&query)?;
-        withheld += args.filter.withhold_flagged(&lists, &mut hits);
+        let found = index.search(&query)?;
+        withheld += found.withheld;
+        let hits = found.hits;
         // Group by subtheme, in codebook order; a quote coded under two subthemes is in both.
         let mut groups: BTreeMap<CodePath, Vec<&Hit>> = BTreeMap::new();
         for hit in &hits {

@@ -5,12 +5,11 @@ use std::io::Write;
 
 use super::code::parse_coder;
 use super::Ctx;
-use crate::anonymise::{scan, Lists};
-use crate::codebook::{rule, Codebook};
+use crate::codebook::{rule, CodePath, Codebook};
 use crate::coding::Coder;
 use crate::error::{Error, Result};
 use crate::index::{Hit, QuoteQuery, SegmentIndex};
-use crate::output::{out_err, write_json, Format, Table};
+use crate::output::{out_err, write_csv, write_json, Format};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -66,24 +65,8 @@ impl Filter {
             }
             filters.push((key.to_string(), values.split(',').map(|v| v.trim().to_string()).collect()));
         }
-        Ok(QuoteQuery { text, codes, filters, coder: self.coder.clone() })
+        Ok(QuoteQuery { text, codes, filters, coder: self.coder.clone(), allow_flagged: self.allow_flagged })
     }
-
-    /// Drops quotes the anonymisation check flags, unless `--allow-flagged`; returns how many.
-    pub fn withhold_flagged(&self, lists: &Lists, hits: &mut Vec<Hit>) -> usize {
-        if self.allow_flagged {
-            0
-        } else {
-            withhold(hits, lists)
-        }
-    }
-}
-
-/// Drops quotes in which the anonymisation check finds a likely identifier; returns how many.
-pub fn withhold(hits: &mut Vec<Hit>, lists: &Lists) -> usize {
-    let before = hits.len();
-    hits.retain(|h| scan(&h.text, lists).is_empty());
-    before - hits.len()
 }
 
 /// The note for withheld quotes, if any.
@@ -98,11 +81,24 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The codes on a quote, each once, sorted, joined with `; `.
 pub fn codes_of(hit: &Hit) -> String {
-    let mut codes: Vec<String> = hit.codes.iter().map(|(_, p)| p.to_string()).collect();
+    let mut codes: Vec<&CodePath> = hit.codes.iter().map(|(_, p)| p).collect();
     codes.sort();
     codes.dedup();
-    codes.join("; ")
+    let mut joined = String::new();
+    for (i, code) in codes.into_iter().enumerate() {
+        if i > 0 {
+            joined.push_str("; ");
+        }
+        for (j, id) in code.ids().iter().enumerate() {
+            if j > 0 {
+                joined.push('/');
+            }
+            joined.push_str(id);
+        }
+    }
+    joined
 }
 
 /// Writes quotes in a format (shared with `export quotes`).
@@ -122,11 +118,12 @@ pub fn write_hits(hits: &[Hit], format: Format, out: &mut dyn Write) -> Result<(
             Ok(())
         }
         Format::Csv => {
-            let mut table = Table::new(["segment", "citation", "country", "speaker", "text", "codes"]);
-            for h in hits {
-                table.push(vec![h.segment.clone(), h.citation.clone(), h.country.clone(), h.speaker.clone(), h.text.clone(), codes_of(h)]);
-            }
-            table.write(Format::Csv, out)
+            use std::borrow::Cow;
+            let rows = hits.iter().map(|h| {
+                let fields = [&h.segment, &h.citation, &h.country, &h.speaker, &h.text].map(|s| Cow::Borrowed(s.as_bytes()));
+                fields.into_iter().chain([Cow::Owned(codes_of(h).into_bytes())])
+            });
+            write_csv(out, &["segment", "citation", "country", "speaker", "text", "codes"], rows)
         }
     }
 }
@@ -136,22 +133,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let codebook = Codebook::load(&project.codebook_path())?;
     let (index, _) = SegmentIndex::open_reporting(&project, false, ctx.progress)?;
     let query = args.filter.to_query(index.attribute_keys(), &codebook, args.query.as_deref())?;
-    let (mut hits, total) = match (args.limit, args.filter.allow_flagged) {
-        // Without flagged quotes to drop, only the quotes printed are read from the index.
-        (Some(limit), true) => index.search_limited(&query, Some(limit))?,
-        _ => {
-            let hits = index.search(&query)?;
-            let n = hits.len();
-            (hits, n)
-        }
-    };
-    let withheld = args.filter.withhold_flagged(&Lists::read(project.root())?, &mut hits);
-    let total = total - withheld;
-    if let Some(limit) = args.limit {
-        hits.truncate(limit);
-    }
-    write_hits(&hits, args.format, ctx.out)?;
-    ctx.note(format_args!("{} of {total} quote(s)", hits.len()));
-    withheld_note(ctx, withheld);
+    let found = index.search_limited(&query, args.limit)?;
+    write_hits(&found.hits, args.format, ctx.out)?;
+    ctx.note(format_args!("{} of {} quote(s)", found.hits.len(), found.total));
+    withheld_note(ctx, found.withheld);
     Ok(())
 }

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use super::Ctx;
-use crate::anonymise::Lists;
 use crate::codebook::{CodePath, Codebook};
 use crate::error::Result;
 use crate::index::{QuoteQuery, SegmentIndex};
@@ -33,14 +32,13 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let heat = tables::code_by_attribute(&codebook, &coded, Some(1), "country", Count::Respondents, Some(Percent::Col))?;
     let sample = tables::sample(&sources)?;
     let (index, _) = SegmentIndex::open_reporting(&project, false, ctx.progress)?;
-    let lists = Lists::read(project.root())?;
     let mut quotes = Vec::new();
     let mut withheld = 0;
     for code in &codebook.codes {
-        let mut hits = index.search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], ..Default::default() })?;
-        if !args.allow_flagged {
-            withheld += super::quotes::withhold(&mut hits, &lists);
-        }
+        let query = QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], allow_flagged: args.allow_flagged, ..Default::default() };
+        let found = index.search(&query)?;
+        withheld += found.withheld;
+        let hits = found.hits;
         // Spread the quotes over countries: the first of each country in turn.
         let mut picked = Vec::new();
         let mut countries: Vec<String> = hits.iter().map(|h| h.country.clone()).collect();

@@ -76,9 +76,40 @@ fn read_file(path: &Path, texts: bool) -> Result<Vec<(usize, Coding)>> {
 struct Records {
     path: PathBuf,
     reader: csv::Reader<std::io::BufReader<fs::File>>,
-    record: csv::StringRecord,
+    record: csv::ByteRecord,
     with_origin: bool,
     texts: bool,
+    // Rows are sorted by source: neighbours share their source, and often code and coder.
+    source: Memo<SourceId>,
+    code: Memo<CodePath>,
+    coder: Memo<Coder>,
+}
+
+/// The last value parsed from a column, reused while the column repeats it.
+struct Memo<T> {
+    bytes: Vec<u8>,
+    value: Option<T>,
+}
+
+impl<T: Clone> Memo<T> {
+    fn new() -> Memo<T> {
+        Memo { bytes: Vec::new(), value: None }
+    }
+
+    fn get(&mut self, bytes: &[u8], parse: impl FnOnce(&str) -> Result<T, String>) -> Result<T, String> {
+        if let Some(v) = self.value.as_ref().filter(|_| self.bytes == bytes) {
+            return Ok(v.clone());
+        }
+        let v = parse(utf8(bytes)?)?;
+        self.bytes.clear();
+        self.bytes.extend_from_slice(bytes);
+        self.value = Some(v.clone());
+        Ok(v)
+    }
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({e})"))
 }
 
 impl Records {
@@ -96,27 +127,40 @@ impl Records {
         if columns[..columns.len().min(HEADER.len())] != HEADER || !(columns.len() == HEADER.len() || with_origin) {
             return Err(Error::invalid(Location::line(path, 1), format!("expected the header `{}` (and optionally `{ORIGIN}`)", HEADER.join(","))));
         }
-        Ok(Some(Records { path: path.to_path_buf(), reader, record: csv::StringRecord::new(), with_origin, texts }))
+        Ok(Some(Records {
+            path: path.to_path_buf(),
+            reader,
+            record: csv::ByteRecord::new(),
+            with_origin,
+            texts,
+            source: Memo::new(),
+            code: Memo::new(),
+            coder: Memo::new(),
+        }))
     }
 
     fn at(&self, line: Option<u64>) -> Location {
         Location { path: self.path.clone(), line: line.map(|l| l as usize) }
     }
 
-    fn parse(&self) -> Result<(usize, Coding)> {
-        let record = &self.record;
+    fn parse(&mut self) -> Result<(usize, Coding)> {
+        let Records { path, record, source, code, coder, texts, with_origin, .. } = self;
         let line = record.position().map(|p| p.line());
-        let bad = |what: String| Error::invalid(self.at(line), what);
-        let number = |i: usize| record[i].parse::<usize>().map_err(|_| bad(format!("`{}` is not a character offset", &record[i])));
+        let bad = |what: String| Error::invalid(Location { path: path.clone(), line: line.map(|l| l as usize) }, what);
+        let text = |i: usize| utf8(&record[i]).map_err(bad);
+        let number = |i: usize| {
+            let s = text(i)?;
+            s.parse::<usize>().map_err(|_| bad(format!("`{s}` is not a character offset")))
+        };
         let coding = Coding {
-            source: SourceId::parse(&record[0]).map_err(bad)?,
+            source: source.get(&record[0], SourceId::parse).map_err(bad)?,
             start: number(1)?,
             end: number(2)?,
-            code: CodePath::parse(&record[3]).map_err(bad)?,
-            coder: record[4].parse().map_err(bad)?,
-            created: record[5].to_string(),
-            text: if self.texts { record[6].to_string() } else { String::new() },
-            origin: self.with_origin.then(|| record[7].to_string()).filter(|o| !o.is_empty()),
+            code: code.get(&record[3], CodePath::parse).map_err(bad)?,
+            coder: coder.get(&record[4], str::parse).map_err(bad)?,
+            created: text(5)?.to_string(),
+            text: if *texts { text(6)?.to_string() } else { String::new() },
+            origin: if *with_origin { Some(text(7)?.to_string()).filter(|o| !o.is_empty()) } else { None },
         };
         if coding.start >= coding.end {
             return Err(bad(format!("empty or reversed span {}..{}", coding.start, coding.end)));
@@ -129,7 +173,7 @@ impl Iterator for Records {
     type Item = Result<(usize, Coding)>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self.reader.read_record(&mut self.record) {
+        match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => Some(self.parse()),
             Err(e) => Some(Err(Error::invalid(self.at(e.position().map(|p| p.line())), format!("malformed CSV: {e}")))),

@@ -1,7 +1,9 @@
 //! The tantivy index under `.quire/index`: one document per segment, with text in a stemmed field
 //! for its language, source, speaker, every attribute, and code paths as facets. It is derived
-//! state: a fingerprint of sources and codings says when it is stale, and a missing, stale or
-//! corrupt index is rebuilt, never a failure.
+//! state: a fingerprint of sources and codings, and a key of the anonymisation lists, say when it
+//! is stale, and a missing, stale or corrupt index is rebuilt, never a failure. Each respondent
+//! segment carries whether the anonymisation check flags it, so a query withholds flagged quotes
+//! without reading them.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
@@ -13,6 +15,7 @@ use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, RegexQuery, TermQu
 use tantivy::schema::{Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING};
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
+use crate::anonymise::{scan, Lists};
 use crate::codebook::rule::Rule;
 use crate::codebook::CodePath;
 use crate::coding::autocode::{analyzer, analyzer_name, stem};
@@ -24,7 +27,7 @@ use crate::progress::{Progress, Silent};
 use crate::project::{write_atomic, Project};
 
 /// Version of the index layout; a different version is rebuilt.
-pub const INDEX_FORMAT: u32 = 2;
+pub const INDEX_FORMAT: u32 = 3;
 const DIR: &str = "index";
 const META: &str = "quire-index.json";
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -36,6 +39,12 @@ struct Meta {
     /// Attribute keys of the respondents, for checking `--where` without reading every source.
     #[serde(default)]
     attributes: Vec<String>,
+    /// [`Lists::key`] of the allow- and deny-lists the `flagged` field was computed with.
+    #[serde(default)]
+    lists: String,
+    /// `coder code/path` of every coding on a segment; a document stores their positions here.
+    #[serde(default)]
+    codes: Vec<String>,
 }
 
 struct Fields {
@@ -43,6 +52,7 @@ struct Fields {
     source: Field,
     number: Field,
     order: Field,
+    flagged: Field,
     speaker: Field,
     kind: Field,
     citation: Field,
@@ -74,6 +84,7 @@ fn schema() -> (Schema, Fields) {
         source: b.add_text_field("source", STRING | STORED),
         number: b.add_u64_field("number", STORED),
         order: b.add_u64_field("order", tantivy::schema::FAST),
+        flagged: b.add_u64_field("flagged", tantivy::schema::FAST),
         speaker: b.add_text_field("speaker", STRING | STORED),
         kind: b.add_text_field("kind", STRING),
         citation: b.add_text_field("citation", STORED),
@@ -83,7 +94,7 @@ fn schema() -> (Schema, Fields) {
         attr: b.add_text_field("attr", STRING),
         code: b.add_facet_field("code", FacetOptions::default()),
         coder_code: b.add_facet_field("coder_code", FacetOptions::default()),
-        codes: b.add_text_field("codes", STORED),
+        codes: b.add_u64_field("codes", STORED),
         by_language,
     };
     (b.build(), fields)
@@ -107,6 +118,18 @@ pub struct SegmentIndex {
     reader: tantivy::IndexReader,
     fields: Fields,
     attributes: std::collections::BTreeSet<String>,
+    /// What a document's `codes` numbers stand for.
+    codes: Vec<(Coder, CodePath)>,
+}
+
+/// `coder code/path`, as [`Meta::codes`] lists them.
+fn code_line(coder: &Coder, code: &CodePath) -> String {
+    format!("{coder} {code}")
+}
+
+fn parse_code_line(line: &str) -> Option<(Coder, CodePath)> {
+    let (coder, path) = line.split_once(' ')?;
+    Some((coder.parse().ok()?, CodePath::parse(path).ok()?))
 }
 
 /// How `open` found the index.
@@ -125,18 +148,20 @@ impl SegmentIndex {
     /// As [`SegmentIndex::open`], reporting the progress of a rebuild.
     pub fn open_reporting(project: &Project, force_rebuild: bool, progress: &dyn Progress) -> Result<(SegmentIndex, Freshness)> {
         let dir = project.state_dir().join(DIR);
-        let wanted = Meta { format: INDEX_FORMAT, fingerprint: project.fingerprint()?, attributes: Vec::new() };
+        let lists = Lists::read(project.root())?;
+        let wanted =
+            Meta { format: INDEX_FORMAT, fingerprint: project.fingerprint()?, attributes: Vec::new(), lists: lists.key(), codes: Vec::new() };
         if !force_rebuild {
             if let Some(index) = Self::try_open(&dir, &wanted) {
                 return Ok((index, Freshness::UpToDate));
             }
         }
-        Ok((Self::rebuild(project, &dir, &wanted, progress)?, Freshness::Rebuilt))
+        Ok((Self::rebuild(project, &dir, &wanted, &lists, progress)?, Freshness::Rebuilt))
     }
 
     fn try_open(dir: &Path, wanted: &Meta) -> Option<SegmentIndex> {
         let meta: Meta = serde_json::from_slice(&fs::read(dir.join(META)).ok()?).ok()?;
-        if (meta.format, &meta.fingerprint) != (wanted.format, &wanted.fingerprint) {
+        if (meta.format, &meta.fingerprint, &meta.lists) != (wanted.format, &wanted.fingerprint, &wanted.lists) {
             return None;
         }
         let index = Index::open_in_dir(dir).ok()?;
@@ -144,14 +169,15 @@ impl SegmentIndex {
         if index.schema() != schema {
             return None;
         }
+        let codes = meta.codes.iter().map(|l| parse_code_line(l)).collect::<Option<_>>()?;
         register_tokenizers(&index);
-        // A corrupt segment shows when the reader loads.
-        let reader = index.reader().ok()?;
-        Some(SegmentIndex { reader, fields, attributes: meta.attributes.into_iter().collect() })
+        // A corrupt segment shows when the reader loads. One process reads one state: no reloading.
+        let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().ok()?;
+        Some(SegmentIndex { reader, fields, attributes: meta.attributes.into_iter().collect(), codes })
     }
 
     /// Builds the index in a fresh directory and swaps it in.
-    fn rebuild(project: &Project, dir: &Path, meta: &Meta, progress: &dyn Progress) -> Result<SegmentIndex> {
+    fn rebuild(project: &Project, dir: &Path, meta: &Meta, lists: &Lists, progress: &dyn Progress) -> Result<SegmentIndex> {
         let state = project.state_dir();
         fs::create_dir_all(&state).map_err(|e| Error::io(&state, e))?;
         let tmp = tempfile::Builder::new().prefix(".index-").tempdir_in(&state).map_err(|e| Error::io(&state, e))?;
@@ -167,7 +193,24 @@ impl SegmentIndex {
         coded.save(project, &meta.fingerprint);
         let attributes = coded.attribute_keys();
         drop(coded);
-        let meta = &Meta { format: meta.format, fingerprint: meta.fingerprint.clone(), attributes: attributes.iter().cloned().collect() };
+        // Every (coder, code) pair numbered, in the order of their lines.
+        let mut pairs: Vec<(String, (&Coder, &CodePath))> = codings
+            .iter()
+            .map(|c| (&c.coder, &c.code))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|(coder, code)| (code_line(coder, code), (coder, code)))
+            .collect();
+        pairs.sort();
+        let numbers: HashMap<(&Coder, &CodePath), u64> = pairs.iter().enumerate().map(|(i, (_, pair))| (*pair, i as u64)).collect();
+        let codes: Vec<(Coder, CodePath)> = pairs.iter().map(|(_, (coder, code))| ((*coder).clone(), (*code).clone())).collect();
+        let meta = &Meta {
+            format: meta.format,
+            fingerprint: meta.fingerprint.clone(),
+            attributes: attributes.iter().cloned().collect(),
+            lists: meta.lists.clone(),
+            codes: pairs.into_iter().map(|(line, _)| line).collect(),
+        };
         let mut by_source: BTreeMap<&str, Vec<&Coding>> = BTreeMap::new();
         for c in &codings {
             by_source.entry(c.source.as_str()).or_default().push(c);
@@ -186,7 +229,7 @@ impl SegmentIndex {
                 .try_for_each(|(rank, source)| {
                     let coded = by_source.get(source.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
                     progress.advance(1);
-                    add_source(writer, &fields, source, rank as u64, coded)
+                    add_source(writer, &fields, source, rank as u64, coded, &numbers, lists)
                 })
                 .map_err(|e| tantivy_err(project, e))?;
             progress.end();
@@ -203,8 +246,8 @@ impl SegmentIndex {
         fs::rename(&built, dir).map_err(|e| Error::io(dir, e))?;
         let index = Index::open_in_dir(dir).map_err(|e| tantivy_err(project, e))?;
         register_tokenizers(&index);
-        let reader = index.reader().map_err(|e| tantivy_err(project, e))?;
-        Ok(SegmentIndex { reader, fields, attributes })
+        let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().map_err(|e| tantivy_err(project, e))?;
+        Ok(SegmentIndex { reader, fields, attributes, codes })
     }
 
     pub fn num_segments(&self) -> Result<u64> {
@@ -217,13 +260,13 @@ impl SegmentIndex {
     }
 
     /// Respondent segments matching `query`, ordered by country, source and segment number.
-    pub fn search(&self, query: &QuoteQuery) -> Result<Vec<Hit>> {
-        Ok(self.search_limited(query, None)?.0)
+    pub fn search(&self, query: &QuoteQuery) -> Result<Found> {
+        self.search_limited(query, None)
     }
 
-    /// The first `limit` matches (all if `None`) and how many there are in all; only the
-    /// documents returned are read.
-    pub fn search_limited(&self, query: &QuoteQuery, limit: Option<usize>) -> Result<(Vec<Hit>, usize)> {
+    /// The first `limit` matches (all if `None`), how many there are in all and how many were
+    /// withheld; only the documents returned are read.
+    pub fn search_limited(&self, query: &QuoteQuery, limit: Option<usize>) -> Result<Found> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, Box::new(TermQuery::new(Term::from_field_text(f.kind, "respondent"), IndexRecordOption::Basic)))];
@@ -265,45 +308,67 @@ impl SegmentIndex {
         let searcher = self.reader.searcher();
         let found: HashSet<tantivy::DocAddress> =
             searcher.search(&BooleanQuery::new(clauses), &DocSetCollector).map_err(|e| Error::Usage(e.to_string()))?;
-        let total = found.len();
+        // Rank and flag from the fast fields; flagged quotes are dropped before any is read.
         let mut columns = HashMap::new();
-        let mut ordered = Vec::with_capacity(total);
+        let mut ordered = Vec::with_capacity(found.len());
+        let mut withheld = 0;
         for address in found {
-            let column = match columns.entry(address.segment_ord) {
+            let (order, flagged) = match columns.entry(address.segment_ord) {
                 std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(searcher.segment_reader(address.segment_ord).fast_fields().u64("order").map_err(|e| Error::Usage(e.to_string()))?)
+                    let fast = searcher.segment_reader(address.segment_ord).fast_fields();
+                    let column = |name: &str| fast.u64(name).map_err(|e| Error::Usage(e.to_string()));
+                    v.insert((column("order")?, column("flagged")?))
                 }
             };
-            ordered.push((column.first(address.doc_id).unwrap_or(u64::MAX), address));
+            if !query.allow_flagged && flagged.first(address.doc_id) == Some(1) {
+                withheld += 1;
+                continue;
+            }
+            ordered.push((order.first(address.doc_id).unwrap_or(u64::MAX), address));
         }
+        let total = ordered.len();
         ordered.sort_unstable();
         ordered.truncate(limit.unwrap_or(usize::MAX));
-        let mut hits = Vec::with_capacity(ordered.len());
-        for (_, address) in ordered {
-            let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::Usage(e.to_string()))?;
-            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            let codes = text(f.codes)
-                .split('\n')
-                .filter(|l| !l.is_empty())
-                .filter_map(|l| {
-                    let (coder, path) = l.split_once(' ')?;
-                    Some((coder.parse().ok()?, CodePath::parse(path).ok()?))
-                })
-                .filter(|(coder, _): &(Coder, CodePath)| query.coder.as_ref().is_none_or(|c| c == coder))
-                .collect();
-            hits.push(Hit {
-                segment: text(f.segment),
-                source: text(f.source),
-                number: doc.get_first(f.number).and_then(|v| v.as_u64()).unwrap_or(0) as usize,
-                speaker: text(f.speaker),
-                citation: text(f.citation),
-                country: text(f.country),
-                text: text(f.text),
-                codes,
-            });
-        }
-        Ok((hits, total))
+        // Read the documents in store order, so each compressed block of the doc store is
+        // decompressed once, in parallel runs of neighbours; then put them back in quote order.
+        let mut by_address: Vec<(tantivy::DocAddress, usize)> = ordered.iter().enumerate().map(|(rank, (_, a))| (*a, rank)).collect();
+        by_address.sort_unstable();
+        use rayon::prelude::*;
+        let mut hits: Vec<(usize, Hit)> = by_address
+            .par_chunks(256)
+            .map(|run| {
+                run.iter().map(|(address, rank)| Ok((*rank, self.hit(&searcher, *address, query.coder.as_ref())?))).collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        hits.sort_unstable_by_key(|(rank, _)| *rank);
+        Ok(Found { hits: hits.into_iter().map(|(_, h)| h).collect(), total, withheld })
+    }
+
+    /// The document at `address` as a quote; with `coder`, only that coder's codes.
+    fn hit(&self, searcher: &tantivy::Searcher, address: tantivy::DocAddress, coder: Option<&Coder>) -> Result<Hit> {
+        let f = &self.fields;
+        let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::Usage(e.to_string()))?;
+        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let codes = doc
+            .get_all(f.codes)
+            .filter_map(|v| self.codes.get(v.as_u64()? as usize))
+            .filter(|(c, _)| coder.is_none_or(|wanted| wanted == c))
+            .cloned()
+            .collect();
+        Ok(Hit {
+            segment: text(f.segment),
+            source: text(f.source),
+            number: doc.get_first(f.number).and_then(|v| v.as_u64()).unwrap_or(0) as usize,
+            speaker: text(f.speaker),
+            citation: text(f.citation),
+            country: text(f.country),
+            text: text(f.text),
+            codes,
+        })
     }
 
     /// The rule as a query over every language's stemmed field (each document has one).
@@ -360,7 +425,15 @@ fn regex_escape(s: &str) -> String {
     s.chars().flat_map(|c| if c.is_alphanumeric() { vec![c] } else { vec!['\\', c] }).collect()
 }
 
-fn add_source(writer: &IndexWriter, f: &Fields, source: &Source, rank: u64, codings: &[&Coding]) -> tantivy::Result<()> {
+fn add_source(
+    writer: &IndexWriter,
+    f: &Fields,
+    source: &Source,
+    rank: u64,
+    codings: &[&Coding],
+    numbers: &HashMap<(&Coder, &CodePath), u64>,
+    lists: &Lists,
+) -> tantivy::Result<()> {
     let text_field = f.by_language.iter().find(|(l, _)| *l == source.language).map(|(_, f)| *f).expect("every language has a field");
     for segment in &source.segments {
         let speaker = source.speaker_of(segment);
@@ -371,6 +444,9 @@ fn add_source(writer: &IndexWriter, f: &Fields, source: &Source, rank: u64, codi
         doc.add_u64(f.order, (rank << 24) | segment.id.number as u64);
         doc.add_text(f.speaker, speaker.label.as_str());
         doc.add_text(f.kind, if speaker.respondent().is_some() { "respondent" } else { "interviewer" });
+        // Only respondents are quoted: only their segments are checked.
+        let flagged = speaker.respondent().is_some() && !scan(&segment.text, lists).is_empty();
+        doc.add_u64(f.flagged, u64::from(flagged));
         doc.add_text(f.citation, speaker.respondent().map(|r| r.citation()).unwrap_or_default());
         doc.add_text(f.country, speaker.respondent().map(|r| r.country.to_string()).unwrap_or_else(|| source.country.to_string()));
         doc.add_text(f.text, &segment.text);
@@ -383,11 +459,13 @@ fn add_source(writer: &IndexWriter, f: &Fields, source: &Source, rank: u64, codi
         for c in codings.iter().filter(|c| c.overlaps(segment.start, segment.end)) {
             doc.add_facet(f.code, Facet::from_path(c.code.ids().iter().map(String::as_str)));
             doc.add_facet(f.coder_code, Facet::from_path(std::iter::once(c.coder.as_str()).chain(c.code.ids().iter().map(String::as_str))));
-            stored.push(format!("{} {}", c.coder, c.code));
+            stored.push(numbers[&(&c.coder, &c.code)]);
         }
-        stored.sort();
+        stored.sort_unstable();
         stored.dedup();
-        doc.add_text(f.codes, stored.join("\n"));
+        for n in stored {
+            doc.add_u64(f.codes, n);
+        }
         writer.add_document(doc)?;
     }
     Ok(())
@@ -401,6 +479,19 @@ pub struct QuoteQuery {
     pub codes: Vec<Vec<CodePath>>,
     pub filters: Vec<(String, Vec<String>)>,
     pub coder: Option<Coder>,
+    /// Also return segments the anonymisation check flags (withheld by default).
+    pub allow_flagged: bool,
+}
+
+/// What a search found.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The quotes returned, in quote order (at most the limit asked for).
+    pub hits: Vec<Hit>,
+    /// How many match in all, not counting those withheld.
+    pub total: usize,
+    /// How many match but were withheld: the anonymisation check flags them.
+    pub withheld: usize,
 }
 
 /// One respondent segment found.

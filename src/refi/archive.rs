@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
-use zip::write::SimpleFileOptions;
+use zip::write::{PreparedZipFile, SimpleFileOptions, ZipFileBuilder};
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
 use crate::error::{Error, Location, Result};
@@ -144,17 +144,33 @@ pub struct Writer<W: Write + Seek> {
     options: SimpleFileOptions,
 }
 
+/// An entry compressed ahead of writing (on any thread), for [`Writer::add`].
+pub struct Prepared(PreparedZipFile);
+
 fn zip_failed(e: impl std::fmt::Display) -> Error {
     Error::Usage(format!("writing the zip archive failed: {e}"))
 }
 
+/// Every entry's options: deflated, dated 1980-01-01, `rw-r--r--`.
+fn options() -> SimpleFileOptions {
+    SimpleFileOptions::default().compression_method(CompressionMethod::Deflated).last_modified_time(DateTime::default()).unix_permissions(0o644)
+}
+
+/// Compresses a whole entry now, to be added later in archive order.
+pub fn prepare(name: &str, bytes: &[u8]) -> Result<Prepared> {
+    let mut builder = ZipFileBuilder::new(name, options()).map_err(zip_failed)?;
+    builder.write_all(bytes).map_err(zip_failed)?;
+    Ok(Prepared(builder.finish().map_err(zip_failed)?))
+}
+
 impl<W: Write + Seek> Writer<W> {
     pub fn new(out: W) -> Writer<W> {
-        let options = SimpleFileOptions::default()
-            .compression_method(CompressionMethod::Deflated)
-            .last_modified_time(DateTime::default())
-            .unix_permissions(0o644);
-        Writer { zip: ZipWriter::new(out), options }
+        Writer { zip: ZipWriter::new(out), options: options() }
+    }
+
+    /// Adds an entry compressed by [`prepare`].
+    pub fn add(&mut self, entry: Prepared) -> Result<()> {
+        self.zip.add_prepared_file(entry.0).map_err(zip_failed)
     }
 
     /// Starts an entry; what is written next goes into it.
@@ -215,6 +231,20 @@ mod tests {
         let e = Entries::from_reader(Path::new("t.qdpx"), Cursor::new(bytes), limits).unwrap_err().to_string();
         // Refused while unpacking, by our counter or by the zip reader's own check.
         assert!(e.starts_with("t.qdpx!big.txt: ") && (e.contains("zip bomb") || e.contains("larger than its declared")), "{e}");
+    }
+
+    #[test]
+    fn prepared_entries_read_back_beside_streamed_ones() {
+        let text = "Zij zei: « on verra ». ".repeat(500);
+        let mut zip = Writer::new(Cursor::new(Vec::new()));
+        zip.entry("project.qde", b"<Project/>").unwrap();
+        zip.add(prepare("Sources/a.txt", text.as_bytes()).unwrap()).unwrap();
+        zip.add(prepare("Sources/empty.txt", b"").unwrap()).unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        let read = Entries::from_reader(Path::new("t.qdpx"), Cursor::new(bytes), Limits::default()).unwrap();
+        assert_eq!(read.get("Sources/a.txt"), Some(text.as_bytes()));
+        assert_eq!(read.get("Sources/empty.txt"), Some(&b""[..]));
+        assert_eq!(read.get("project.qde"), Some(&b"<Project/>"[..]));
     }
 
     #[test]

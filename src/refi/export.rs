@@ -52,7 +52,7 @@ pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progre
 
 /// Writes the `.qdpx` of project content: `project.qde` source by source (each source's XML
 /// built in parallel), then the source texts and the codebook.
-fn write<W: std::io::Write + std::io::Seek>(
+fn write<W: std::io::Write + std::io::Seek + Send>(
     mut zip: archive::Writer<W>,
     name: &str,
     codebook: &Codebook,
@@ -216,37 +216,64 @@ fn write<W: std::io::Write + std::io::Seek>(
         sources: sources.len(),
         ..Summary::default()
     };
-    zip.start("project.qde")?;
-    let mut head = qde::XmlOut::new();
-    qde::write_head(&mut head, &project, !sources.is_empty());
-    zip.write(head.s.as_bytes())?;
-    // A few hundred sources at a time: built in parallel, written in order.
-    progress.begin("exporting sources", sources.len() as u64);
-    for chunk in sources.chunks(256) {
-        use rayon::prelude::*;
-        let pieces: Vec<(String, usize, usize)> = chunk
-            .par_iter()
-            .map(|s| {
-                let source = text_source(s)?;
-                let mut out = qde::XmlOut::fragment(qde::SOURCE_DEPTH);
-                qde::write_source(&mut out, &source, &project.variables);
-                Ok((out.s, source.selections.len(), source.selections.iter().map(|x| x.codings.len()).sum()))
-            })
-            .collect::<Result<_>>()?;
-        for (xml, selections, codings) in pieces {
-            zip.write(xml.as_bytes())?;
-            summary.selections += selections;
-            summary.codings += codings;
+    // The source texts are compressed on the thread pool while project.qde is built and written.
+    std::thread::scope(|scope| -> Result<()> {
+        let texts = scope.spawn(|| -> Result<Vec<archive::Prepared>> {
+            use rayon::prelude::*;
+            sources.par_iter().map(|s| archive::prepare(&format!("Sources/{}.txt", source_guid(s)), s.body.as_bytes())).collect()
+        });
+        zip.start("project.qde")?;
+        let mut head = qde::XmlOut::new();
+        qde::write_head(&mut head, &project, !sources.is_empty());
+        zip.write(head.s.as_bytes())?;
+        // A few hundred sources at a time, built in parallel; each is deflated into the archive
+        // while the next is built.
+        let build = |chunk: &[Source]| -> Result<Vec<(String, usize, usize)>> {
+            use rayon::prelude::*;
+            chunk
+                .par_iter()
+                .map(|s| {
+                    let source = text_source(s)?;
+                    let mut out = qde::XmlOut::fragment(qde::SOURCE_DEPTH);
+                    qde::write_source(&mut out, &source, &project.variables);
+                    Ok((out.s, source.selections.len(), source.selections.iter().map(|x| x.codings.len()).sum()))
+                })
+                .collect()
+        };
+        progress.begin("exporting sources", sources.len() as u64);
+        let mut built: Option<Vec<(String, usize, usize)>> = None;
+        let mut chunks = sources.chunks(256);
+        loop {
+            let next = chunks.next();
+            let (written, upcoming) = rayon::join(
+                || -> Result<()> {
+                    for (xml, selections, codings) in built.take().into_iter().flatten() {
+                        zip.write(xml.as_bytes())?;
+                        summary.selections += selections;
+                        summary.codings += codings;
+                    }
+                    Ok(())
+                },
+                || next.map(build).transpose(),
+            );
+            written?;
+            match upcoming? {
+                Some(pieces) => {
+                    progress.advance(pieces.len() as u64);
+                    built = Some(pieces);
+                }
+                None => break,
+            }
         }
-        progress.advance(chunk.len() as u64);
-    }
-    progress.end();
-    let mut tail = qde::XmlOut::fragment(if sources.is_empty() { 1 } else { qde::SOURCE_DEPTH });
-    qde::write_tail(&mut tail, &project, !sources.is_empty());
-    zip.write(tail.s.as_bytes())?;
-    for s in sources {
-        zip.entry(&format!("Sources/{}.txt", source_guid(s)), s.body.as_bytes())?;
-    }
+        progress.end();
+        let mut tail = qde::XmlOut::fragment(if sources.is_empty() { 1 } else { qde::SOURCE_DEPTH });
+        qde::write_tail(&mut tail, &project, !sources.is_empty());
+        zip.write(tail.s.as_bytes())?;
+        for entry in texts.join().expect("compressing the source texts does not panic")? {
+            zip.add(entry)?;
+        }
+        Ok(())
+    })?;
     zip.entry(CODEBOOK_ENTRY, with_guids(codebook).to_json().as_bytes())?;
     Ok((zip.finish()?, summary))
 }
