@@ -392,12 +392,12 @@ pub fn read_all_spans(project: &Project) -> Result<Vec<Coding>> {
     read_every(project, false)
 }
 
+/// Every coder's anchored codings, coder after coder (the files are read in parallel).
 fn read_every(project: &Project, texts: bool) -> Result<Vec<Coding>> {
-    let mut all = Vec::new();
-    for coder in coders(project)? {
-        all.extend(read_file(&path(project, &coder, Kind::Anchored), texts)?.into_iter().map(|(_, c)| c));
-    }
-    Ok(all)
+    use rayon::prelude::*;
+    let files: Vec<Vec<(usize, Coding)>> =
+        coders(project)?.par_iter().map(|coder| read_file(&path(project, coder, Kind::Anchored), texts)).collect::<Result<_>>()?;
+    Ok(files.into_iter().flatten().map(|(_, c)| c).collect())
 }
 
 /// Stages the rewrite of every coder's codings after codebook edits moved or removed codes.

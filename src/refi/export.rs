@@ -33,9 +33,9 @@ pub struct Summary {
 /// Writes a project's `.qdpx` to `out`, replacing it atomically; the archive is streamed to disk.
 pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progress) -> Result<Summary> {
     let codebook = Codebook::load(&project.codebook_path())?;
-    let sources = project.load_sources()?;
     // Selections need spans, codes, coders and times, not the coded texts.
-    let mut codings = store::read_all_spans(project)?;
+    let (sources, codings) = rayon::join(|| project.load_sources(), || store::read_all_spans(project));
+    let (sources, mut codings) = (sources?, codings?);
     store::normalise(&mut codings);
     let coders = store::coders(project)?;
     let mut summary = Summary::default();
@@ -52,7 +52,7 @@ pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progre
 
 /// Writes the `.qdpx` of project content: `project.qde` source by source (each source's XML
 /// built in parallel), then the source texts and the codebook.
-fn write<W: std::io::Write + std::io::Seek + Send>(
+fn write<W: std::io::Write + std::io::Seek>(
     mut zip: archive::Writer<W>,
     name: &str,
     codebook: &Codebook,
@@ -75,7 +75,8 @@ fn write<W: std::io::Write + std::io::Seek + Send>(
     // Users: every coder with a file or a coding.
     let mut all_coders: BTreeSet<Coder> = coders.iter().cloned().collect();
     all_coders.extend(codings.iter().map(|c| c.coder.clone()));
-    let user_guid = |c: &Coder| stable_guid("user", c.as_str());
+    let user_guids: BTreeMap<&Coder, String> = all_coders.iter().map(|c| (c, stable_guid("user", c.as_str()))).collect();
+    let user_guid = |c: &Coder| user_guids[c].clone();
     let users: Vec<User> = all_coders.iter().map(|c| User { guid: user_guid(c), name: Some(c.to_string()), id: None }).collect();
 
     // Variables: source attributes and respondents' own attributes; cases: one per respondent case.
@@ -216,64 +217,48 @@ fn write<W: std::io::Write + std::io::Seek + Send>(
         sources: sources.len(),
         ..Summary::default()
     };
-    // The source texts are compressed on the thread pool while project.qde is built and written.
-    std::thread::scope(|scope| -> Result<()> {
-        let texts = scope.spawn(|| -> Result<Vec<archive::Prepared>> {
-            use rayon::prelude::*;
-            sources.par_iter().map(|s| archive::prepare(&format!("Sources/{}.txt", source_guid(s)), s.body.as_bytes())).collect()
-        });
-        zip.start("project.qde")?;
-        let mut head = qde::XmlOut::new();
-        qde::write_head(&mut head, &project, !sources.is_empty());
-        zip.write(head.s.as_bytes())?;
-        // A few hundred sources at a time, built in parallel; each is deflated into the archive
-        // while the next is built.
-        let build = |chunk: &[Source]| -> Result<Vec<(String, usize, usize)>> {
-            use rayon::prelude::*;
-            chunk
-                .par_iter()
-                .map(|s| {
-                    let source = text_source(s)?;
+    // project.qde is built and deflated in parallel, sixteen sources to a piece, and the source
+    // texts are compressed beside it; the archive is then written in order.
+    use rayon::prelude::*;
+    let mut head = qde::XmlOut::new();
+    qde::write_head(&mut head, &project, !sources.is_empty());
+    let mut tail = qde::XmlOut::fragment(if sources.is_empty() { 1 } else { qde::SOURCE_DEPTH });
+    qde::write_tail(&mut tail, &project, !sources.is_empty());
+    progress.begin("exporting sources", sources.len() as u64);
+    let (pieces, texts) = rayon::join(
+        || -> Result<Vec<(archive::Piece, usize, usize)>> {
+            sources
+                .par_chunks(16)
+                .map(|chunk| {
                     let mut out = qde::XmlOut::fragment(qde::SOURCE_DEPTH);
-                    qde::write_source(&mut out, &source, &project.variables);
-                    Ok((out.s, source.selections.len(), source.selections.iter().map(|x| x.codings.len()).sum()))
+                    let (mut selections, mut codings) = (0, 0);
+                    for s in chunk {
+                        let source = text_source(s)?;
+                        qde::write_source(&mut out, &source, &project.variables);
+                        selections += source.selections.len();
+                        codings += source.selections.iter().map(|x| x.codings.len()).sum::<usize>();
+                    }
+                    progress.advance(chunk.len() as u64);
+                    Ok((archive::deflate_piece(out.s.as_bytes(), false), selections, codings))
                 })
                 .collect()
-        };
-        progress.begin("exporting sources", sources.len() as u64);
-        let mut built: Option<Vec<(String, usize, usize)>> = None;
-        let mut chunks = sources.chunks(256);
-        loop {
-            let next = chunks.next();
-            let (written, upcoming) = rayon::join(
-                || -> Result<()> {
-                    for (xml, selections, codings) in built.take().into_iter().flatten() {
-                        zip.write(xml.as_bytes())?;
-                        summary.selections += selections;
-                        summary.codings += codings;
-                    }
-                    Ok(())
-                },
-                || next.map(build).transpose(),
-            );
-            written?;
-            match upcoming? {
-                Some(pieces) => {
-                    progress.advance(pieces.len() as u64);
-                    built = Some(pieces);
-                }
-                None => break,
-            }
-        }
-        progress.end();
-        let mut tail = qde::XmlOut::fragment(if sources.is_empty() { 1 } else { qde::SOURCE_DEPTH });
-        qde::write_tail(&mut tail, &project, !sources.is_empty());
-        zip.write(tail.s.as_bytes())?;
-        for entry in texts.join().expect("compressing the source texts does not panic")? {
-            zip.add(entry)?;
-        }
-        Ok(())
-    })?;
+        },
+        || -> Result<Vec<archive::Prepared>> {
+            sources.par_iter().map(|s| archive::prepare(&format!("Sources/{}.txt", source_guid(s)), s.body.as_bytes())).collect()
+        },
+    );
+    progress.end();
+    let mut qde_pieces = vec![archive::deflate_piece(head.s.as_bytes(), false)];
+    for (piece, selections, codings) in pieces? {
+        qde_pieces.push(piece);
+        summary.selections += selections;
+        summary.codings += codings;
+    }
+    qde_pieces.push(archive::deflate_piece(tail.s.as_bytes(), true));
+    zip.add_pieces("project.qde", qde_pieces)?;
+    for entry in texts? {
+        zip.add(entry)?;
+    }
     zip.entry(CODEBOOK_ENTRY, with_guids(codebook).to_json().as_bytes())?;
     Ok((zip.finish()?, summary))
 }

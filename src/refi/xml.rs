@@ -177,6 +177,16 @@ pub fn text(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn escape(s: &str, attribute: bool) -> std::borrow::Cow<'_, str> {
+    // Most values (guids, dates, plain words) need nothing: a byte test says so. Control bytes,
+    // markup and 0xEF (which starts U+FFFE and U+FFFF) are looked at character by character.
+    let simple = |b: &u8| match *b {
+        b'&' | b'<' | b'>' | b'\r' | 0xEF => false,
+        b'"' | b'\n' | b'\t' => !attribute,
+        b => b >= 0x20,
+    };
+    if s.as_bytes().iter().all(simple) {
+        return std::borrow::Cow::Borrowed(s);
+    }
     let special = |c: char| matches!(c, '&' | '<' | '>' | '\r') || (attribute && matches!(c, '"' | '\n' | '\t'));
     let plain = |c: char| !special(c) && allowed(c);
     if s.chars().all(plain) {
@@ -238,5 +248,9 @@ mod tests {
         let root = p(&xml).unwrap();
         assert_eq!(root.attr("a"), Some("a<b>&\"c\"\n\r\td"));
         assert_eq!(root.text, "a<b>&\"c\"\n\r\td");
+        // Non-characters are dropped, other text beside them kept as it is.
+        assert_eq!(text("ﬁn\u{FFFE}é\u{FFFF}"), "ﬁné");
+        assert_eq!(attr("plain-guid 2024"), "plain-guid 2024");
+        assert!(matches!(attr("été"), std::borrow::Cow::Borrowed(_)));
     }
 }
