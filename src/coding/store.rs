@@ -60,13 +60,7 @@ pub fn read(path: &Path) -> Result<Vec<Coding>> {
 
 /// Reads one coding file with the line each row starts on.
 pub fn read_lines(path: &Path) -> Result<Vec<(usize, Coding)>> {
-    read_file(path, true)
-}
-
-/// Reads a coding file, streaming it; without `texts` each coding's text is left empty (for
-/// counting, where the texts of millions of codings would only cost memory).
-fn read_file(path: &Path, texts: bool) -> Result<Vec<(usize, Coding)>> {
-    match Records::open(path, texts)? {
+    match Records::open(path)? {
         Some(records) => records.collect(),
         None => Ok(Vec::new()),
     }
@@ -78,7 +72,6 @@ struct Records {
     reader: csv::Reader<std::io::BufReader<fs::File>>,
     record: csv::ByteRecord,
     with_origin: bool,
-    texts: bool,
     // Rows are sorted by source: neighbours share their source, and often code and coder.
     source: Memo<SourceId>,
     code: Memo<CodePath>,
@@ -112,9 +105,147 @@ fn utf8(bytes: &[u8]) -> Result<&str, String> {
     std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 text ({e})"))
 }
 
+/// Every anchored coding without its text, each distinct source, code, coder and time stored
+/// once, and each list sorted, so that numbers compare as the values do: how indexing, tables and
+/// export hold millions of codings in tens of megabytes.
+#[derive(Debug, Default)]
+pub struct Spans {
+    pub sources: Vec<SourceId>,
+    pub codes: Vec<CodePath>,
+    pub coders: Vec<Coder>,
+    pub times: Vec<String>,
+    pub rows: Vec<Span>,
+}
+
+/// One coding of [`Spans`]: positions in its lists. Ordered as codings are: source, span, code,
+/// coder, then time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Span {
+    pub source: u32,
+    pub start: usize,
+    pub end: usize,
+    pub code: u32,
+    pub coder: u32,
+    pub created: u32,
+}
+
+impl Span {
+    /// Does this coding overlap the half-open span `[start, end)`?
+    pub fn overlaps(&self, start: usize, end: usize) -> bool {
+        self.start < end && start < self.end
+    }
+}
+
+/// The distinct values of one column, numbered as first seen; each is parsed (checked) once.
+struct Interner<T> {
+    ids: std::collections::HashMap<Vec<u8>, u32>,
+    values: Vec<T>,
+}
+
+impl<T> Interner<T> {
+    fn new() -> Interner<T> {
+        Interner { ids: std::collections::HashMap::new(), values: Vec::new() }
+    }
+
+    fn id(&mut self, bytes: &[u8], parse: impl FnOnce(&str) -> Result<T, String>) -> Result<u32, String> {
+        if let Some(id) = self.ids.get(bytes) {
+            return Ok(*id);
+        }
+        let id = self.values.len() as u32;
+        self.values.push(parse(utf8(bytes)?)?);
+        self.ids.insert(bytes.to_vec(), id);
+        Ok(id)
+    }
+}
+
+/// Sorts `values`, dropping repeats; returns where each old position went.
+fn sorted_numbering<T: Ord>(values: Vec<T>) -> (Vec<T>, Vec<u32>) {
+    let mut order: Vec<(T, u32)> = values.into_iter().enumerate().map(|(i, v)| (v, i as u32)).collect();
+    order.sort();
+    let mut renumber = vec![0; order.len()];
+    let mut kept: Vec<T> = Vec::with_capacity(order.len());
+    for (v, old) in order {
+        if kept.last() != Some(&v) {
+            kept.push(v);
+        }
+        renumber[old as usize] = kept.len() as u32 - 1;
+    }
+    (kept, renumber)
+}
+
+impl Spans {
+    /// Sorts and removes duplicates (same source, span, code and coder: the earliest is kept),
+    /// as [`normalise`] does for codings.
+    pub fn normalise(&mut self) {
+        self.rows.sort_unstable();
+        self.rows.dedup_by(|later, first| {
+            (later.source, later.start, later.end, later.code, later.coder) == (first.source, first.start, first.end, first.code, first.coder)
+        });
+    }
+
+    /// Joins files read apart, and sorts each list (renumbering the rows).
+    fn join(parts: Vec<Spans>) -> Spans {
+        let mut all = Spans::default();
+        let mut offsets = Vec::new();
+        for part in &parts {
+            offsets.push((all.sources.len() as u32, all.codes.len() as u32, all.coders.len() as u32, all.times.len() as u32));
+            all.sources.extend(part.sources.iter().cloned());
+            all.codes.extend(part.codes.iter().cloned());
+            all.coders.extend(part.coders.iter().cloned());
+            all.times.extend(part.times.iter().cloned());
+        }
+        let (sources, s) = sorted_numbering(std::mem::take(&mut all.sources));
+        let (codes, c) = sorted_numbering(std::mem::take(&mut all.codes));
+        let (coders, k) = sorted_numbering(std::mem::take(&mut all.coders));
+        let (times, t) = sorted_numbering(std::mem::take(&mut all.times));
+        all = Spans { sources, codes, coders, times, rows: Vec::with_capacity(parts.iter().map(|p| p.rows.len()).sum()) };
+        for (part, (so, co, ko, to)) in parts.into_iter().zip(offsets) {
+            all.rows.extend(part.rows.into_iter().map(|r| Span {
+                source: s[(so + r.source) as usize],
+                start: r.start,
+                end: r.end,
+                code: c[(co + r.code) as usize],
+                coder: k[(ko + r.coder) as usize],
+                created: t[(to + r.created) as usize],
+            }));
+        }
+        all
+    }
+
+    /// One coding file's spans (an empty set if there is no file).
+    fn read_file(path: &Path) -> Result<Spans> {
+        let Some(mut records) = Records::open(path)? else {
+            return Ok(Spans::default());
+        };
+        let (mut sources, mut codes, mut coders, mut times) = (Interner::new(), Interner::new(), Interner::new(), Interner::new());
+        let mut rows = Vec::new();
+        while records.advance()? {
+            let (line, start, end) = records.checked_span()?;
+            let record = &records.record;
+            let bad = |what: String| Error::invalid(Location { path: path.to_path_buf(), line: Some(line) }, what);
+            rows.push(Span {
+                source: sources.id(&record[0], SourceId::parse).map_err(bad)?,
+                start,
+                end,
+                code: codes.id(&record[3], CodePath::parse).map_err(bad)?,
+                coder: coders.id(&record[4], str::parse).map_err(bad)?,
+                created: times.id(&record[5], |t| Ok(t.to_string())).map_err(bad)?,
+            });
+        }
+        Ok(Spans { sources: sources.values, codes: codes.values, coders: coders.values, times: times.values, rows })
+    }
+}
+
+/// Every coder's anchored codings without their texts (the files are read in parallel).
+pub fn read_spans(project: &Project) -> Result<Spans> {
+    use rayon::prelude::*;
+    let parts = coders(project)?.par_iter().map(|coder| Spans::read_file(&path(project, coder, Kind::Anchored))).collect::<Result<Vec<_>>>()?;
+    Ok(Spans::join(parts))
+}
+
 impl Records {
     /// Opens a coding file and checks its header; `None` if there is no file.
-    fn open(path: &Path, texts: bool) -> Result<Option<Records>> {
+    fn open(path: &Path) -> Result<Option<Records>> {
         let file = match fs::File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -132,7 +263,6 @@ impl Records {
             reader,
             record: csv::ByteRecord::new(),
             with_origin,
-            texts,
             source: Memo::new(),
             code: Memo::new(),
             coder: Memo::new(),
@@ -143,29 +273,45 @@ impl Records {
         Location { path: self.path.clone(), line: line.map(|l| l as usize) }
     }
 
-    fn parse(&mut self) -> Result<(usize, Coding)> {
-        let Records { path, record, source, code, coder, texts, with_origin, .. } = self;
+    /// Reads the next row; false at the end of the file.
+    fn advance(&mut self) -> Result<bool> {
+        self.reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| Error::invalid(self.at(e.position().map(|p| p.line())), format!("malformed CSV: {e}")))
+    }
+
+    /// The current row's line and its checked span.
+    fn checked_span(&self) -> Result<(usize, usize, usize)> {
+        let record = &self.record;
         let line = record.position().map(|p| p.line());
-        let bad = |what: String| Error::invalid(Location { path: path.clone(), line: line.map(|l| l as usize) }, what);
-        let text = |i: usize| utf8(&record[i]).map_err(bad);
+        let bad = |what: String| Error::invalid(self.at(line), what);
         let number = |i: usize| {
-            let s = text(i)?;
+            let s = utf8(&record[i]).map_err(bad)?;
             s.parse::<usize>().map_err(|_| bad(format!("`{s}` is not a character offset")))
         };
+        let (start, end) = (number(1)?, number(2)?);
+        if start >= end {
+            return Err(bad(format!("empty or reversed span {start}..{end}")));
+        }
+        Ok((line.unwrap_or(0) as usize, start, end))
+    }
+
+    fn parse(&mut self) -> Result<(usize, Coding)> {
+        let (line, start, end) = self.checked_span()?;
+        let Records { path, record, source, code, coder, with_origin, .. } = self;
+        let bad = |what: String| Error::invalid(Location { path: path.clone(), line: Some(line) }, what);
+        let text = |i: usize| utf8(&record[i]).map_err(bad);
         let coding = Coding {
             source: source.get(&record[0], SourceId::parse).map_err(bad)?,
-            start: number(1)?,
-            end: number(2)?,
+            start,
+            end,
             code: code.get(&record[3], CodePath::parse).map_err(bad)?,
             coder: coder.get(&record[4], str::parse).map_err(bad)?,
             created: text(5)?.to_string(),
-            text: if *texts { text(6)?.to_string() } else { String::new() },
+            text: text(6)?.to_string(),
             origin: if *with_origin { Some(text(7)?.to_string()).filter(|o| !o.is_empty()) } else { None },
         };
-        if coding.start >= coding.end {
-            return Err(bad(format!("empty or reversed span {}..{}", coding.start, coding.end)));
-        }
-        Ok((line.unwrap_or(0) as usize, coding))
+        Ok((line, coding))
     }
 }
 
@@ -173,10 +319,10 @@ impl Iterator for Records {
     type Item = Result<(usize, Coding)>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self.reader.read_byte_record(&mut self.record) {
+        match self.advance() {
             Ok(false) => None,
             Ok(true) => Some(self.parse()),
-            Err(e) => Some(Err(Error::invalid(self.at(e.position().map(|p| p.line())), format!("malformed CSV: {e}")))),
+            Err(e) => Some(Err(e)),
         }
     }
 }
@@ -285,7 +431,7 @@ pub fn stage_merged(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, 
     new.dedup_by(|later, first| later.key() == first.key());
     let target = path(project, coder, Kind::Anchored);
     let mut added = 0;
-    if let Some(records) = Records::open(&target, true)? {
+    if let Some(records) = Records::open(&target)? {
         let with_origin = records.with_origin || new.iter().any(|r| r.origin.is_some());
         // Why streaming stopped early: a bad row (an error to report) or a row out of order.
         let mut bad_row: Option<Error> = None;
@@ -382,21 +528,11 @@ pub fn stage(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, kind: K
     }
 }
 
-/// Every anchored coding of every coder.
+/// Every anchored coding of every coder, coder after coder (the files are read in parallel).
 pub fn read_all(project: &Project) -> Result<Vec<Coding>> {
-    read_every(project, true)
-}
-
-/// Every anchored coding of every coder, without their texts (for tables and the index).
-pub fn read_all_spans(project: &Project) -> Result<Vec<Coding>> {
-    read_every(project, false)
-}
-
-/// Every coder's anchored codings, coder after coder (the files are read in parallel).
-fn read_every(project: &Project, texts: bool) -> Result<Vec<Coding>> {
     use rayon::prelude::*;
     let files: Vec<Vec<(usize, Coding)>> =
-        coders(project)?.par_iter().map(|coder| read_file(&path(project, coder, Kind::Anchored), texts)).collect::<Result<_>>()?;
+        coders(project)?.par_iter().map(|coder| read_lines(&path(project, coder, Kind::Anchored))).collect::<Result<_>>()?;
     Ok(files.into_iter().flatten().map(|(_, c)| c).collect())
 }
 

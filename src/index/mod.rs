@@ -5,7 +5,7 @@
 //! segment carries whether the anonymisation check flags it, so a query withholds flagged quotes
 //! without reading them.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::Path;
 
@@ -20,7 +20,7 @@ use crate::codebook::rule::Rule;
 use crate::codebook::CodePath;
 use crate::coding::autocode::{analyzer, analyzer_name, stem};
 use crate::coding::store;
-use crate::coding::{Coder, Coding};
+use crate::coding::Coder;
 use crate::corpus::{Language, Source};
 use crate::error::{Error, Result};
 use crate::progress::{Progress, Silent};
@@ -186,7 +186,7 @@ impl SegmentIndex {
         register_tokenizers(&index);
         let mut writer: IndexWriter = index.writer(WRITER_MEMORY).map_err(|e| tantivy_err(project, e))?;
         let sources = project.load_sources()?;
-        let codings = store::read_all_spans(project)?;
+        let codings = store::read_spans(project)?;
         // Tables count the same sources and codings: cache them for `quire table` while they are
         // loaded. Their speakers' attributes are also the keys `--where` may name.
         let coded = crate::table::CodedUnits::build(&sources, &codings);
@@ -194,16 +194,23 @@ impl SegmentIndex {
         let attributes = coded.attribute_keys();
         drop(coded);
         // Every (coder, code) pair numbered, in the order of their lines.
-        let mut pairs: Vec<(String, (&Coder, &CodePath))> = codings
-            .iter()
-            .map(|c| (&c.coder, &c.code))
-            .collect::<std::collections::BTreeSet<_>>()
+        let used: HashSet<(u32, u32)> = codings.rows.iter().map(|c| (c.coder, c.code)).collect();
+        let mut pairs: Vec<(String, (u32, u32))> = used
             .into_iter()
-            .map(|(coder, code)| (code_line(coder, code), (coder, code)))
+            .map(|(coder, code)| (code_line(&codings.coders[coder as usize], &codings.codes[code as usize]), (coder, code)))
             .collect();
         pairs.sort();
-        let numbers: HashMap<(&Coder, &CodePath), u64> = pairs.iter().enumerate().map(|(i, (_, pair))| (*pair, i as u64)).collect();
-        let codes: Vec<(Coder, CodePath)> = pairs.iter().map(|(_, (coder, code))| ((*coder).clone(), (*code).clone())).collect();
+        let numbers: HashMap<(u32, u32), u64> = pairs.iter().enumerate().map(|(i, (_, pair))| (*pair, i as u64)).collect();
+        let codes: Vec<(Coder, CodePath)> =
+            pairs.iter().map(|(_, (coder, code))| (codings.coders[*coder as usize].clone(), codings.codes[*code as usize].clone())).collect();
+        // Each pair's facets: its code, and its coder above its code.
+        let facets: Vec<(Facet, Facet)> = codes
+            .iter()
+            .map(|(coder, code)| {
+                let ids = || code.ids().iter().map(String::as_str);
+                (Facet::from_path(ids()), Facet::from_path(std::iter::once(coder.as_str()).chain(ids())))
+            })
+            .collect();
         let meta = &Meta {
             format: meta.format,
             fingerprint: meta.fingerprint.clone(),
@@ -211,13 +218,13 @@ impl SegmentIndex {
             lists: meta.lists.clone(),
             codes: pairs.into_iter().map(|(line, _)| line).collect(),
         };
-        let mut by_source: BTreeMap<&str, Vec<&Coding>> = BTreeMap::new();
-        for c in &codings {
-            by_source.entry(c.source.as_str()).or_default().push(c);
+        let mut by_source: HashMap<&str, Vec<&store::Span>> = HashMap::new();
+        for c in &codings.rows {
+            by_source.entry(codings.sources[c.source as usize].as_str()).or_default().push(c);
         }
         {
             use rayon::prelude::*;
-            let writer = &writer;
+            let build = Build { writer: &writer, fields: &fields, numbers, facets, lists };
             // Quotes are listed by country, source and segment: `order` ranks them so a query
             // can sort and cut without loading every document.
             let mut ranked: Vec<&Source> = sources.iter().collect();
@@ -229,7 +236,7 @@ impl SegmentIndex {
                 .try_for_each(|(rank, source)| {
                     let coded = by_source.get(source.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
                     progress.advance(1);
-                    add_source(writer, &fields, source, rank as u64, coded, &numbers, lists)
+                    add_source(&build, source, rank as u64, coded)
                 })
                 .map_err(|e| tantivy_err(project, e))?;
             progress.end();
@@ -425,15 +432,19 @@ fn regex_escape(s: &str) -> String {
     s.chars().flat_map(|c| if c.is_alphanumeric() { vec![c] } else { vec!['\\', c] }).collect()
 }
 
-fn add_source(
-    writer: &IndexWriter,
-    f: &Fields,
-    source: &Source,
-    rank: u64,
-    codings: &[&Coding],
-    numbers: &HashMap<(&Coder, &CodePath), u64>,
-    lists: &Lists,
-) -> tantivy::Result<()> {
+/// What every source's documents are made with.
+struct Build<'a> {
+    writer: &'a IndexWriter,
+    fields: &'a Fields,
+    /// The number of each (coder, code) pair of the spans, and its two facets by number.
+    numbers: HashMap<(u32, u32), u64>,
+    facets: Vec<(Facet, Facet)>,
+    lists: &'a Lists,
+}
+
+/// Adds one document per segment of `source`, ranked `rank` in quote order.
+fn add_source(build: &Build<'_>, source: &Source, rank: u64, codings: &[&store::Span]) -> tantivy::Result<()> {
+    let Build { writer, fields: f, numbers, facets, lists } = build;
     let text_field = f.by_language.iter().find(|(l, _)| *l == source.language).map(|(_, f)| *f).expect("every language has a field");
     for segment in &source.segments {
         let speaker = source.speaker_of(segment);
@@ -457,13 +468,14 @@ fn add_source(
         }
         let mut stored = Vec::new();
         for c in codings.iter().filter(|c| c.overlaps(segment.start, segment.end)) {
-            doc.add_facet(f.code, Facet::from_path(c.code.ids().iter().map(String::as_str)));
-            doc.add_facet(f.coder_code, Facet::from_path(std::iter::once(c.coder.as_str()).chain(c.code.ids().iter().map(String::as_str))));
-            stored.push(numbers[&(&c.coder, &c.code)]);
+            stored.push(numbers[&(c.coder, c.code)]);
         }
         stored.sort_unstable();
         stored.dedup();
         for n in stored {
+            let (code, coder_code) = &facets[n as usize];
+            doc.add_facet(f.code, code.clone());
+            doc.add_facet(f.coder_code, coder_code.clone());
             doc.add_u64(f.codes, n);
         }
         writer.add_document(doc)?;

@@ -34,9 +34,9 @@ pub struct Summary {
 pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progress) -> Result<Summary> {
     let codebook = Codebook::load(&project.codebook_path())?;
     // Selections need spans, codes, coders and times, not the coded texts.
-    let (sources, codings) = rayon::join(|| project.load_sources(), || store::read_all_spans(project));
+    let (sources, codings) = rayon::join(|| project.load_sources(), || store::read_spans(project));
     let (sources, mut codings) = (sources?, codings?);
-    store::normalise(&mut codings);
+    codings.normalise();
     let coders = store::coders(project)?;
     let mut summary = Summary::default();
     write_atomic_with(out, |file| {
@@ -57,7 +57,7 @@ fn write<W: std::io::Write + std::io::Seek>(
     name: &str,
     codebook: &Codebook,
     sources: &[Source],
-    codings: &[crate::coding::Coding],
+    codings: &store::Spans,
     coders: &[Coder],
     progress: &dyn Progress,
 ) -> Result<(W, Summary)> {
@@ -74,7 +74,7 @@ fn write<W: std::io::Write + std::io::Seek>(
 
     // Users: every coder with a file or a coding.
     let mut all_coders: BTreeSet<Coder> = coders.iter().cloned().collect();
-    all_coders.extend(codings.iter().map(|c| c.coder.clone()));
+    all_coders.extend(codings.coders.iter().cloned());
     let user_guids: BTreeMap<&Coder, String> = all_coders.iter().map(|c| (c, stable_guid("user", c.as_str()))).collect();
     let user_guid = |c: &Coder| user_guids[c].clone();
     let users: Vec<User> = all_coders.iter().map(|c| User { guid: user_guid(c), name: Some(c.to_string()), id: None }).collect();
@@ -145,13 +145,18 @@ fn write<W: std::io::Write + std::io::Seek>(
 
     // Sources and selections: one selection per coded span, its codings sorted by code and coder.
     let known: std::collections::HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
-    if let Some(c) = codings.iter().find(|c| !known.contains(c.source.as_str())) {
-        return Err(Error::UnknownSource(c.source.to_string()));
+    if let Some(s) = codings.sources.iter().find(|s| !known.contains(s.as_str())) {
+        return Err(Error::UnknownSource(s.to_string()));
     }
-    let mut by_source: BTreeMap<&str, BTreeMap<(usize, usize), Vec<&crate::coding::Coding>>> = BTreeMap::new();
-    for c in codings {
-        by_source.entry(c.source.as_str()).or_default().entry((c.start, c.end)).or_default().push(c);
+    let mut by_source: BTreeMap<&str, BTreeMap<(usize, usize), Vec<&store::Span>>> = BTreeMap::new();
+    for c in &codings.rows {
+        by_source.entry(codings.sources[c.source as usize].as_str()).or_default().entry((c.start, c.end)).or_default().push(c);
     }
+    let (code_of, coder_of, time_of) = (
+        |c: &store::Span| &codings.codes[c.code as usize],
+        |c: &store::Span| &codings.coders[c.coder as usize],
+        |c: &store::Span| &codings.times[c.created as usize],
+    );
     let text_source = |s: &Source| -> Result<TextSource> {
         let guid = source_guid(s);
         let len = s.body.chars().count();
@@ -166,14 +171,14 @@ fn write<W: std::io::Write + std::io::Seek>(
             let key = format!("{}@{start}..{end}", s.id);
             let mut refi_codings = Vec::new();
             for c in group {
-                let Some(code) = code_guids.get(&c.code) else {
-                    return Err(Error::UnknownCode { query: c.code.to_string(), suggestions: Vec::new() });
+                let Some(code) = code_guids.get(code_of(c)) else {
+                    return Err(Error::UnknownCode { query: code_of(c).to_string(), suggestions: Vec::new() });
                 };
                 refi_codings.push(Coding {
-                    guid: stable_guid("coding", &format!("{key}:{}:{}", c.code, c.coder)),
+                    guid: stable_guid("coding", &format!("{key}:{}:{}", code_of(c), coder_of(c))),
                     code: code.clone(),
-                    creating_user: Some(user_guid(&c.coder)),
-                    created: Some(c.created.clone()).filter(|t| is_datetime(t)),
+                    creating_user: Some(user_guid(coder_of(c))),
+                    created: Some(time_of(c).clone()).filter(|t| is_datetime(t)),
                     line: 0,
                 });
             }
@@ -181,8 +186,8 @@ fn write<W: std::io::Write + std::io::Seek>(
                 guid: stable_guid("selection", &key),
                 start: *start as i64,
                 end: *end as i64,
-                creating_user: Some(user_guid(&group[0].coder)),
-                created: Some(group[0].created.clone()).filter(|t| is_datetime(t)),
+                creating_user: Some(user_guid(coder_of(group[0]))),
+                created: Some(time_of(group[0]).clone()).filter(|t| is_datetime(t)),
                 codings: refi_codings,
                 line: 0,
             });

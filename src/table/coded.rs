@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use crate::codebook::CodePath;
-use crate::coding::{store, Coder, Coding};
+use crate::coding::{store, Coder};
 use crate::corpus::Source;
 use crate::error::Result;
 use crate::project::{write_atomic, Project};
@@ -42,11 +42,12 @@ pub struct CodedUnits {
 
 impl CodedUnits {
     /// Built from the sources and the codings (their texts are not needed).
-    pub fn build(sources: &[Source], codings: &[Coding]) -> CodedUnits {
+    pub fn build(sources: &[Source], codings: &store::Spans) -> CodedUnits {
         let mut coded = CodedUnits::default();
         let mut spans: Vec<(usize, usize)> = Vec::new();
         let mut cases: BTreeMap<String, u32> = BTreeMap::new();
-        let mut by_source: HashMap<&str, std::ops::Range<usize>> = HashMap::new();
+        let known: HashMap<&str, u32> = codings.sources.iter().enumerate().map(|(i, s)| (s.as_str(), i as u32)).collect();
+        let mut ranges: Vec<Option<std::ops::Range<usize>>> = vec![None; codings.sources.len()];
         for source in sources {
             let source_index = coded.sources.len() as u32;
             coded.sources.push(source.id.to_string());
@@ -61,7 +62,9 @@ impl CodedUnits {
                     spans.push((segment.start, segment.end));
                 }
             }
-            by_source.insert(source.id.as_str(), first..coded.units.len());
+            if let Some(i) = known.get(source.id.as_str()) {
+                ranges[*i as usize] = Some(first..coded.units.len());
+            }
         }
         coded.cases = vec![String::new(); cases.len()];
         for (name, i) in cases {
@@ -69,14 +72,14 @@ impl CodedUnits {
         }
         let mut code_ids: HashMap<&CodePath, u32> = HashMap::new();
         let mut coder_ids: HashMap<&Coder, u32> = HashMap::new();
-        for c in codings {
-            let Some(range) = by_source.get(c.source.as_str()) else {
+        for c in &codings.rows {
+            let Some(range) = &ranges[c.source as usize] else {
                 continue;
             };
             let next = code_ids.len() as u32;
-            let code = *code_ids.entry(&c.code).or_insert(next);
+            let code = *code_ids.entry(&codings.codes[c.code as usize]).or_insert(next);
             let next = coder_ids.len() as u32;
-            let coder = *coder_ids.entry(&c.coder).or_insert(next);
+            let coder = *coder_ids.entry(&codings.coders[c.coder as usize]).or_insert(next);
             for unit in range.clone() {
                 let (start, end) = spans[unit];
                 if c.overlaps(start, end) {
@@ -97,7 +100,7 @@ impl CodedUnits {
         if let Some(coded) = std::fs::read(cache_path(project)).ok().and_then(|bytes| decode(&bytes, &fingerprint)) {
             return Ok(coded);
         }
-        let coded = CodedUnits::build(&project.load_sources()?, &store::read_all_spans(project)?);
+        let coded = CodedUnits::build(&project.load_sources()?, &store::read_spans(project)?);
         coded.save(project, &fingerprint);
         Ok(coded)
     }
