@@ -22,18 +22,32 @@ OUT="$ROOT/bench/results"; mkdir -p "$OUT"
 CSV="$OUT/results.csv"; echo "tool,step,n,seconds,peak_rss_mb,note" > "$CSV"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
 
-# measure TOOL STEP N NOTE -- command...: one CSV row with wall time and peak RSS.
+# measure TOOL STEP N NOTE [RUNS] -- command...: one CSV row with the median wall time of RUNS
+# runs (default 1), timed to the microsecond, and the largest peak RSS of them. Steps that take
+# tens of milliseconds are run several times: one run of them is mostly noise on a shared machine.
 measure() {
-  local tool=$1 step=$2 n=$3 note=$4; shift 5
-  local t="$WORK/time.txt"
-  if /usr/bin/time -f '%e %M' -o "$t" "$@" > "$WORK/last.out" 2> "$WORK/last.err"; then
-    read -r secs kb < <(tail -1 "$t")
-    echo "$tool,$step,$n,$secs,$((kb / 1024)),$note" >> "$CSV"
-    echo "  $tool $step: ${secs}s, $((kb / 1024)) MB"
-  else
-    echo "$tool,$step,$n,,,failed: $(tail -1 "$WORK/last.err" | tr ',' ';')" >> "$CSV"
-    echo "  $tool $step: failed: $(tail -1 "$WORK/last.err")"
-  fi
+  local tool=$1 step=$2 n=$3 note=$4 runs=1
+  shift 4
+  if [ "$1" != "--" ]; then runs=$1; shift; fi
+  shift
+  local t="$WORK/time.txt" times=() kbmax=0 r t0 t1 kb
+  for ((r = 0; r < runs; r++)); do
+    t0=$(date +%s%N)
+    if ! /usr/bin/time -f '%M' -o "$t" "$@" > "$WORK/last.out" 2> "$WORK/last.err"; then
+      echo "$tool,$step,$n,,,failed: $(tail -1 "$WORK/last.err" | tr ',' ';')" >> "$CSV"
+      echo "  $tool $step: failed: $(tail -1 "$WORK/last.err")"
+      return
+    fi
+    t1=$(date +%s%N)
+    times+=($(((t1 - t0) / 1000)))
+    kb=$(tail -1 "$t"); [ "$kb" -gt "$kbmax" ] && kbmax=$kb
+  done
+  local median secs
+  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+  secs=$(awk "BEGIN { printf \"%.3f\", $median / 1e6 }")
+  [ "$runs" -gt 1 ] && note="${note:+$note; }median of $runs runs"
+  echo "$tool,$step,$n,$secs,$((kbmax / 1024)),$note" >> "$CSV"
+  echo "  $tool $step: ${secs}s, $((kbmax / 1024)) MB${note:+ ($note)}"
 }
 
 queries() { # 100 filtered quote queries over the study codebook
@@ -62,8 +76,8 @@ for N in "${NS[@]}"; do
   read -r p50 p95 < <(tail -1 "$WORK/last.out" | awk -F, '{print $2, $3}')
   echo "quire,query-p50,$N,$(awk "BEGIN{print $p50/1000}"),,in-process" >> "$CSV"
   echo "quire,query-p95,$N,$(awk "BEGIN{print $p95/1000}"),,in-process" >> "$CSV"
-  measure quire query-cli "$N" "one quire quotes process" -- "$Q" --project "$D/p" quotes --code housing --where country=BE,FR --format csv
-  measure quire table "$N" "cached units" -- "$Q" --project "$D/p" table --rows code:2 --cols country --count respondents
+  measure quire query-cli "$N" "one quire quotes process" 5 -- "$Q" --project "$D/p" quotes --code housing --where country=BE,FR --format csv
+  measure quire table "$N" "cached units" 5 -- "$Q" --project "$D/p" table --rows code:2 --cols country --count respondents
   rm -f "$D/p/.quire/coded-units.bin"
   measure quire table-cold "$N" "no cache: parses every source and coding file" -- "$Q" --project "$D/p" table --rows code:2 --cols country --count respondents
   # Four projects of N/4 sources each, merged.
@@ -75,7 +89,7 @@ for N in "${NS[@]}"; do
   done
   measure quire merge "$N" "4 x N/4" -- "$Q" merge "$D/q0" "$D/q1" "$D/q2" "$D/q3" --into "$D/merged"
   if "$Q" export --help 2>/dev/null | grep -q qdpx; then
-    measure quire qdpx-export "$N" "" -- "$Q" --project "$D/p" export qdpx "$D/p.qdpx"
+    measure quire qdpx-export "$N" "" 5 -- "$Q" --project "$D/p" export qdpx "$D/p.qdpx"
   fi
 
   if [ "$HAVE_QC" = 1 ] && [ "$N" -le "${QC_MAX_N:-1000}" ]; then
@@ -110,12 +124,12 @@ PY2
           grep -l "^country: $c\$" "$D"/corpus/transcripts/*.txt | xargs -n1 basename > "$D/country-$c.txt"
         done
         cat "$D/country-BE.txt" "$D/country-FR.txt" > "$D/be-fr.txt" 2>/dev/null || true
-        measure qc query-cli "$N" "qc codes find 'Housing after release' -f BE+FR files --json" -- bash -c "cd '$D/qci' && qc codes find 'Housing after release' -f '$D/be-fr.txt' -B 0 -C 0 --json"
+        measure qc query-cli "$N" "qc codes find 'Housing after release' -f BE+FR files --json" 3 -- bash -c "cd '$D/qci' && qc codes find 'Housing after release' -f '$D/be-fr.txt' -B 0 -C 0 --json"
         c_f=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/last.out" 2>/dev/null || echo "?")
         q_f=$("$Q" --project "$D/p" quotes --code housing --where country=BE,FR --format csv 2>/dev/null | python3 -c 'import csv, sys; print(sum(1 for _ in csv.reader(sys.stdin)) - 1)')
-        measure qc table "$N" "qc codes stats -r -a -d 2 -n document; one process per country" -- bash -c "cd '$D/qci' && for f in '$D'/country-*.txt; do echo \"== \$f\"; qc codes stats -r -a -d 2 -n document -f \"\$f\" -m tsv || exit 1; done"
+        measure qc table "$N" "qc codes stats -r -a -d 2 -n document; one process per country" 3 -- bash -c "cd '$D/qci' && for f in '$D'/country-*.txt; do echo \"== \$f\"; qc codes stats -r -a -d 2 -n document -f \"\$f\" -m tsv || exit 1; done"
         c_t=$(grep -c $'^\\.  .*\t *[1-9]' "$WORK/last.out" || true)
-        measure qc qdpx-export "$N" "" -- bash -c "cd '$D/qci' && qc export '$D/qc.qdpx'"
+        measure qc qdpx-export "$N" "" $([ "$N" -le 100 ] && echo 3 || echo 1) -- bash -c "cd '$D/qci' && qc export '$D/qc.qdpx'"
         line="N=$N: codings loaded into qc $c_all of quire's $q_all; housing codings (one per coder and line): qc $c_h, quire $q_h; housing in BE+FR: qc codes find $c_f lines, quire quotes $q_f segments; qc table: $c_t non-zero depth-2 cells"
         echo "  check: $line"
         echo "- $line" >> "$WORK/qc-check.md"

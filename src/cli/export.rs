@@ -117,7 +117,7 @@ fn quotes(args: QuotesArgs, ctx: &mut Ctx<'_>) -> Result<()> {
         // Group by subtheme, in codebook order; a quote coded under two subthemes is in both.
         let mut groups: BTreeMap<CodePath, Vec<&Hit>> = BTreeMap::new();
         for hit in &hits {
-            let mut seen: Vec<CodePath> = hit.codes.iter().filter(|(_, p)| p.starts_with(theme)).map(|(_, p)| group_of(theme, p)).collect();
+            let mut seen: Vec<CodePath> = hit.codes.iter().filter(|c| c.1.starts_with(theme)).map(|c| group_of(theme, &c.1)).collect();
             seen.sort();
             seen.dedup();
             for g in seen {

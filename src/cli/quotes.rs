@@ -83,7 +83,7 @@ pub fn one_line(text: &str) -> String {
 
 /// The codes on a quote, each once, sorted, joined with `; `.
 pub fn codes_of(hit: &Hit) -> String {
-    let mut codes: Vec<&CodePath> = hit.codes.iter().map(|(_, p)| p).collect();
+    let mut codes: Vec<&CodePath> = hit.codes.iter().map(|c| &c.1).collect();
     codes.sort();
     codes.dedup();
     let mut joined = String::new();

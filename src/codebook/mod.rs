@@ -136,13 +136,19 @@ impl Codebook {
 
     /// Parses codebook JSON without checking its content (see [`validate::validate`]).
     pub fn from_json(path: &Path, bytes: &[u8]) -> Result<Codebook> {
-        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| json_error(path, &e))?;
-        if let Some(found) = value.get("format").and_then(|v| v.as_u64()) {
-            if found > u64::from(CODEBOOK_FORMAT) {
-                return Err(Error::FormatTooNew { path: path.to_path_buf(), found: found as u32, supported: CODEBOOK_FORMAT });
+        // A newer format is refused as such, whether or not this build could read its fields.
+        let too_new = |found: u64| Error::FormatTooNew { path: path.to_path_buf(), found: found as u32, supported: CODEBOOK_FORMAT };
+        match serde_json::from_slice::<Codebook>(bytes) {
+            Ok(codebook) if codebook.format > CODEBOOK_FORMAT => Err(too_new(codebook.format.into())),
+            Ok(codebook) => Ok(codebook),
+            Err(e) => {
+                let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| json_error(path, &e))?;
+                match value.get("format").and_then(|v| v.as_u64()) {
+                    Some(found) if found > u64::from(CODEBOOK_FORMAT) => Err(too_new(found)),
+                    _ => Err(json_error(path, &e)),
+                }
             }
         }
-        serde_json::from_slice(bytes).map_err(|e| json_error(path, &e))
     }
 
     /// Reads a codebook file and refuses one with validation errors.
@@ -240,5 +246,23 @@ fn json_error(path: &Path, e: &serde_json::Error) -> Error {
     Error::Invalid {
         location: Location { path: path.to_path_buf(), line: (e.line() > 0).then_some(e.line()) },
         message: format!("invalid codebook JSON: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_format_is_refused_as_such_whatever_its_fields() {
+        let path = Path::new("codebook.json");
+        let read = |json: &str| Codebook::from_json(path, json.as_bytes());
+        assert_eq!(read(r#"{"format": 1, "name": "t", "codes": []}"#).unwrap().name, "t");
+        for newer in [r#"{"format": 2, "name": "t", "codes": []}"#, r#"{"format": 2, "name": "t", "codes": {"tree": []}}"#] {
+            let e = read(newer).unwrap_err();
+            assert!(matches!(e, Error::FormatTooNew { found: 2, .. }), "{e}");
+        }
+        let e = read(r#"{"format": 1, "name": "t", "codes": {"tree": []}}"#).unwrap_err();
+        assert!(!matches!(e, Error::FormatTooNew { .. }) && e.to_string().starts_with("codebook.json"), "{e}");
     }
 }

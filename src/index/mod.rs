@@ -119,8 +119,11 @@ pub struct SegmentIndex {
     fields: Fields,
     attributes: std::collections::BTreeSet<String>,
     /// What a document's `codes` numbers stand for.
-    codes: Vec<(Coder, CodePath)>,
+    codes: Vec<CoderCode>,
 }
+
+/// A coder's code on a quote, one value shared by every quote that carries it.
+pub type CoderCode = std::sync::Arc<(Coder, CodePath)>;
 
 /// `coder code/path`, as [`Meta::codes`] lists them.
 fn code_line(coder: &Coder, code: &CodePath) -> String {
@@ -169,7 +172,7 @@ impl SegmentIndex {
         if index.schema() != schema {
             return None;
         }
-        let codes = meta.codes.iter().map(|l| parse_code_line(l)).collect::<Option<_>>()?;
+        let codes = meta.codes.iter().map(|l| parse_code_line(l).map(CoderCode::new)).collect::<Option<_>>()?;
         register_tokenizers(&index);
         // A corrupt segment shows when the reader loads. One process reads one state: no reloading.
         let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().ok()?;
@@ -182,7 +185,13 @@ impl SegmentIndex {
         fs::create_dir_all(&state).map_err(|e| Error::io(&state, e))?;
         let tmp = tempfile::Builder::new().prefix(".index-").tempdir_in(&state).map_err(|e| Error::io(&state, e))?;
         let (schema, fields) = schema();
-        let index = Index::create_in_dir(tmp.path(), schema).map_err(|e| tantivy_err(project, e))?;
+        // Documents are stored in quote order (country, source, segment): the quotes of a query
+        // filtered by country sit together in the doc store, which is read a block at a time.
+        let settings = tantivy::IndexSettings {
+            sort_by_field: Some(tantivy::IndexSortByField { field: "order".into(), order: tantivy::Order::Asc }),
+            ..Default::default()
+        };
+        let index = Index::builder().schema(schema).settings(settings).create_in_dir(tmp.path()).map_err(|e| tantivy_err(project, e))?;
         register_tokenizers(&index);
         let mut writer: IndexWriter = index.writer(WRITER_MEMORY).map_err(|e| tantivy_err(project, e))?;
         let sources = project.load_sources()?;
@@ -254,6 +263,7 @@ impl SegmentIndex {
         let index = Index::open_in_dir(dir).map_err(|e| tantivy_err(project, e))?;
         register_tokenizers(&index);
         let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().map_err(|e| tantivy_err(project, e))?;
+        let codes = codes.into_iter().map(CoderCode::new).collect();
         Ok(SegmentIndex { reader, fields, attributes, codes })
     }
 
@@ -363,7 +373,7 @@ impl SegmentIndex {
         let codes = doc
             .get_all(f.codes)
             .filter_map(|v| self.codes.get(v.as_u64()? as usize))
-            .filter(|(c, _)| coder.is_none_or(|wanted| wanted == c))
+            .filter(|c| coder.is_none_or(|wanted| *wanted == c.0))
             .cloned()
             .collect();
         Ok(Hit {
@@ -518,12 +528,12 @@ pub struct Hit {
     pub country: String,
     pub text: String,
     #[serde(serialize_with = "codes_as_strings")]
-    pub codes: Vec<(Coder, CodePath)>,
+    pub codes: Vec<CoderCode>,
 }
 
-fn codes_as_strings<S: serde::Serializer>(codes: &[(Coder, CodePath)], s: S) -> Result<S::Ok, S::Error> {
+fn codes_as_strings<S: serde::Serializer>(codes: &[CoderCode], s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeSeq;
-    let mut unique: Vec<String> = codes.iter().map(|(_, p)| p.to_string()).collect();
+    let mut unique: Vec<String> = codes.iter().map(|c| c.1.to_string()).collect();
     unique.sort();
     unique.dedup();
     let mut seq = s.serialize_seq(Some(unique.len()))?;
