@@ -430,6 +430,16 @@ fn a_missing_or_corrupt_index_is_rebuilt() {
         .map(|s| s["segments"].as_u64().unwrap() as usize)
         .sum();
     assert!(r.stderr.contains(&format!("index rebuilt: {respondent_and_interviewer} segments")), "{}", r.stderr);
+    assert!(w.run(&["--project", "pt", "index"]).ok().stderr.contains("index up to date"));
+    // An index written by an earlier quire (format 2: codes stored as text, no flags) is rebuilt
+    // rather than read, even with the project unchanged.
+    let meta_path = w.path("pt/.quire/index/quire-index.json");
+    let mut meta: serde_json::Value = serde_json::from_slice(&fs::read(&meta_path).unwrap()).unwrap();
+    let fingerprint = meta["fingerprint"].clone();
+    meta = serde_json::json!({ "format": 2, "fingerprint": fingerprint, "attributes": meta["attributes"].clone() });
+    fs::write(&meta_path, meta.to_string()).unwrap();
+    assert!(w.run(&["--project", "pt", "index"]).ok().stderr.contains("index rebuilt"));
+    assert_eq!(quote_ids(&w, "pt", &["--code", "housing"]).len(), 2);
 }
 
 #[test]

@@ -138,22 +138,34 @@ impl Span {
 
 /// The distinct values of one column, numbered as first seen; each is parsed (checked) once.
 struct Interner<T> {
-    ids: std::collections::HashMap<Vec<u8>, u32>,
+    ids: rustc_hash::FxHashMap<Vec<u8>, u32>,
     values: Vec<T>,
+    /// The last row's bytes and number: sorted rows repeat their neighbour's source, and often
+    /// its code, coder and time.
+    last: (Vec<u8>, u32),
 }
 
 impl<T> Interner<T> {
     fn new() -> Interner<T> {
-        Interner { ids: std::collections::HashMap::new(), values: Vec::new() }
+        Interner { ids: Default::default(), values: Vec::new(), last: (Vec::new(), u32::MAX) }
     }
 
     fn id(&mut self, bytes: &[u8], parse: impl FnOnce(&str) -> Result<T, String>) -> Result<u32, String> {
-        if let Some(id) = self.ids.get(bytes) {
-            return Ok(*id);
+        if self.last.1 != u32::MAX && self.last.0 == bytes {
+            return Ok(self.last.1);
         }
-        let id = self.values.len() as u32;
-        self.values.push(parse(utf8(bytes)?)?);
-        self.ids.insert(bytes.to_vec(), id);
+        let id = match self.ids.get(bytes) {
+            Some(id) => *id,
+            None => {
+                let id = self.values.len() as u32;
+                self.values.push(parse(utf8(bytes)?)?);
+                self.ids.insert(bytes.to_vec(), id);
+                id
+            }
+        };
+        self.last.0.clear();
+        self.last.0.extend_from_slice(bytes);
+        self.last.1 = id;
         Ok(id)
     }
 }

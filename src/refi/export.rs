@@ -8,8 +8,8 @@ use super::archive;
 use super::codebook::{to_refi, with_guids};
 use super::import::CODEBOOK_ENTRY;
 use super::{
-    is_datetime, qde, stable_guid, Case, Coding, PlainText, Project as RefiProject, Selection, TextSource, User, Value, Variable, VariableType,
-    POSITIONS_NOTE,
+    is_datetime, qde, stable_guid, Case, Coding, PlainText, Project as RefiProject, Selection, StableGuid, TextSource, User, Value, Variable,
+    VariableType, POSITIONS_NOTE,
 };
 use crate::codebook::{Code, CodePath, Codebook};
 use crate::coding::{store, Coder};
@@ -32,17 +32,37 @@ pub struct Summary {
 
 /// Writes a project's `.qdpx` to `out`, replacing it atomically; the archive is streamed to disk.
 pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progress) -> Result<Summary> {
-    let codebook = Codebook::load(&project.codebook_path())?;
-    // Selections need spans, codes, coders and times, not the coded texts.
-    let (sources, codings) = rayon::join(|| project.load_sources(), || store::read_spans(project));
-    let (sources, mut codings) = (sources?, codings?);
+    // Selections need spans, codes, coders and times, not the coded texts. The codebook and the
+    // source texts are read and compressed while the coding files are read.
+    let (loaded, codings) = rayon::join(
+        || -> Result<(Codebook, Vec<Source>, Vec<archive::Prepared>)> {
+            use rayon::prelude::*;
+            let codebook = Codebook::load(&project.codebook_path())?;
+            let sources = project.load_sources()?;
+            let (texts, codebook_entry) = rayon::join(
+                || {
+                    sources
+                        .par_iter()
+                        .map(|s| archive::prepare(&format!("Sources/{}.txt", source_guid(s)), s.body.as_bytes()))
+                        .collect::<Result<Vec<_>>>()
+                },
+                || archive::prepare(CODEBOOK_ENTRY, with_guids(&codebook).to_json().as_bytes()),
+            );
+            let mut after = texts?;
+            after.push(codebook_entry?);
+            Ok((codebook, sources, after))
+        },
+        || store::read_spans(project),
+    );
+    let ((codebook, sources, after), mut codings) = (loaded?, codings?);
     codings.normalise();
     let coders = store::coders(project)?;
     let mut summary = Summary::default();
     write_atomic_with(out, |file| {
         let buffered = std::io::BufWriter::with_capacity(1 << 20, file);
         let zip = archive::Writer::new(buffered);
-        let (zip, written) = write(zip, &project.manifest.name, &codebook, &sources, &codings, &coders, progress)?;
+        let content = Content { name: &project.manifest.name, codebook: &codebook, sources: &sources, codings: &codings, coders: &coders };
+        let (zip, written) = write(zip, content, after, progress)?;
         zip.into_inner().map_err(|e| Error::io(out, e.into_error()))?;
         summary = written;
         Ok(())
@@ -50,17 +70,29 @@ pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progre
     Ok(summary)
 }
 
+/// What an export holds, read from the project.
+struct Content<'a> {
+    name: &'a str,
+    codebook: &'a Codebook,
+    sources: &'a [Source],
+    codings: &'a store::Spans,
+    coders: &'a [Coder],
+}
+
+/// A source's guid, and the name of its text in the archive.
+fn source_guid(s: &Source) -> String {
+    stable_guid("source", s.id.as_str())
+}
+
 /// Writes the `.qdpx` of project content: `project.qde` source by source (each source's XML
-/// built in parallel), then the source texts and the codebook.
+/// built in parallel), then `after`, the source texts and the codebook, compressed already.
 fn write<W: std::io::Write + std::io::Seek>(
     mut zip: archive::Writer<W>,
-    name: &str,
-    codebook: &Codebook,
-    sources: &[Source],
-    codings: &store::Spans,
-    coders: &[Coder],
+    content: Content<'_>,
+    after: Vec<archive::Prepared>,
     progress: &dyn Progress,
 ) -> Result<(W, Summary)> {
+    let Content { name, codebook, sources, codings, coders } = content;
     let refi_codes = to_refi(codebook);
     let mut code_guids: BTreeMap<CodePath, String> = BTreeMap::new();
     fn paths(codes: &[Code], refi: &[super::Code], parent: &CodePath, out: &mut BTreeMap<CodePath, String>) {
@@ -95,7 +127,6 @@ fn write<W: std::io::Write + std::io::Seek>(
     }
     let mut cases: BTreeMap<String, CaseRow> = BTreeMap::new();
     let mut var_values: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let source_guid = |s: &Source| stable_guid("source", s.id.as_str());
     for s in sources {
         for (k, v) in source_values(s) {
             var_values.entry(k).or_default().push(v);
@@ -175,7 +206,14 @@ fn write<W: std::io::Write + std::io::Seek>(
                     return Err(Error::UnknownCode { query: code_of(c).to_string(), suggestions: Vec::new() });
                 };
                 refi_codings.push(Coding {
-                    guid: stable_guid("coding", &format!("{key}:{}:{}", code_of(c), coder_of(c))),
+                    guid: code_of(c)
+                        .ids()
+                        .iter()
+                        .enumerate()
+                        .fold(StableGuid::new("coding").part(&key).part(":"), |g, (i, id)| if i == 0 { g.part(id) } else { g.part("/").part(id) })
+                        .part(":")
+                        .part(coder_of(c).as_str())
+                        .finish(),
                     code: code.clone(),
                     creating_user: Some(user_guid(coder_of(c))),
                     created: Some(time_of(c).clone()).filter(|t| is_datetime(t)),
@@ -222,36 +260,29 @@ fn write<W: std::io::Write + std::io::Seek>(
         sources: sources.len(),
         ..Summary::default()
     };
-    // project.qde is built and deflated in parallel, sixteen sources to a piece, and the source
-    // texts are compressed beside it; the archive is then written in order.
+    // project.qde is built and deflated in parallel, eight sources to a piece; the archive is
+    // then written in order.
     use rayon::prelude::*;
     let mut head = qde::XmlOut::new();
     qde::write_head(&mut head, &project, !sources.is_empty());
     let mut tail = qde::XmlOut::fragment(if sources.is_empty() { 1 } else { qde::SOURCE_DEPTH });
     qde::write_tail(&mut tail, &project, !sources.is_empty());
     progress.begin("exporting sources", sources.len() as u64);
-    let (pieces, texts) = rayon::join(
-        || -> Result<Vec<(archive::Piece, usize, usize)>> {
-            sources
-                .par_chunks(16)
-                .map(|chunk| {
-                    let mut out = qde::XmlOut::fragment(qde::SOURCE_DEPTH);
-                    let (mut selections, mut codings) = (0, 0);
-                    for s in chunk {
-                        let source = text_source(s)?;
-                        qde::write_source(&mut out, &source, &project.variables);
-                        selections += source.selections.len();
-                        codings += source.selections.iter().map(|x| x.codings.len()).sum::<usize>();
-                    }
-                    progress.advance(chunk.len() as u64);
-                    Ok((archive::deflate_piece(out.s.as_bytes(), false), selections, codings))
-                })
-                .collect()
-        },
-        || -> Result<Vec<archive::Prepared>> {
-            sources.par_iter().map(|s| archive::prepare(&format!("Sources/{}.txt", source_guid(s)), s.body.as_bytes())).collect()
-        },
-    );
+    let pieces = sources
+        .par_chunks(8)
+        .map(|chunk| -> Result<(archive::Piece, usize, usize)> {
+            let mut out = qde::XmlOut::fragment(qde::SOURCE_DEPTH);
+            let (mut selections, mut codings) = (0, 0);
+            for s in chunk {
+                let source = text_source(s)?;
+                qde::write_source(&mut out, &source, &project.variables);
+                selections += source.selections.len();
+                codings += source.selections.iter().map(|x| x.codings.len()).sum::<usize>();
+            }
+            progress.advance(chunk.len() as u64);
+            Ok((archive::deflate_piece(out.s.as_bytes(), false), selections, codings))
+        })
+        .collect::<Result<Vec<_>>>();
     progress.end();
     let mut qde_pieces = vec![archive::deflate_piece(head.s.as_bytes(), false)];
     for (piece, selections, codings) in pieces? {
@@ -261,9 +292,8 @@ fn write<W: std::io::Write + std::io::Seek>(
     }
     qde_pieces.push(archive::deflate_piece(tail.s.as_bytes(), true));
     zip.add_pieces("project.qde", qde_pieces)?;
-    for entry in texts? {
+    for entry in after {
         zip.add(entry)?;
     }
-    zip.entry(CODEBOOK_ENTRY, with_guids(codebook).to_json().as_bytes())?;
     Ok((zip.finish()?, summary))
 }

@@ -2,7 +2,6 @@
 //! model, checking guids, and writing the model in schema order.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::path::Path;
 
 use super::xml::{self, Element};
@@ -212,11 +211,23 @@ impl XmlOut {
         XmlOut { s: String::new(), depth }
     }
 
+    fn indent(&mut self) {
+        for _ in 0..self.depth {
+            self.s.push_str("  ");
+        }
+    }
+
     fn tag(&mut self, name: &str, attrs: &[(&str, Option<&str>)], close: &str) {
-        let _ = write!(self.s, "{}<{name}", "  ".repeat(self.depth));
+        self.indent();
+        self.s.push('<');
+        self.s.push_str(name);
         for (k, v) in attrs {
             if let Some(v) = v {
-                let _ = write!(self.s, " {k}=\"{}\"", xml::attr(v));
+                self.s.push(' ');
+                self.s.push_str(k);
+                self.s.push_str("=\"");
+                self.s.push_str(&xml::attr(v));
+                self.s.push('"');
             }
         }
         self.s.push_str(close);
@@ -229,7 +240,10 @@ impl XmlOut {
 
     pub fn close(&mut self, name: &str) {
         self.depth -= 1;
-        let _ = writeln!(self.s, "{}</{name}>", "  ".repeat(self.depth));
+        self.indent();
+        self.s.push_str("</");
+        self.s.push_str(name);
+        self.s.push_str(">\n");
     }
 
     pub fn empty(&mut self, name: &str, attrs: &[(&str, Option<&str>)]) {
@@ -237,7 +251,10 @@ impl XmlOut {
     }
 
     pub fn text(&mut self, name: &str, text: &str) {
-        let _ = writeln!(self.s, "{}<{name}>{}</{name}>", "  ".repeat(self.depth), xml::text(text));
+        self.indent();
+        for part in ["<", name, ">", &xml::text(text), "</", name, ">\n"] {
+            self.s.push_str(part);
+        }
     }
 }
 

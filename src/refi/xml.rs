@@ -177,14 +177,23 @@ pub fn text(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn escape(s: &str, attribute: bool) -> std::borrow::Cow<'_, str> {
-    // Most values (guids, dates, plain words) need nothing: a byte test says so. Control bytes,
+    // Most values (guids, dates, plain words) need nothing: a byte table says so. Control bytes,
     // markup and 0xEF (which starts U+FFFE and U+FFFF) are looked at character by character.
-    let simple = |b: &u8| match *b {
-        b'&' | b'<' | b'>' | b'\r' | 0xEF => false,
-        b'"' | b'\n' | b'\t' => !attribute,
-        b => b >= 0x20,
-    };
-    if s.as_bytes().iter().all(simple) {
+    const fn simple_bytes(attribute: bool) -> [bool; 256] {
+        let mut table = [false; 256];
+        let mut b = 0x20;
+        while b < 256 {
+            let markup = matches!(b as u8, b'&' | b'<' | b'>' | 0xEF) || (attribute && b as u8 == b'"');
+            table[b] = !markup;
+            b += 1;
+        }
+        table[b'\n' as usize] = !attribute;
+        table[b'\t' as usize] = !attribute;
+        table
+    }
+    static SIMPLE: [[bool; 256]; 2] = [simple_bytes(false), simple_bytes(true)];
+    let simple = &SIMPLE[usize::from(attribute)];
+    if s.as_bytes().iter().all(|b| simple[usize::from(*b)]) {
         return std::borrow::Cow::Borrowed(s);
     }
     let special = |c: char| matches!(c, '&' | '<' | '>' | '\r') || (attribute && matches!(c, '"' | '\n' | '\t'));
