@@ -6,7 +6,8 @@
 #   bench/run.sh [N ...]            default: 100 1000 10000
 # qc runs only up to QC_MAX_N sources (default 1000): it converts every file with pandoc, one
 # process each, and takes hours at 10,000.
-# Writes bench/results/results.csv (one row per tool, step and N) and bench/results/results.md.
+# Writes bench/results/results.csv (one row per tool, step and N), results.md and qc-check.md;
+# rows of sizes not given are kept from the previous results, so one size can be measured again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -19,35 +20,51 @@ command -v qc >/dev/null 2>&1 || python3 -m pip install --quiet qualitative-codi
 command -v pandoc >/dev/null 2>&1 || { apt-get install -y -qq pandoc >/dev/null 2>&1 || true; }
 HAVE_QC=0; command -v qc >/dev/null 2>&1 && HAVE_QC=1
 OUT="$ROOT/bench/results"; mkdir -p "$OUT"
-CSV="$OUT/results.csv"; echo "tool,step,n,seconds,peak_rss_mb,note" > "$CSV"
+# Rows of the sizes this run does not measure are kept from the last results (and their checks).
+CSV="$OUT/results.csv"; KEPT="$(mktemp)"; KEPT_CHECKS="$(mktemp)"
+if [ -f "$CSV" ]; then
+  awk -F, -v ns=" ${NS[*]} " 'NR > 1 && index(ns, " " $3 " ") == 0' "$CSV" > "$KEPT"
+  [ -f "$OUT/qc-check.md" ] && grep -E "^- N=" "$OUT/qc-check.md" | grep -v -E "^- N=($(IFS='|'; echo "${NS[*]}")):" > "$KEPT_CHECKS" || true
+fi
+{ echo "tool,step,n,seconds,peak_rss_mb,note"; cat "$KEPT"; } > "$CSV"; rm -f "$KEPT"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
+mv "$KEPT_CHECKS" "$WORK/qc-check.md"
 
-# measure TOOL STEP N NOTE [RUNS] -- command...: one CSV row with the median wall time of RUNS
-# runs (default 1), timed to the microsecond, and the largest peak RSS of them. Steps that take
-# tens of milliseconds are run several times: one run of them is mostly noise on a shared machine.
+# measure TOOL STEP N NOTE [RUNS] -- command...: one CSV row with the wall time and the peak RSS.
+# Peak memory comes from one run under /usr/bin/time, which also gives the time of a one-run step.
+# With RUNS > 1 the time is the median of RUNS more runs, timed in the shell to the microsecond:
+# a step of tens of milliseconds is mostly noise in one run, and the fork of a timer would be a
+# tenth of it.
 measure() {
   local tool=$1 step=$2 n=$3 note=$4 runs=1
   shift 4
   if [ "$1" != "--" ]; then runs=$1; shift; fi
   shift
-  local t="$WORK/time.txt" times=() kbmax=0 r t0 t1 kb
-  for ((r = 0; r < runs; r++)); do
-    t0=$(date +%s%N)
-    if ! /usr/bin/time -f '%M' -o "$t" "$@" > "$WORK/last.out" 2> "$WORK/last.err"; then
-      echo "$tool,$step,$n,,,failed: $(tail -1 "$WORK/last.err" | tr ',' ';')" >> "$CSV"
-      echo "  $tool $step: failed: $(tail -1 "$WORK/last.err")"
-      return
-    fi
-    t1=$(date +%s%N)
-    times+=($(((t1 - t0) / 1000)))
-    kb=$(tail -1 "$t"); [ "$kb" -gt "$kbmax" ] && kbmax=$kb
-  done
+  local t="$WORK/time.txt" times=() r t0 t1 kb
+  fail() {
+    echo "$tool,$step,$n,,,failed: $(tail -1 "$WORK/last.err" | tr ',' ';')" >> "$CSV"
+    echo "  $tool $step: failed: $(tail -1 "$WORK/last.err")"
+  }
+  t0=${EPOCHREALTIME/./}
+  /usr/bin/time -f '%M' -o "$t" "$@" > "$WORK/last.out" 2> "$WORK/last.err" || { fail; return; }
+  t1=${EPOCHREALTIME/./}
+  kb=$(tail -1 "$t")
+  if [ "$runs" -eq 1 ]; then
+    times=($((t1 - t0)))
+  else
+    for ((r = 0; r < runs; r++)); do
+      t0=${EPOCHREALTIME/./}
+      "$@" > "$WORK/last.out" 2> "$WORK/last.err" || { fail; return; }
+      t1=${EPOCHREALTIME/./}
+      times+=($((t1 - t0)))
+    done
+  fi
   local median secs
   median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
   secs=$(awk "BEGIN { printf \"%.3f\", $median / 1e6 }")
   [ "$runs" -gt 1 ] && note="${note:+$note; }median of $runs runs"
-  echo "$tool,$step,$n,$secs,$((kbmax / 1024)),$note" >> "$CSV"
-  echo "  $tool $step: ${secs}s, $((kbmax / 1024)) MB${note:+ ($note)}"
+  echo "$tool,$step,$n,$secs,$((kb / 1024)),$note" >> "$CSV"
+  echo "  $tool $step: ${secs}s, $((kb / 1024)) MB${note:+ ($note)}"
 }
 
 queries() { # 100 filtered quote queries over the study codebook
@@ -174,4 +191,5 @@ if any(r["tool"] == "qc" and r["step"] == "qdpx-import" and r["seconds"] for r i
           "`qc codes crosstab` is a code x code co-occurrence table, not this one.")
     print("- qc codes a whole line, not a span: a coding lands on the line where its selection starts.")
 PY
+cp "$WORK/qc-check.md" "$OUT/qc-check.md"
 cat "$OUT/results.md"
