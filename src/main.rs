@@ -36,7 +36,7 @@ impl Progress for Bar {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut err = io::stderr();
     let bar = Bar(std::sync::Mutex::new(ProgressBar::hidden()));
     let progress: &dyn Progress = if err.is_terminal() { &bar } else { &Silent };

@@ -348,20 +348,27 @@ fn looks_like_label(label: &str) -> bool {
 }
 
 fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usize, body: &str) -> Result<Vec<Segment>> {
+    /// A segment being read: its span in characters (what codings count) and in bytes.
     struct Open {
         speaker: usize,
         start: usize,
         end: usize,
+        bytes: std::ops::Range<usize>,
         line: usize,
+    }
+    /// Where a line starts in the body, in characters and in bytes.
+    #[derive(Clone, Copy)]
+    struct At {
+        chars: usize,
+        bytes: usize,
     }
     let mut segments: Vec<Segment> = Vec::new();
     let mut current: Option<usize> = None;
     let mut open: Option<Open> = None;
-    let mut offset = 0; // in chars
-    let chars: Vec<char> = body.chars().collect();
+    let mut offset = At { chars: 0, bytes: 0 };
     let close = |open: &mut Option<Open>, segments: &mut Vec<Segment>| {
         if let Some(o) = open.take() {
-            let text: String = chars[o.start..o.end].iter().collect();
+            let text = body[o.bytes].to_string();
             segments.push(Segment {
                 id: SegmentId { source: id.clone(), number: segments.len() + 1 },
                 speaker: o.speaker,
@@ -386,8 +393,14 @@ fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usi
                     current = Some(index);
                     let text = rest.trim_start();
                     if !text.is_empty() {
-                        let lead = trimmed_end.chars().count() - text.chars().count();
-                        open = Some(Open { speaker: index, start: offset + lead, end: offset + trimmed_end.chars().count(), line: line_no });
+                        let lead = trimmed_end[..trimmed_end.len() - text.len()].chars().count();
+                        open = Some(Open {
+                            speaker: index,
+                            start: offset.chars + lead,
+                            end: offset.chars + lead + text.chars().count(),
+                            bytes: offset.bytes + trimmed_end.len() - text.len()..offset.bytes + trimmed_end.len(),
+                            line: line_no,
+                        });
                     }
                 }
                 None if looks_like_label(label) => {
@@ -399,7 +412,7 @@ fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usi
         } else {
             continue_paragraph(path, line_no, offset, trimmed_end, current, &mut open)?;
         }
-        offset += line_chars;
+        offset = At { chars: offset.chars + line_chars, bytes: offset.bytes + raw_line.len() };
     }
     close(&mut open, &mut segments);
     if segments.is_empty() {
@@ -407,23 +420,21 @@ fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usi
     }
     return Ok(segments);
 
-    fn continue_paragraph(
-        path: &Path,
-        line_no: usize,
-        offset: usize,
-        trimmed_end: &str,
-        current: Option<usize>,
-        open: &mut Option<Open>,
-    ) -> Result<()> {
+    fn continue_paragraph(path: &Path, line_no: usize, offset: At, trimmed_end: &str, current: Option<usize>, open: &mut Option<Open>) -> Result<()> {
         let Some(speaker) = current else {
             return Err(problem(path, line_no, TranscriptProblem::TextBeforeFirstTurn));
         };
-        let end = offset + trimmed_end.chars().count();
+        let end = offset.chars + trimmed_end.chars().count();
+        let end_byte = offset.bytes + trimmed_end.len();
         match open {
-            Some(o) => o.end = end,
+            Some(o) => {
+                o.end = end;
+                o.bytes.end = end_byte;
+            }
             None => {
-                let lead = trimmed_end.chars().count() - trimmed_end.trim_start().chars().count();
-                *open = Some(Open { speaker, start: offset + lead, end, line: line_no });
+                let text = trimmed_end.trim_start();
+                let lead = trimmed_end.len() - text.len();
+                *open = Some(Open { speaker, start: end - text.chars().count(), end, bytes: offset.bytes + lead..end_byte, line: line_no });
             }
         }
         Ok(())

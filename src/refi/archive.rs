@@ -375,6 +375,21 @@ mod tests {
     }
 
     #[test]
+    fn a_local_header_carries_zip64_sizes_when_they_need_it() {
+        let small = local_header("project.qde", 7, 10, 20);
+        assert_eq!(small.len(), 30 + "project.qde".len());
+        assert_eq!(&small[18..26], &[10, 0, 0, 0, 20, 0, 0, 0], "deflated, then unpacked size");
+        let big = local_header("project.qde", 7, 5 << 30, 6 << 30);
+        assert_eq!(big.len(), 30 + "project.qde".len() + 20);
+        assert_eq!(&big[4..6], &45u16.to_le_bytes(), "version needed for Zip64");
+        assert_eq!(&big[18..26], &[0xFF; 8]);
+        let extra = &big[30 + "project.qde".len()..];
+        assert_eq!(&extra[..4], &[1, 0, 16, 0]);
+        assert_eq!(&extra[4..12], &(6u64 << 30).to_le_bytes(), "unpacked size first");
+        assert_eq!(&extra[12..20], &(5u64 << 30).to_le_bytes());
+    }
+
+    #[test]
     fn entry_count_and_declared_size_are_capped() {
         let bytes = zip_of(&[("a", b"1"), ("b", b"2"), ("c", b"3")]);
         let limits = Limits { max_entries: 2, max_total: 100 };
