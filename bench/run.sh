@@ -20,11 +20,21 @@ command -v qc >/dev/null 2>&1 || python3 -m pip install --quiet qualitative-codi
 command -v pandoc >/dev/null 2>&1 || { apt-get install -y -qq pandoc >/dev/null 2>&1 || true; }
 HAVE_QC=0; command -v qc >/dev/null 2>&1 && HAVE_QC=1
 OUT="$ROOT/bench/results"; mkdir -p "$OUT"
-# Rows of the sizes this run does not measure are kept from the last results (and their checks).
+# Rows of the sizes this run does not measure are kept from the last results, and so are qc's
+# rows (and checks) of sizes where qc does not run this time (QC_MAX_N=0 measures quire alone),
+# marked as from an earlier run.
+QC_MAX=${QC_MAX_N:-1000}; [ "$HAVE_QC" = 1 ] || QC_MAX=-1
+QC_NS=(); for N in "${NS[@]}"; do if [ "$N" -le "$QC_MAX" ]; then QC_NS+=("$N"); fi; done
 CSV="$OUT/results.csv"; KEPT="$(mktemp)"; KEPT_CHECKS="$(mktemp)"
 if [ -f "$CSV" ]; then
-  awk -F, -v ns=" ${NS[*]} " 'NR > 1 && index(ns, " " $3 " ") == 0' "$CSV" > "$KEPT"
-  [ -f "$OUT/qc-check.md" ] && grep -E "^- N=" "$OUT/qc-check.md" | grep -v -E "^- N=($(IFS='|'; echo "${NS[*]}")):" > "$KEPT_CHECKS" || true
+  awk -F, -v OFS=, -v ns=" ${NS[*]} " -v qcmax="$QC_MAX" 'NR > 1 {
+    if (index(ns, " " $3 " ") == 0) print
+    else if ($1 == "qc" && $3 + 0 > qcmax) {
+      if ($6 !~ /from an earlier run/) $6 = $6 (length($6) ? "; " : "") "from an earlier run"
+      print
+    }
+  }' "$CSV" > "$KEPT"
+  [ -f "$OUT/qc-check.md" ] && grep -E "^- N=" "$OUT/qc-check.md" | grep -v -E "^- N=($(IFS='|'; echo "${QC_NS[*]:-none}")):" > "$KEPT_CHECKS" || true
 fi
 { echo "tool,step,n,seconds,peak_rss_mb,note"; cat "$KEPT"; } > "$CSV"; rm -f "$KEPT"
 WORK="$(mktemp -d)"; trap 'rm -rf "$WORK"' EXIT
@@ -109,7 +119,7 @@ for N in "${NS[@]}"; do
     measure quire qdpx-export "$N" "" 5 -- "$Q" --project "$D/p" export qdpx "$D/p.qdpx"
   fi
 
-  if [ "$HAVE_QC" = 1 ] && [ "$N" -le "${QC_MAX_N:-1000}" ]; then
+  if [ "$N" -le "$QC_MAX" ]; then
     mkdir -p "$D/qc" && (cd "$D/qc" && qc init >/dev/null 2>&1)
     measure qc ingest "$N" "qc corpus import" -- bash -c "cd '$D/qc' && qc corpus import --recursive '$D/corpus/transcripts'"
     if [ -f "$D/p.qdpx" ]; then
@@ -155,41 +165,8 @@ PY2
   fi
 done
 
-# Markdown: quire beside qc, with the ratio where both ran the step.
-python3 - "$CSV" "$WORK/qc-check.md" > "$OUT/results.md" <<'PY'
-import csv, os, sys, collections
-rows = list(csv.DictReader(open(sys.argv[1])))
-by = collections.defaultdict(dict)
-for r in rows:
-    by[(r["step"], int(r["n"]))][r["tool"]] = r
-print("| step | N | quire s | quire MB | qc s | qc/quire |")
-print("|---|---|---|---|---|---|")
-for (step, n) in sorted(by, key=lambda k: (k[1], k[0])):
-    q, c = by[(step, n)].get("quire"), by[(step, n)].get("qc")
-    qs = q["seconds"] if q else ""
-    cs = c["seconds"] if c else ""
-    ratio = f"{float(cs) / float(qs):.0f}x" if qs and cs and float(qs) > 0 else ""
-    print(f"| {step} | {n} | {qs} | {q['peak_rss_mb'] if q else ''} | {cs} | {ratio} |")
-failed = [r for r in rows if r["note"].startswith("failed")]
-for r in failed:
-    print(f"\n- {r['tool']} {r['step']} at N={r['n']}: {r['note']}")
-if any(r["tool"] == "qc" and r["step"] == "qdpx-import" for r in failed):
-    print("- qc could not import the .qdpx holding the codings, so its query, table and export steps were skipped at that N.")
-if any(r["tool"] == "qc" and r["step"] == "qdpx-import" and r["seconds"] for r in rows):
-    print("\nqc rows after ingest run on quire's codings, loaded with `qc init --import` "
-          "(bench/qc_import.py patches two bugs in qc 1.7.8's REFI-QDA reader: a stray `breakpoint()` "
-          "and a position-to-line mapping that put every coding on line 0; the .qdpx's `Sources/` "
-          "folder is renamed `sources/`, where qc looks). Checks:\n")
-    print(open(sys.argv[2]).read().rstrip() if os.path.exists(sys.argv[2]) else "- (no check recorded)")
-    print("\nWhat qc cannot do here, and how its rows differ:\n")
-    print("- No source or respondent attributes (qc drops the .qdpx's Variables and Cases): the "
-          "country filter is a list of the BE and FR documents passed with `-f`, built by the script "
-          "outside the timing; filters on speaker attributes (role, gender) have no qc equivalent.")
-    print("- No code x attribute table: the table row is one `qc codes stats -r -a -d 2 -n document` "
-          "process per country. It counts documents, not respondents (a focus group is one document), "
-          "and its recursive totals add up the children's counts instead of counting distinct documents. "
-          "`qc codes crosstab` is a code x code co-occurrence table, not this one.")
-    print("- qc codes a whole line, not a span: a coding lands on the line where its selection starts.")
-PY
+# Markdown: quire beside qc, with the ratio where both ran the step (bench/summary.py). The run's
+# checks are saved first, so a summary that fails can be made again from the saved files.
 cp "$WORK/qc-check.md" "$OUT/qc-check.md"
+python3 "$ROOT/bench/summary.py" "$CSV" "$OUT/qc-check.md" > "$OUT/results.md"
 cat "$OUT/results.md"
