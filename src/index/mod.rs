@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::DocSetCollector;
 use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery};
-use tantivy::schema::{Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING};
+use tantivy::schema::{Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING};
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 use crate::anonymise::{scan, Lists};
@@ -64,6 +64,54 @@ struct Fields {
     coder_code: Field,
     codes: Field,
     by_language: Vec<(Language, Field)>,
+}
+
+/// The stored fields of a segment's document, read from the doc store straight into place.
+#[derive(Default)]
+struct Stored {
+    segment: String,
+    source: String,
+    number: u64,
+    speaker: String,
+    citation: String,
+    country: String,
+    text: String,
+    codes: Vec<u64>,
+}
+
+impl tantivy::schema::document::DocumentDeserialize for Stored {
+    fn deserialize<'de, D>(mut fields: D) -> Result<Stored, tantivy::schema::document::DeserializeError>
+    where
+        D: tantivy::schema::document::DocumentDeserializer<'de>,
+    {
+        use tantivy::schema::OwnedValue;
+        static SCHEMA: std::sync::LazyLock<(Schema, Fields)> = std::sync::LazyLock::new(schema);
+        let f = &SCHEMA.1;
+        let mut stored = Stored::default();
+        while let Some((field, value)) = fields.next_field::<OwnedValue>()? {
+            match value {
+                OwnedValue::Str(s) => {
+                    let slot = [
+                        (f.segment, &mut stored.segment),
+                        (f.source, &mut stored.source),
+                        (f.speaker, &mut stored.speaker),
+                        (f.citation, &mut stored.citation),
+                        (f.country, &mut stored.country),
+                        (f.text, &mut stored.text),
+                    ]
+                    .into_iter()
+                    .find(|(at, _)| *at == field);
+                    if let Some((_, slot)) = slot {
+                        *slot = s;
+                    }
+                }
+                OwnedValue::U64(n) if field == f.number => stored.number = n,
+                OwnedValue::U64(n) if field == f.codes => stored.codes.push(n),
+                _ => {}
+            }
+        }
+        Ok(stored)
+    }
 }
 
 fn schema() -> (Schema, Fields) {
@@ -367,23 +415,17 @@ impl SegmentIndex {
 
     /// The document at `address` as a quote; with `coder`, only that coder's codes.
     fn hit(&self, searcher: &tantivy::Searcher, address: tantivy::DocAddress, coder: Option<&Coder>) -> Result<Hit> {
-        let f = &self.fields;
-        let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::Usage(e.to_string()))?;
-        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let codes = doc
-            .get_all(f.codes)
-            .filter_map(|v| self.codes.get(v.as_u64()? as usize))
-            .filter(|c| coder.is_none_or(|wanted| *wanted == c.0))
-            .cloned()
-            .collect();
+        let stored: Stored = searcher.doc(address).map_err(|e| Error::Usage(e.to_string()))?;
+        let codes =
+            stored.codes.iter().filter_map(|n| self.codes.get(*n as usize)).filter(|c| coder.is_none_or(|wanted| *wanted == c.0)).cloned().collect();
         Ok(Hit {
-            segment: text(f.segment),
-            source: text(f.source),
-            number: doc.get_first(f.number).and_then(|v| v.as_u64()).unwrap_or(0) as usize,
-            speaker: text(f.speaker),
-            citation: text(f.citation),
-            country: text(f.country),
-            text: text(f.text),
+            segment: stored.segment,
+            source: stored.source,
+            number: stored.number as usize,
+            speaker: stored.speaker,
+            citation: stored.citation,
+            country: stored.country,
+            text: stored.text,
             codes,
         })
     }
