@@ -582,3 +582,73 @@ pub fn follow(tx: &mut Transaction<'_>, project: &Project, changes: &[crate::cod
 pub fn count_using(project: &Project, code: &CodePath) -> Result<usize> {
     Ok(read_all(project)?.iter().filter(|c| c.code.starts_with(code)).count())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn coding(source: &str, start: usize, code: &str, coder: &str, created: &str) -> Coding {
+        Coding {
+            source: SourceId::parse(source).unwrap(),
+            start,
+            end: start + 5,
+            code: CodePath::parse(code).unwrap(),
+            coder: coder.parse().unwrap(),
+            created: created.into(),
+            text: "a, \"quoted\"\nline".into(),
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn spans_of_several_files_keep_each_codings_values_with_lists_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            vec![coding("PT-02", 3, "b/x", "zoe", "2024-01-02"), coding("PT-02", 9, "a", "zoe", "2024-01-01")],
+            vec![coding("BE-01", 0, "b/x", "ann", "2024-01-03"), coding("PT-02", 3, "b/x", "ann", "2024-01-01")],
+        ];
+        let mut parts = Vec::new();
+        for (i, codings) in files.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.csv"));
+            std::fs::write(&path, to_csv(codings)).unwrap();
+            parts.push(Spans::read_file(&path).unwrap());
+        }
+        let mut spans = Spans::join(parts);
+        assert_eq!(spans.sources.iter().map(SourceId::as_str).collect::<Vec<_>>(), ["BE-01", "PT-02"]);
+        assert_eq!(spans.coders.iter().map(Coder::as_str).collect::<Vec<_>>(), ["ann", "zoe"]);
+        assert_eq!(spans.times, ["2024-01-01", "2024-01-02", "2024-01-03"]);
+        // Every row still names what its coding held.
+        let back = |s: &Spans, r: &Span| {
+            (
+                s.sources[r.source as usize].to_string(),
+                r.start,
+                s.codes[r.code as usize].to_string(),
+                s.coders[r.coder as usize].to_string(),
+                s.times[r.created as usize].clone(),
+            )
+        };
+        let mut read: Vec<_> = spans.rows.iter().map(|r| back(&spans, r)).collect();
+        let mut written: Vec<_> =
+            files.iter().flatten().map(|c| (c.source.to_string(), c.start, c.code.to_string(), c.coder.to_string(), c.created.clone())).collect();
+        read.sort();
+        written.sort();
+        assert_eq!(read, written);
+        // Normalised rows come in the order of the codings they stand for.
+        spans.normalise();
+        let ordered: Vec<_> = spans.rows.iter().map(|r| back(&spans, r)).collect();
+        let mut expected = written.clone();
+        expected.sort_by(|a, b| (&a.0, a.1, &a.2, &a.3).cmp(&(&b.0, b.1, &b.2, &b.3)));
+        assert_eq!(ordered, expected);
+    }
+
+    #[test]
+    fn a_bad_row_is_refused_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let mut bytes = to_csv(&[coding("PT-02", 3, "b/x", "zoe", "2024-01-02")]);
+        bytes.extend_from_slice(b"PT-02,9,4,a,zoe,2024-01-01,t\n");
+        std::fs::write(&path, bytes).unwrap();
+        let e = Spans::read_file(&path).unwrap_err().to_string();
+        assert!(e.contains("x.csv:4") && e.contains("empty or reversed span 9..4"), "{e}");
+    }
+}

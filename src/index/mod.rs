@@ -42,7 +42,8 @@ struct Meta {
     /// [`Lists::key`] of the allow- and deny-lists the `flagged` field was computed with.
     #[serde(default)]
     lists: String,
-    /// `coder code/path` of every coding on a segment; a document stores their positions here.
+    /// Every (coder, code) pair of the codings, as `coder code/path`: a document stores the
+    /// positions in this list of the pairs on its segment.
     #[serde(default)]
     codes: Vec<String>,
 }
