@@ -206,14 +206,8 @@ fn write<W: std::io::Write + std::io::Seek>(
                     return Err(Error::UnknownCode { query: code_of(c).to_string(), suggestions: Vec::new() });
                 };
                 refi_codings.push(Coding {
-                    guid: code_of(c)
-                        .ids()
-                        .iter()
-                        .enumerate()
-                        .fold(StableGuid::new("coding").part(&key).part(":"), |g, (i, id)| if i == 0 { g.part(id) } else { g.part("/").part(id) })
-                        .part(":")
-                        .part(coder_of(c).as_str())
-                        .finish(),
+                    // The guid of `{key}:{code}:{coder}`, hashed without building that key.
+                    guid: StableGuid::new("coding").part(&key).part(":").path(code_of(c)).part(":").part(coder_of(c).as_str()).finish(),
                     code: code.clone(),
                     creating_user: Some(user_guid(coder_of(c))),
                     created: Some(time_of(c).clone()).filter(|t| is_datetime(t)),

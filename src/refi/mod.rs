@@ -210,6 +210,17 @@ impl StableGuid {
         self
     }
 
+    /// A code path as it displays: its ids joined by `/`.
+    pub fn path(mut self, path: &crate::codebook::CodePath) -> StableGuid {
+        for (i, id) in path.ids().iter().enumerate() {
+            if i > 0 {
+                self = self.part("/");
+            }
+            self = self.part(id);
+        }
+        self
+    }
+
     pub fn finish(self) -> String {
         let digest = sha1::Digest::finalize(self.0);
         let bytes: [u8; 16] = digest[..16].try_into().expect("SHA-1 has 20 bytes");
@@ -521,6 +532,8 @@ mod tests {
             assert_eq!(stable_guid(kind, key), uuid::Uuid::new_v5(&namespace, format!("{kind}:{key}").as_bytes()).to_string());
         }
         assert_eq!(StableGuid::new("coding").part("s@1..2").part(":").part("a/b").finish(), stable_guid("coding", "s@1..2:a/b"));
+        let path = crate::codebook::CodePath::parse("a/b/c").unwrap();
+        assert_eq!(StableGuid::new("coding").part("s:").path(&path).finish(), stable_guid("coding", "s:a/b/c"));
         assert_ne!(stable_guid("code", "a/b"), stable_guid("code", "a/c"));
         assert!(is_datetime("2026-11-23T12:39:36Z") && is_datetime("2024-01-02T03:04:05.123+02:00"));
         assert!(!is_datetime("2026-11-23") && !is_datetime(""));
