@@ -88,15 +88,8 @@ pub fn codes_of(hit: &Hit) -> String {
     codes.dedup();
     let mut joined = String::new();
     for (i, code) in codes.into_iter().enumerate() {
-        if i > 0 {
-            joined.push_str("; ");
-        }
-        for (j, id) in code.ids().iter().enumerate() {
-            if j > 0 {
-                joined.push('/');
-            }
-            joined.push_str(id);
-        }
+        use std::fmt::Write as _;
+        let _ = write!(joined, "{}{code}", if i > 0 { "; " } else { "" });
     }
     joined
 }

@@ -67,8 +67,15 @@ impl CodePath {
 }
 
 impl fmt::Display for CodePath {
+    /// The ids joined by `/`, written one by one (no joined copy is built).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.join("/"))
+        for (i, id) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("/")?;
+            }
+            f.write_str(id)?;
+        }
+        Ok(())
     }
 }
 

@@ -140,33 +140,26 @@ impl Span {
 struct Interner<T> {
     ids: rustc_hash::FxHashMap<Vec<u8>, u32>,
     values: Vec<T>,
-    /// The last row's bytes and number: sorted rows repeat their neighbour's source, and often
-    /// its code, coder and time.
-    last: (Vec<u8>, u32),
+    /// Sorted rows repeat their neighbour's source, and often its code, coder and time.
+    last: Memo<u32>,
 }
 
 impl<T> Interner<T> {
     fn new() -> Interner<T> {
-        Interner { ids: Default::default(), values: Vec::new(), last: (Vec::new(), u32::MAX) }
+        Interner { ids: Default::default(), values: Vec::new(), last: Memo::new() }
     }
 
     fn id(&mut self, bytes: &[u8], parse: impl FnOnce(&str) -> Result<T, String>) -> Result<u32, String> {
-        if self.last.1 != u32::MAX && self.last.0 == bytes {
-            return Ok(self.last.1);
-        }
-        let id = match self.ids.get(bytes) {
-            Some(id) => *id,
+        let Interner { ids, values, last } = self;
+        last.get(bytes, |text| match ids.get(text.as_bytes()) {
+            Some(id) => Ok(*id),
             None => {
-                let id = self.values.len() as u32;
-                self.values.push(parse(utf8(bytes)?)?);
-                self.ids.insert(bytes.to_vec(), id);
-                id
+                let id = values.len() as u32;
+                values.push(parse(text)?);
+                ids.insert(text.as_bytes().to_vec(), id);
+                Ok(id)
             }
-        };
-        self.last.0.clear();
-        self.last.0.extend_from_slice(bytes);
-        self.last.1 = id;
-        Ok(id)
+        })
     }
 }
 

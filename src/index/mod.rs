@@ -179,6 +179,12 @@ fn code_line(coder: &Coder, code: &CodePath) -> String {
     format!("{coder} {code}")
 }
 
+/// The facet of a code (field `code`), or of a coder's code, the coder above the code's ids
+/// (field `coder_code`): what documents carry and queries ask for.
+fn code_facet(coder: Option<&Coder>, code: &CodePath) -> Facet {
+    Facet::from_path(coder.map(Coder::as_str).into_iter().chain(code.ids().iter().map(String::as_str)))
+}
+
 fn parse_code_line(line: &str) -> Option<(Coder, CodePath)> {
     let (coder, path) = line.split_once(' ')?;
     Some((coder.parse().ok()?, CodePath::parse(path).ok()?))
@@ -262,13 +268,7 @@ impl SegmentIndex {
         let codes: Vec<(Coder, CodePath)> =
             pairs.iter().map(|(_, (coder, code))| (codings.coders[*coder as usize].clone(), codings.codes[*code as usize].clone())).collect();
         // Each pair's facets: its code, and its coder above its code.
-        let facets: Vec<(Facet, Facet)> = codes
-            .iter()
-            .map(|(coder, code)| {
-                let ids = || code.ids().iter().map(String::as_str);
-                (Facet::from_path(ids()), Facet::from_path(std::iter::once(coder.as_str()).chain(ids())))
-            })
-            .collect();
+        let facets: Vec<(Facet, Facet)> = codes.iter().map(|(coder, code)| (code_facet(None, code), code_facet(Some(coder), code))).collect();
         let meta = &Meta {
             format: meta.format,
             fingerprint: meta.fingerprint.clone(),
@@ -343,13 +343,8 @@ impl SegmentIndex {
             let any: Vec<(Occur, Box<dyn Query>)> = alternatives
                 .iter()
                 .map(|path| {
-                    let term = match &query.coder {
-                        Some(coder) => Term::from_facet(
-                            f.coder_code,
-                            &Facet::from_path(std::iter::once(coder.as_str()).chain(path.ids().iter().map(String::as_str))),
-                        ),
-                        None => Term::from_facet(f.code, &Facet::from_path(path.ids().iter().map(String::as_str))),
-                    };
+                    let field = if query.coder.is_some() { f.coder_code } else { f.code };
+                    let term = Term::from_facet(field, &code_facet(query.coder.as_ref(), path));
                     (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
                 })
                 .collect();

@@ -141,7 +141,6 @@ impl Entries {
 /// same content always gives the same bytes.
 pub struct Writer<W: Write + Seek> {
     zip: ZipWriter<W>,
-    options: SimpleFileOptions,
 }
 
 /// An entry compressed ahead of writing (on any thread), for [`Writer::add`].
@@ -255,7 +254,7 @@ pub fn prepare(name: &str, bytes: &[u8]) -> Result<Prepared> {
 
 impl<W: Write + Seek> Writer<W> {
     pub fn new(out: W) -> Writer<W> {
-        Writer { zip: ZipWriter::new(out), options: options() }
+        Writer { zip: ZipWriter::new(out) }
     }
 
     /// Adds an entry deflated in pieces by [`deflate_piece`], the last one last. The zip writer
@@ -284,7 +283,7 @@ impl<W: Write + Seek> Writer<W> {
 
     /// Starts an entry; what is written next goes into it.
     pub fn start(&mut self, name: &str) -> Result<()> {
-        self.zip.start_file(name, self.options).map_err(zip_failed)
+        self.zip.start_file(name, options()).map_err(zip_failed)
     }
 
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {

@@ -206,18 +206,14 @@ impl StableGuid {
     }
 
     pub fn part(mut self, part: &str) -> StableGuid {
-        sha1::Digest::update(&mut self.0, part.as_bytes());
+        let _ = fmt::Write::write_str(&mut self, part);
         self
     }
 
-    /// A code path as it displays: its ids joined by `/`.
+    /// A code path as it displays (its ids joined by `/`).
     pub fn path(mut self, path: &crate::codebook::CodePath) -> StableGuid {
-        for (i, id) in path.ids().iter().enumerate() {
-            if i > 0 {
-                self = self.part("/");
-            }
-            self = self.part(id);
-        }
+        use std::fmt::Write as _;
+        let _ = write!(self, "{path}");
         self
     }
 
@@ -225,6 +221,14 @@ impl StableGuid {
         let digest = sha1::Digest::finalize(self.0);
         let bytes: [u8; 16] = digest[..16].try_into().expect("SHA-1 has 20 bytes");
         uuid::Builder::from_sha1_bytes(bytes).into_uuid().to_string()
+    }
+}
+
+/// Text written to a guid is hashed as it comes (`write!` of a `Display` value, no copy).
+impl fmt::Write for StableGuid {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        sha1::Digest::update(&mut self.0, s.as_bytes());
+        Ok(())
     }
 }
 
