@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
-use zip::write::{PreparedZipFile, SimpleFileOptions, ZipFileBuilder};
+use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
 use crate::error::{Error, Location, Result};
@@ -144,7 +144,10 @@ pub struct Writer<W: Write + Seek> {
 }
 
 /// An entry compressed ahead of writing (on any thread), for [`Writer::add`].
-pub struct Prepared(PreparedZipFile);
+pub struct Prepared {
+    name: String,
+    piece: Piece,
+}
 
 fn zip_failed(e: impl std::fmt::Display) -> Error {
     Error::Usage(format!("writing the zip archive failed: {e}"))
@@ -162,20 +165,28 @@ pub struct Piece {
 /// Deflates `bytes` as one piece of an entry; `last` for the entry's final piece.
 pub fn deflate_piece(bytes: &[u8], last: bool) -> Piece {
     use flate2::{Compress, Compression, FlushCompress, Status};
-    let mut compress = Compress::new(Compression::new(LEVEL as u32), false);
+    thread_local! {
+        /// Each thread keeps its deflate state (about 300 KB of window and tables): made anew for
+        /// every piece, that memory was a fresh allocation whose pages the kernel zeroed each time.
+        static DEFLATE: std::cell::RefCell<Option<Compress>> = const { std::cell::RefCell::new(None) };
+    }
     let mut deflated = Vec::with_capacity(bytes.len() / 4 + 64);
     let flush = if last { FlushCompress::Finish } else { FlushCompress::Sync };
-    loop {
-        let read = compress.total_in() as usize;
-        if deflated.capacity() - deflated.len() < 64 {
-            deflated.reserve(deflated.capacity().max(4096));
+    DEFLATE.with_borrow_mut(|kept| {
+        let compress = kept.get_or_insert_with(|| Compress::new(Compression::new(LEVEL as u32), false));
+        compress.reset();
+        loop {
+            let read = compress.total_in() as usize;
+            if deflated.capacity() - deflated.len() < 64 {
+                deflated.reserve(deflated.capacity().max(4096));
+            }
+            let status = compress.compress_vec(&bytes[read..], &mut deflated, flush).expect("deflate of in-memory bytes cannot fail");
+            let done = compress.total_in() as usize == bytes.len() && deflated.len() < deflated.capacity();
+            if status == Status::StreamEnd || (!last && done) {
+                break;
+            }
         }
-        let status = compress.compress_vec(&bytes[read..], &mut deflated, flush).expect("deflate of in-memory bytes cannot fail");
-        let done = compress.total_in() as usize == bytes.len() && deflated.len() < deflated.capacity();
-        if status == Status::StreamEnd || (!last && done) {
-            break;
-        }
-    }
+    });
     let mut crc = crc32fast::Hasher::new();
     crc.update(bytes);
     Piece { deflated, crc, len: bytes.len() as u64 }
@@ -236,20 +247,43 @@ impl Read for Pieces<'_> {
     }
 }
 
-/// Every entry's options: deflated at [`LEVEL`], dated 1980-01-01, `rw-r--r--`.
+/// Every entry's file mode: `rw-r--r--`.
+const MODE: u32 = 0o644;
+
+/// Every entry's options: deflated at [`LEVEL`], dated 1980-01-01, [`MODE`].
 fn options() -> SimpleFileOptions {
     SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .compression_level(Some(LEVEL))
         .last_modified_time(DateTime::default())
-        .unix_permissions(0o644)
+        .unix_permissions(MODE)
 }
 
-/// Compresses a whole entry now, to be added later in archive order.
-pub fn prepare(name: &str, bytes: &[u8]) -> Result<Prepared> {
-    let mut builder = ZipFileBuilder::new(name, options()).map_err(zip_failed)?;
-    builder.write_all(bytes).map_err(zip_failed)?;
-    Ok(Prepared(builder.finish().map_err(zip_failed)?))
+/// Compresses a whole entry now (on any thread), to be added later in archive order.
+pub fn prepare(name: &str, bytes: &[u8]) -> Prepared {
+    Prepared { name: name.to_string(), piece: deflate_whole(bytes) }
+}
+
+/// libdeflate's level for whole entries; see [`deflate_whole`].
+const WHOLE_LEVEL: i32 = 1;
+
+/// Deflates a whole entry with libdeflate, which compresses a buffer it holds entirely (it has no
+/// streams, so it cannot end a piece that others follow).
+fn deflate_whole(bytes: &[u8]) -> Piece {
+    use libdeflater::{CompressionLvl, Compressor};
+    thread_local! {
+        static WHOLE: std::cell::RefCell<Option<Compressor>> = const { std::cell::RefCell::new(None) };
+    }
+    let deflated = WHOLE.with_borrow_mut(|kept| {
+        let compressor = kept.get_or_insert_with(|| Compressor::new(CompressionLvl::new(WHOLE_LEVEL).expect("a level from 0 to 12")));
+        let mut deflated = vec![0; compressor.deflate_compress_bound(bytes.len())];
+        let n = compressor.deflate_compress(bytes, &mut deflated).expect("the bound fits the output");
+        deflated.truncate(n);
+        deflated
+    });
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(bytes);
+    Piece { deflated, crc, len: bytes.len() as u64 }
 }
 
 impl<W: Write + Seek> Writer<W> {
@@ -260,25 +294,26 @@ impl<W: Write + Seek> Writer<W> {
     /// Adds an entry deflated in pieces by [`deflate_piece`], the last one last. The zip writer
     /// can only copy a deflated entry it reads from an archive, so the pieces are handed to it
     /// behind a local file header of their own.
-    pub fn add_pieces(&mut self, name: &str, pieces: Vec<Piece>) -> Result<()> {
+    pub fn add_pieces(&mut self, name: &str, pieces: &[Piece]) -> Result<()> {
         let mut crc = crc32fast::Hasher::new();
         let (mut len, mut deflated) = (0u64, 0u64);
-        for p in &pieces {
+        for p in pieces {
             crc.combine(&p.crc);
             len += p.len;
             deflated += p.deflated.len() as u64;
         }
         let header = local_header(name, crc.finalize(), deflated, len);
-        let mut stream = std::io::Cursor::new(header).chain(Pieces { pieces: &pieces, at: (0, 0) });
+        let mut stream = std::io::Cursor::new(header).chain(Pieces { pieces, at: (0, 0) });
         let file = zip::read::read_zipfile_from_stream_with_compressed_size(&mut stream, deflated)
             .map_err(zip_failed)?
             .ok_or_else(|| zip_failed("a pieced entry has no header"))?;
-        self.zip.raw_copy_file_rename(file, name).map_err(zip_failed)
+        // Dated and moded like every other entry (a local header has no file mode).
+        self.zip.raw_copy_file_touch(file, DateTime::default(), Some(MODE)).map_err(zip_failed)
     }
 
     /// Adds an entry compressed by [`prepare`].
-    pub fn add(&mut self, entry: Prepared) -> Result<()> {
-        self.zip.add_prepared_file(entry.0).map_err(zip_failed)
+    pub fn add(&mut self, entry: &Prepared) -> Result<()> {
+        self.add_pieces(&entry.name, std::slice::from_ref(&entry.piece))
     }
 
     /// Starts an entry; what is written next goes into it.

@@ -208,7 +208,13 @@ impl XmlOut {
 
     /// A piece of a document, indented as if `depth` elements were open.
     pub fn fragment(depth: usize) -> XmlOut {
-        XmlOut { s: String::new(), depth }
+        XmlOut::fragment_in(String::new(), depth)
+    }
+
+    /// A piece written into `buffer`, emptied first (its allocation is reused).
+    pub fn fragment_in(mut buffer: String, depth: usize) -> XmlOut {
+        buffer.clear();
+        XmlOut { s: buffer, depth }
     }
 
     fn indent(&mut self) {
