@@ -433,15 +433,27 @@ fn a_missing_or_corrupt_index_is_rebuilt() {
         .sum();
     assert!(r.stderr.contains(&format!("index rebuilt: {respondent_and_interviewer} segments")), "{}", r.stderr);
     assert!(w.run(&["--project", "pt", "index"]).ok().stderr.contains("index up to date"));
-    // An index written by an earlier quire (format 2: codes stored as text, no flags) is rebuilt
-    // rather than read, even with the project unchanged.
+    // An index written by an earlier quire is rebuilt rather than read, even with the project
+    // unchanged: format 2 stored codes as text and had no flags; format 3 kept quotes in
+    // tantivy's doc store and has no quote file.
     let meta_path = w.path("pt/.quire/index/quire-index.json");
-    let mut meta: serde_json::Value = serde_json::from_slice(&fs::read(&meta_path).unwrap()).unwrap();
-    let fingerprint = meta["fingerprint"].clone();
-    meta = serde_json::json!({ "format": 2, "fingerprint": fingerprint, "attributes": meta["attributes"].clone() });
-    fs::write(&meta_path, meta.to_string()).unwrap();
+    let current: serde_json::Value = serde_json::from_slice(&fs::read(&meta_path).unwrap()).unwrap();
+    for (format, extra) in [(2, serde_json::json!({})), (3, serde_json::json!({ "lists": current["lists"], "codes": current["codes"] }))] {
+        let mut meta = serde_json::json!({ "format": format, "fingerprint": current["fingerprint"], "attributes": current["attributes"] });
+        meta.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        fs::write(&meta_path, meta.to_string()).unwrap();
+        if format == 3 {
+            fs::remove_file(w.path("pt/.quire/index/quotes.bin")).unwrap();
+        }
+        assert!(w.run(&["--project", "pt", "index"]).ok().stderr.contains("index rebuilt"), "format {format}");
+        assert_eq!(quote_ids(&w, "pt", &["--code", "housing"]).len(), 2);
+    }
+    // A quote file cut short is noticed when the index opens, and the index rebuilt.
+    let quotes = w.path("pt/.quire/index/quotes.bin");
+    let bytes = fs::read(&quotes).unwrap();
+    fs::write(&quotes, &bytes[..bytes.len() / 2]).unwrap();
     assert!(w.run(&["--project", "pt", "index"]).ok().stderr.contains("index rebuilt"));
-    assert_eq!(quote_ids(&w, "pt", &["--code", "housing"]).len(), 2);
+    assert_eq!(fs::read(&quotes).unwrap(), bytes, "the same quote file again");
 }
 
 #[test]

@@ -10,9 +10,8 @@ use std::fs;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use tantivy::collector::DocSetCollector;
 use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery};
-use tantivy::schema::{Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING};
+use tantivy::schema::{Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STRING};
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 use crate::anonymise::{scan, Lists};
@@ -26,11 +25,15 @@ use crate::error::{Error, Result};
 use crate::progress::{Progress, Silent};
 use crate::project::{write_atomic, Project};
 
+mod quotes;
+
 /// Version of the index layout; a different version is rebuilt.
-pub const INDEX_FORMAT: u32 = 3;
+pub const INDEX_FORMAT: u32 = 4;
 const DIR: &str = "index";
 const META: &str = "quire-index.json";
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// A query reading more quotes than this reads them on every core.
+const PARALLEL_QUOTES: usize = 16 * 1024;
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 struct Meta {
@@ -49,70 +52,15 @@ struct Meta {
 }
 
 struct Fields {
-    segment: Field,
-    source: Field,
-    number: Field,
-    order: Field,
+    /// A respondent segment's number in `quotes.bin` (quote order); interviewers have none.
+    quote: Field,
     flagged: Field,
-    speaker: Field,
     kind: Field,
-    citation: Field,
-    country: Field,
-    text: Field,
     raw: Field,
     attr: Field,
     code: Field,
     coder_code: Field,
-    codes: Field,
     by_language: Vec<(Language, Field)>,
-}
-
-/// The stored fields of a segment's document, read from the doc store straight into place.
-#[derive(Default)]
-struct Stored {
-    segment: String,
-    source: String,
-    number: u64,
-    speaker: String,
-    citation: String,
-    country: String,
-    text: String,
-    codes: Vec<u64>,
-}
-
-impl tantivy::schema::document::DocumentDeserialize for Stored {
-    fn deserialize<'de, D>(mut fields: D) -> Result<Stored, tantivy::schema::document::DeserializeError>
-    where
-        D: tantivy::schema::document::DocumentDeserializer<'de>,
-    {
-        use tantivy::schema::OwnedValue;
-        static SCHEMA: std::sync::LazyLock<(Schema, Fields)> = std::sync::LazyLock::new(schema);
-        let f = &SCHEMA.1;
-        let mut stored = Stored::default();
-        while let Some((field, value)) = fields.next_field::<OwnedValue>()? {
-            match value {
-                OwnedValue::Str(s) => {
-                    let slot = [
-                        (f.segment, &mut stored.segment),
-                        (f.source, &mut stored.source),
-                        (f.speaker, &mut stored.speaker),
-                        (f.citation, &mut stored.citation),
-                        (f.country, &mut stored.country),
-                        (f.text, &mut stored.text),
-                    ]
-                    .into_iter()
-                    .find(|(at, _)| *at == field);
-                    if let Some((_, slot)) = slot {
-                        *slot = s;
-                    }
-                }
-                OwnedValue::U64(n) if field == f.number => stored.number = n,
-                OwnedValue::U64(n) if field == f.codes => stored.codes.push(n),
-                _ => {}
-            }
-        }
-        Ok(stored)
-    }
 }
 
 fn schema() -> (Schema, Fields) {
@@ -129,21 +77,13 @@ fn schema() -> (Schema, Fields) {
             .set_indexing_options(TextFieldIndexing::default().set_tokenizer("quire_raw").set_index_option(IndexRecordOption::Basic)),
     );
     let fields = Fields {
-        segment: b.add_text_field("segment", STRING | STORED),
-        source: b.add_text_field("source", STRING | STORED),
-        number: b.add_u64_field("number", STORED),
-        order: b.add_u64_field("order", tantivy::schema::FAST),
+        quote: b.add_u64_field("quote", tantivy::schema::FAST),
         flagged: b.add_u64_field("flagged", tantivy::schema::FAST),
-        speaker: b.add_text_field("speaker", STRING | STORED),
         kind: b.add_text_field("kind", STRING),
-        citation: b.add_text_field("citation", STORED),
-        country: b.add_text_field("country", STRING | STORED),
-        text: b.add_text_field("text", STORED),
         raw,
         attr: b.add_text_field("attr", STRING),
         code: b.add_facet_field("code", FacetOptions::default()),
         coder_code: b.add_facet_field("coder_code", FacetOptions::default()),
-        codes: b.add_u64_field("codes", STORED),
         by_language,
     };
     (b.build(), fields)
@@ -167,8 +107,9 @@ pub struct SegmentIndex {
     reader: tantivy::IndexReader,
     fields: Fields,
     attributes: std::collections::BTreeSet<String>,
-    /// What a document's `codes` numbers stand for.
+    /// What a quote's code numbers stand for.
     codes: Vec<CoderCode>,
+    quotes: quotes::Quotes,
 }
 
 /// A coder's code on a quote, one value shared by every quote that carries it.
@@ -228,10 +169,11 @@ impl SegmentIndex {
             return None;
         }
         let codes = meta.codes.iter().map(|l| parse_code_line(l).map(CoderCode::new)).collect::<Option<_>>()?;
+        let quotes = quotes::Quotes::open(&dir.join(quotes::FILE))?;
         register_tokenizers(&index);
         // A corrupt segment shows when the reader loads. One process reads one state: no reloading.
         let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().ok()?;
-        Some(SegmentIndex { reader, fields, attributes: meta.attributes.into_iter().collect(), codes })
+        Some(SegmentIndex { reader, fields, attributes: meta.attributes.into_iter().collect(), codes, quotes })
     }
 
     /// Builds the index in a fresh directory and swaps it in.
@@ -240,13 +182,7 @@ impl SegmentIndex {
         fs::create_dir_all(&state).map_err(|e| Error::io(&state, e))?;
         let tmp = tempfile::Builder::new().prefix(".index-").tempdir_in(&state).map_err(|e| Error::io(&state, e))?;
         let (schema, fields) = schema();
-        // Documents are stored in quote order (country, source, segment): the quotes of a query
-        // filtered by country sit together in the doc store, which is read a block at a time.
-        let settings = tantivy::IndexSettings {
-            sort_by_field: Some(tantivy::IndexSortByField { field: "order".into(), order: tantivy::Order::Asc }),
-            ..Default::default()
-        };
-        let index = Index::builder().schema(schema).settings(settings).create_in_dir(tmp.path()).map_err(|e| tantivy_err(project, e))?;
+        let index = Index::builder().schema(schema).create_in_dir(tmp.path()).map_err(|e| tantivy_err(project, e))?;
         register_tokenizers(&index);
         let mut writer: IndexWriter = index.writer(WRITER_MEMORY).map_err(|e| tantivy_err(project, e))?;
         let sources = project.load_sources()?;
@@ -264,7 +200,7 @@ impl SegmentIndex {
             .map(|(coder, code)| (code_line(&codings.coders[coder as usize], &codings.codes[code as usize]), (coder, code)))
             .collect();
         pairs.sort();
-        let numbers: HashMap<(u32, u32), u64> = pairs.iter().enumerate().map(|(i, (_, pair))| (*pair, i as u64)).collect();
+        let numbers: HashMap<(u32, u32), u32> = pairs.iter().enumerate().map(|(i, (_, pair))| (*pair, i as u32)).collect();
         let codes: Vec<(Coder, CodePath)> =
             pairs.iter().map(|(_, (coder, code))| (codings.coders[*coder as usize].clone(), codings.codes[*code as usize].clone())).collect();
         // Each pair's facets: its code, and its coder above its code.
@@ -283,21 +219,40 @@ impl SegmentIndex {
         {
             use rayon::prelude::*;
             let build = Build { writer: &writer, fields: &fields, numbers, facets, lists };
-            // Quotes are listed by country, source and segment: `order` ranks them so a query
-            // can sort and cut without loading every document.
+            // Quotes are listed by country, source and segment: respondent segments are numbered
+            // in that order, and `quotes.bin` holds them in it.
             let mut ranked: Vec<&Source> = sources.iter().collect();
             ranked.sort_by(|a, b| (&a.country, &a.id).cmp(&(&b.country, &b.id)));
+            let mut quotes = quotes::Writer::create(&tmp.path().join(quotes::FILE))?;
             progress.begin("indexing", ranked.len() as u64);
-            ranked
-                .par_iter()
-                .enumerate()
-                .try_for_each(|(rank, source)| {
-                    let coded = by_source.get(source.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-                    progress.advance(1);
-                    add_source(&build, source, rank as u64, coded)
-                })
-                .map_err(|e| tantivy_err(project, e))?;
+            // Sources a batch at a time, in parallel within it: the quotes of a batch are held
+            // until they are written in order.
+            for batch in ranked.chunks(256) {
+                let mut first = quotes.len() as u64;
+                let firsts: Vec<u64> = batch
+                    .iter()
+                    .map(|s| {
+                        let at = first;
+                        first += s.segments.iter().filter(|g| s.speaker_of(g).respondent().is_some()).count() as u64;
+                        at
+                    })
+                    .collect();
+                let encoded = batch
+                    .par_iter()
+                    .zip(firsts)
+                    .map(|(source, first)| {
+                        let coded = by_source.get(source.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+                        progress.advance(1);
+                        add_source(&build, source, first, coded)
+                    })
+                    .collect::<tantivy::Result<Vec<_>>>()
+                    .map_err(|e| tantivy_err(project, e))?;
+                for e in &encoded {
+                    quotes.add(e)?;
+                }
+            }
             progress.end();
+            quotes.finish()?;
         }
         writer.commit().map_err(|e| tantivy_err(project, e))?;
         writer.wait_merging_threads().map_err(|e| tantivy_err(project, e))?;
@@ -313,7 +268,9 @@ impl SegmentIndex {
         register_tokenizers(&index);
         let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().map_err(|e| tantivy_err(project, e))?;
         let codes = codes.into_iter().map(CoderCode::new).collect();
-        Ok(SegmentIndex { reader, fields, attributes, codes })
+        let quotes = quotes::Quotes::open(&dir.join(quotes::FILE))
+            .ok_or_else(|| Error::invalid(crate::error::Location::file(dir.join(quotes::FILE)), "the quote file just written does not read back"))?;
+        Ok(SegmentIndex { reader, fields, attributes, codes, quotes })
     }
 
     pub fn num_segments(&self) -> Result<u64> {
@@ -367,61 +324,54 @@ impl SegmentIndex {
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
         let searcher = self.reader.searcher();
-        let found: HashSet<tantivy::DocAddress> =
-            searcher.search(&BooleanQuery::new(clauses), &DocSetCollector).map_err(|e| Error::Usage(e.to_string()))?;
-        // Rank and flag from the fast fields; flagged quotes are dropped before any is read.
-        let mut columns = HashMap::new();
+        let found = searcher.search(&BooleanQuery::new(clauses), &QuoteNumbers).map_err(|e| Error::Usage(e.to_string()))?;
+        // Flagged quotes are dropped before any is read.
         let mut ordered = Vec::with_capacity(found.len());
         let mut withheld = 0;
-        for address in found {
-            let (order, flagged) = match columns.entry(address.segment_ord) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    let fast = searcher.segment_reader(address.segment_ord).fast_fields();
-                    let column = |name: &str| fast.u64(name).map_err(|e| Error::Usage(e.to_string()));
-                    v.insert((column("order")?, column("flagged")?))
-                }
-            };
-            if !query.allow_flagged && flagged.first(address.doc_id) == Some(1) {
+        for (quote, flagged) in found {
+            if flagged && !query.allow_flagged {
                 withheld += 1;
                 continue;
             }
-            ordered.push((order.first(address.doc_id).unwrap_or(u64::MAX), address));
+            let Some(quote) = quote else {
+                return Err(Error::Usage("the index has a respondent segment without a quote; run `quire index --rebuild`".into()));
+            };
+            ordered.push(quote as usize);
         }
         let total = ordered.len();
         ordered.sort_unstable();
         ordered.truncate(limit.unwrap_or(usize::MAX));
-        // Read the documents in store order, so each compressed block of the doc store is
-        // decompressed once, in parallel runs of neighbours; then put them back in quote order.
-        let mut by_address: Vec<(tantivy::DocAddress, usize)> = ordered.iter().enumerate().map(|(rank, (_, a))| (*a, rank)).collect();
-        by_address.sort_unstable();
+        // The quotes, read from the quote file in order; many are read in parallel runs. For a
+        // few thousand, starting the threads (and their first memory) costs more than it saves.
         use rayon::prelude::*;
-        let mut hits: Vec<(usize, Hit)> = by_address
-            .par_chunks(256)
-            .map(|run| {
-                run.iter().map(|(address, rank)| Ok((*rank, self.hit(&searcher, *address, query.coder.as_ref())?))).collect::<Result<Vec<_>>>()
-            })
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .flatten()
-            .collect();
-        hits.sort_unstable_by_key(|(rank, _)| *rank);
-        Ok(Found { hits: hits.into_iter().map(|(_, h)| h).collect(), total, withheld })
+        let read = |run: &[usize]| -> Result<Vec<Hit>> {
+            let mut hits = Vec::with_capacity(run.len());
+            for n in run {
+                hits.push(self.hit(*n, query.coder.as_ref())?);
+            }
+            Ok(hits)
+        };
+        let hits = if ordered.len() <= PARALLEL_QUOTES {
+            read(&ordered)?
+        } else {
+            ordered.par_chunks(1024).map(read).collect::<Result<Vec<_>>>()?.into_iter().flatten().collect()
+        };
+        Ok(Found { hits, total, withheld })
     }
 
-    /// The document at `address` as a quote; with `coder`, only that coder's codes.
-    fn hit(&self, searcher: &tantivy::Searcher, address: tantivy::DocAddress, coder: Option<&Coder>) -> Result<Hit> {
-        let stored: Stored = searcher.doc(address).map_err(|e| Error::Usage(e.to_string()))?;
+    /// Quote number `n`; with `coder`, only that coder's codes.
+    fn hit(&self, n: usize, coder: Option<&Coder>) -> Result<Hit> {
+        let q = self.quotes.get(n)?;
         let codes =
-            stored.codes.iter().filter_map(|n| self.codes.get(*n as usize)).filter(|c| coder.is_none_or(|wanted| *wanted == c.0)).cloned().collect();
+            q.codes.iter().filter_map(|n| self.codes.get(*n as usize)).filter(|c| coder.is_none_or(|wanted| *wanted == c.0)).cloned().collect();
         Ok(Hit {
-            segment: stored.segment,
-            source: stored.source,
-            number: stored.number as usize,
-            speaker: stored.speaker,
-            citation: stored.citation,
-            country: stored.country,
-            text: stored.text,
+            segment: q.segment.to_string(),
+            source: q.source.to_string(),
+            number: q.number as usize,
+            speaker: q.speaker.to_string(),
+            citation: q.citation.to_string(),
+            country: q.country.to_string(),
+            text: q.text.to_string(),
             codes,
         })
     }
@@ -485,50 +435,93 @@ struct Build<'a> {
     writer: &'a IndexWriter,
     fields: &'a Fields,
     /// The number of each (coder, code) pair of the spans, and its two facets by number.
-    numbers: HashMap<(u32, u32), u64>,
+    numbers: HashMap<(u32, u32), u32>,
     facets: Vec<(Facet, Facet)>,
     lists: &'a Lists,
 }
 
-/// Adds one document per segment of `source`, ranked `rank` in quote order.
-fn add_source(build: &Build<'_>, source: &Source, rank: u64, codings: &[&store::Span]) -> tantivy::Result<()> {
+/// Adds one document per segment of `source`; its respondent segments are quotes numbered from
+/// `first`, returned encoded for the quote file.
+fn add_source(build: &Build<'_>, source: &Source, first: u64, codings: &[&store::Span]) -> tantivy::Result<quotes::Encoded> {
     let Build { writer, fields: f, numbers, facets, lists } = build;
     let text_field = f.by_language.iter().find(|(l, _)| *l == source.language).map(|(_, f)| *f).expect("every language has a field");
+    let mut encoded = quotes::Encoded::default();
     for segment in &source.segments {
         let speaker = source.speaker_of(segment);
+        let respondent = speaker.respondent();
         let mut doc = TantivyDocument::default();
-        doc.add_text(f.segment, segment.id.to_string());
-        doc.add_text(f.source, source.id.as_str());
-        doc.add_u64(f.number, segment.id.number as u64);
-        doc.add_u64(f.order, (rank << 24) | segment.id.number as u64);
-        doc.add_text(f.speaker, speaker.label.as_str());
-        doc.add_text(f.kind, if speaker.respondent().is_some() { "respondent" } else { "interviewer" });
-        // Only respondents are quoted: only their segments are checked.
-        let flagged = speaker.respondent().is_some() && !scan(&segment.text, lists).is_empty();
-        doc.add_u64(f.flagged, u64::from(flagged));
-        doc.add_text(f.citation, speaker.respondent().map(|r| r.citation()).unwrap_or_default());
-        doc.add_text(f.country, speaker.respondent().map(|r| r.country.to_string()).unwrap_or_else(|| source.country.to_string()));
-        doc.add_text(f.text, &segment.text);
+        doc.add_text(f.kind, if respondent.is_some() { "respondent" } else { "interviewer" });
         doc.add_text(text_field, &segment.text);
         doc.add_text(f.raw, &segment.text);
         for (k, v) in source.speaker_attributes(speaker) {
             doc.add_text(f.attr, format!("{k}={v}"));
         }
-        let mut stored = Vec::new();
-        for c in codings.iter().filter(|c| c.overlaps(segment.start, segment.end)) {
-            stored.push(numbers[&(c.coder, c.code)]);
-        }
-        stored.sort_unstable();
-        stored.dedup();
-        for n in stored {
-            let (code, coder_code) = &facets[n as usize];
+        let mut codes: Vec<u32> = codings.iter().filter(|c| c.overlaps(segment.start, segment.end)).map(|c| numbers[&(c.coder, c.code)]).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        for n in &codes {
+            let (code, coder_code) = &facets[*n as usize];
             doc.add_facet(f.code, code.clone());
             doc.add_facet(f.coder_code, coder_code.clone());
-            doc.add_u64(f.codes, n);
+        }
+        // Only respondents are quoted: only their segments are checked and written as quotes.
+        if let Some(r) = respondent {
+            doc.add_u64(f.quote, first + encoded.len() as u64);
+            doc.add_u64(f.flagged, u64::from(!scan(&segment.text, lists).is_empty()));
+            encoded.push(&quotes::Record {
+                segment: &segment.id.to_string(),
+                source: source.id.as_str(),
+                number: segment.id.number as u32,
+                speaker: speaker.label.as_str(),
+                citation: &r.citation(),
+                country: r.country.as_str(),
+                text: &segment.text,
+                codes: &codes,
+            });
         }
         writer.add_document(doc)?;
     }
-    Ok(())
+    Ok(encoded)
+}
+
+/// Collects each matching document's quote number and whether the anonymisation check flags
+/// it, from the fast fields.
+struct QuoteNumbers;
+
+struct SegmentQuoteNumbers {
+    quote: tantivy::columnar::Column<u64>,
+    flagged: tantivy::columnar::Column<u64>,
+    found: Vec<(Option<u64>, bool)>,
+}
+
+impl tantivy::collector::Collector for QuoteNumbers {
+    type Fruit = Vec<(Option<u64>, bool)>;
+    type Child = SegmentQuoteNumbers;
+
+    fn for_segment(&self, _ord: tantivy::SegmentOrdinal, segment: &tantivy::SegmentReader) -> tantivy::Result<SegmentQuoteNumbers> {
+        let fast = segment.fast_fields();
+        Ok(SegmentQuoteNumbers { quote: fast.u64("quote")?, flagged: fast.u64("flagged")?, found: Vec::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.concat())
+    }
+}
+
+impl tantivy::collector::SegmentCollector for SegmentQuoteNumbers {
+    type Fruit = Vec<(Option<u64>, bool)>;
+
+    fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
+        self.found.push((self.quote.first(doc), self.flagged.first(doc) == Some(1)));
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.found
+    }
 }
 
 /// What to look for: AND across the lists, OR within each.

@@ -196,13 +196,18 @@ pub fn deflate_piece(bytes: &[u8], last: bool) -> Piece {
 /// than the default 6 in a little over half the time (`bench/results/deflate-levels.md`).
 const LEVEL: i64 = 3;
 
+/// The host system Unix (3), in the upper byte of a version field (APPNOTE 4.4.2).
+const UNIX_HOST: u16 = 3 << 8;
+
 /// A zip local file header (APPNOTE 4.3.7) for a deflated entry dated like every other one, with
 /// a Zip64 extra field when a size does not fit in 32 bits.
 fn local_header(name: &str, crc: u32, deflated: u64, len: u64) -> Vec<u8> {
     let zip64 = deflated >= u64::from(u32::MAX) || len >= u64::from(u32::MAX);
     let mut h = Vec::with_capacity(30 + name.len() + 20);
     h.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-    h.extend_from_slice(&(if zip64 { 45u16 } else { 20 }).to_le_bytes()); // version needed
+    // Version needed (2.0, or 4.5 for Zip64); the upper byte is the host system, Unix, which the
+    // zip writer's raw copy takes the entry's from, so that its mode is read as a Unix mode.
+    h.extend_from_slice(&(UNIX_HOST | if zip64 { 45u16 } else { 20 }).to_le_bytes());
     h.extend_from_slice(&0u16.to_le_bytes()); // flags: sizes known, no descriptor
     h.extend_from_slice(&8u16.to_le_bytes()); // deflated
     h.extend_from_slice(&0u16.to_le_bytes()); // 00:00:00
@@ -381,9 +386,20 @@ mod tests {
         let text = "Zij zei: « on verra ». ".repeat(500);
         let mut zip = Writer::new(Cursor::new(Vec::new()));
         zip.entry("project.qde", b"<Project/>").unwrap();
-        zip.add(prepare("Sources/a.txt", text.as_bytes()).unwrap()).unwrap();
-        zip.add(prepare("Sources/empty.txt", b"").unwrap()).unwrap();
+        zip.add(&prepare("Sources/a.txt", text.as_bytes())).unwrap();
+        zip.add(&prepare("Sources/empty.txt", b"")).unwrap();
         let bytes = zip.finish().unwrap().into_inner();
+        // Every entry, prepared or streamed, is dated and moded alike.
+        let mut archive = ZipArchive::new(Cursor::new(bytes.clone())).unwrap();
+        for i in 0..archive.len() {
+            let entry = archive.by_index_raw(i).unwrap();
+            assert_eq!(
+                (entry.unix_mode().map(|m| m & 0o777), entry.last_modified()),
+                (Some(0o644), Some(DateTime::default())),
+                "{}",
+                entry.name().unwrap()
+            );
+        }
         let read = Entries::from_reader(Path::new("t.qdpx"), Cursor::new(bytes), Limits::default()).unwrap();
         assert_eq!(read.get("Sources/a.txt"), Some(text.as_bytes()));
         assert_eq!(read.get("Sources/empty.txt"), Some(&b""[..]));
@@ -395,7 +411,7 @@ mod tests {
         let parts: Vec<String> = (0..5).map(|i| format!("<Source n=\"{i}\">{}</Source>\n", "Ik ga niet terug. ".repeat(2000 * i))).collect();
         let pieces: Vec<Piece> = parts.iter().enumerate().map(|(i, p)| deflate_piece(p.as_bytes(), i + 1 == parts.len())).collect();
         let mut zip = Writer::new(Cursor::new(Vec::new()));
-        zip.add_pieces("project.qde", pieces).unwrap();
+        zip.add_pieces("project.qde", &pieces).unwrap();
         zip.entry("Sources/a.txt", b"after").unwrap();
         let bytes = zip.finish().unwrap().into_inner();
         let read = Entries::from_reader(Path::new("t.qdpx"), Cursor::new(bytes.clone()), Limits::default()).unwrap();
@@ -403,7 +419,7 @@ mod tests {
         assert_eq!(read.get("Sources/a.txt"), Some(&b"after"[..]));
         // An empty entry is one (final) piece.
         let mut zip = Writer::new(Cursor::new(Vec::new()));
-        zip.add_pieces("empty.qde", vec![deflate_piece(b"", true)]).unwrap();
+        zip.add_pieces("empty.qde", &[deflate_piece(b"", true)]).unwrap();
         let read = Entries::from_reader(Path::new("t.qdpx"), Cursor::new(zip.finish().unwrap().into_inner()), Limits::default()).unwrap();
         assert_eq!(read.get("empty.qde"), Some(&b""[..]));
     }
@@ -415,7 +431,7 @@ mod tests {
         assert_eq!(&small[18..26], &[10, 0, 0, 0, 20, 0, 0, 0], "deflated, then unpacked size");
         let big = local_header("project.qde", 7, 5 << 30, 6 << 30);
         assert_eq!(big.len(), 30 + "project.qde".len() + 20);
-        assert_eq!(&big[4..6], &45u16.to_le_bytes(), "version needed for Zip64");
+        assert_eq!(&big[4..6], &(UNIX_HOST | 45).to_le_bytes(), "version needed for Zip64, made on Unix");
         assert_eq!(&big[18..26], &[0xFF; 8]);
         let extra = &big[30 + "project.qde".len()..];
         assert_eq!(&extra[..4], &[1, 0, 16, 0]);

@@ -40,12 +40,7 @@ pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progre
             let codebook = Codebook::load(&project.codebook_path())?;
             let sources = project.load_sources()?;
             let (texts, codebook_entry) = rayon::join(
-                || {
-                    sources
-                        .par_iter()
-                        .map(|s| archive::prepare(&format!("Sources/{}.txt", source_guid(s)), s.body.as_bytes()))
-                        .collect::<Vec<_>>()
-                },
+                || sources.par_iter().map(|s| archive::prepare(&format!("Sources/{}.txt", source_guid(s)), s.body.as_bytes())).collect::<Vec<_>>(),
                 || archive::prepare(CODEBOOK_ENTRY, with_guids(&codebook).to_json().as_bytes()),
             );
             let mut after = texts;
