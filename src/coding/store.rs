@@ -217,28 +217,162 @@ impl Spans {
         all
     }
 
-    /// One coding file's spans (an empty set if there is no file).
+    /// One coding file's spans (an empty set if there is no file). A plainly written file (as
+    /// quire writes them) is split here, skipping over each text; anything else goes through the
+    /// CSV reader, which gives the same rows, or says where a malformed one is.
     fn read_file(path: &Path) -> Result<Spans> {
+        let bytes = match fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Spans::default()),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        let mut spans = SpanBuilder::new(path);
+        if plain_rows(&bytes, |line, fields| spans.push(line, fields))?.is_some() {
+            return Ok(spans.finish());
+        }
         let Some(mut records) = Records::open(path)? else {
             return Ok(Spans::default());
         };
-        let (mut sources, mut codes, mut coders, mut times) = (Interner::new(), Interner::new(), Interner::new(), Interner::new());
-        let mut rows = Vec::new();
+        let mut spans = SpanBuilder::new(path);
         while records.advance()? {
-            let (line, start, end) = records.checked_span()?;
-            let record = &records.record;
-            let bad = |what: String| Error::invalid(Location { path: path.to_path_buf(), line: Some(line) }, what);
-            rows.push(Span {
-                source: sources.id(&record[0], SourceId::parse).map_err(bad)?,
-                start,
-                end,
-                code: codes.id(&record[3], CodePath::parse).map_err(bad)?,
-                coder: coders.id(&record[4], str::parse).map_err(bad)?,
-                created: times.id(&record[5], |t| Ok(t.to_string())).map_err(bad)?,
-            });
+            let line = records.record.position().map_or(0, |p| p.line() as usize);
+            let r = &records.record;
+            spans.push(line, [&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]])?;
         }
-        Ok(Spans { sources: sources.values, codes: codes.values, coders: coders.values, times: times.values, rows })
+        Ok(spans.finish())
     }
+}
+
+/// Spans of one file as its rows come, each distinct value parsed once.
+struct SpanBuilder<'a> {
+    path: &'a Path,
+    sources: Interner<SourceId>,
+    codes: Interner<CodePath>,
+    coders: Interner<Coder>,
+    times: Interner<String>,
+    rows: Vec<Span>,
+}
+
+impl SpanBuilder<'_> {
+    fn new(path: &Path) -> SpanBuilder<'_> {
+        SpanBuilder { path, sources: Interner::new(), codes: Interner::new(), coders: Interner::new(), times: Interner::new(), rows: Vec::new() }
+    }
+
+    /// A row's first six fields (source, start, end, code, coder, created), starting on `line`.
+    fn push(&mut self, line: usize, f: [&[u8]; 6]) -> Result<()> {
+        let bad = |what: String| Error::invalid(Location { path: self.path.to_path_buf(), line: Some(line) }, what);
+        let (start, end) = span_of(f[1], f[2]).map_err(bad)?;
+        let span = Span {
+            source: self.sources.id(f[0], SourceId::parse).map_err(bad)?,
+            start,
+            end,
+            code: self.codes.id(f[3], CodePath::parse).map_err(bad)?,
+            coder: self.coders.id(f[4], str::parse).map_err(bad)?,
+            created: self.times.id(f[5], |t| Ok(t.to_string())).map_err(bad)?,
+        };
+        self.rows.push(span);
+        Ok(())
+    }
+
+    fn finish(self) -> Spans {
+        Spans { sources: self.sources.values, codes: self.codes.values, coders: self.coders.values, times: self.times.values, rows: self.rows }
+    }
+}
+
+/// A row's character span from its `start` and `end` fields.
+fn span_of(start: &[u8], end: &[u8]) -> Result<(usize, usize), String> {
+    let number = |b: &[u8]| {
+        let s = utf8(b)?;
+        s.parse::<usize>().map_err(|_| format!("`{s}` is not a character offset"))
+    };
+    let (start, end) = (number(start)?, number(end)?);
+    if start >= end {
+        return Err(format!("empty or reversed span {start}..{end}"));
+    }
+    Ok((start, end))
+}
+
+/// Where the unquoted field at `at` ends (after its terminator), if `ends_with` ends it (or the
+/// end of the file, if `last`) and it holds no quote or carriage return.
+fn plain_field(bytes: &[u8], at: usize, ends_with: u8, last: bool) -> Option<usize> {
+    let rest = bytes.get(at..)?;
+    let len = memchr::memchr2(b',', b'\n', rest).unwrap_or(rest.len());
+    if memchr::memchr2(b'"', b'\r', &rest[..len]).is_some() {
+        return None;
+    }
+    match rest.get(len) {
+        Some(b) if *b == ends_with => Some(at + len + 1),
+        None if last => Some(at + len),
+        _ => None,
+    }
+}
+
+/// Splits a coding file written plainly: the header, then rows whose first six fields are
+/// unquoted, whose text is quoted or not (and whose origin, if the file has that column, is
+/// unquoted), each ending in `\n`. Calls `row` with each row's line and first six fields, and
+/// returns `None`, having stopped, at the first thing it does not expect (a quoted id, a `\r`,
+/// a blank line, a missing or extra field): the CSV reader then reads the file instead.
+fn plain_rows(bytes: &[u8], mut row: impl FnMut(usize, [&[u8]; 6]) -> Result<()>) -> Result<Option<()>> {
+    let header = HEADER.join(",");
+    let with_origin = format!("{header},{ORIGIN}");
+    let Some(first_end) = memchr::memchr(b'\n', bytes) else {
+        return Ok(None);
+    };
+    let origin = match &bytes[..first_end] {
+        h if h == header.as_bytes() => false,
+        h if h == with_origin.as_bytes() => true,
+        _ => return Ok(None),
+    };
+    let (mut at, mut line) = (first_end + 1, 2usize);
+    while at < bytes.len() {
+        let mut fields: [&[u8]; 6] = [&[]; 6];
+        for f in &mut fields {
+            let Some(comma) = memchr::memchr3(b',', b'\n', b'"', &bytes[at..]) else {
+                return Ok(None);
+            };
+            if bytes[at + comma] != b',' || memchr::memchr(b'\r', &bytes[at..at + comma]).is_some() {
+                return Ok(None);
+            }
+            *f = &bytes[at..at + comma];
+            at += comma + 1;
+        }
+        // The text: quoted (with `""` for a quote, newlines allowed) or plain; then the origin.
+        let start_line = line;
+        let text_end = if origin { b',' } else { b'\n' };
+        if bytes.get(at) == Some(&b'"') {
+            let mut i = at + 1;
+            loop {
+                let Some(q) = memchr::memchr(b'"', &bytes[i..]) else {
+                    return Ok(None);
+                };
+                line += memchr::memchr_iter(b'\n', &bytes[i..i + q]).count();
+                i += q + 1;
+                if bytes.get(i) != Some(&b'"') {
+                    break;
+                }
+                i += 1;
+            }
+            match bytes.get(i) {
+                Some(b) if *b == text_end => at = i + 1,
+                None if !origin => at = i,
+                _ => return Ok(None),
+            }
+        } else {
+            let Some(next) = plain_field(bytes, at, text_end, !origin) else {
+                return Ok(None);
+            };
+            at = next;
+        }
+        if origin {
+            let Some(next) = plain_field(bytes, at, b'\n', true) else {
+                return Ok(None);
+            };
+            at = next;
+        }
+        row(start_line, fields)?;
+        line += 1;
+    }
+    Ok(Some(()))
 }
 
 /// Every coder's anchored codings without their texts (the files are read in parallel).
@@ -289,15 +423,7 @@ impl Records {
     fn checked_span(&self) -> Result<(usize, usize, usize)> {
         let record = &self.record;
         let line = record.position().map(|p| p.line());
-        let bad = |what: String| Error::invalid(self.at(line), what);
-        let number = |i: usize| {
-            let s = utf8(&record[i]).map_err(bad)?;
-            s.parse::<usize>().map_err(|_| bad(format!("`{s}` is not a character offset")))
-        };
-        let (start, end) = (number(1)?, number(2)?);
-        if start >= end {
-            return Err(bad(format!("empty or reversed span {start}..{end}")));
-        }
+        let (start, end) = span_of(&record[1], &record[2]).map_err(|what| Error::invalid(self.at(line), what))?;
         Ok((line.unwrap_or(0) as usize, start, end))
     }
 
@@ -579,6 +705,83 @@ pub fn count_using(project: &Project, code: &CodePath) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type Fields = (usize, Vec<Vec<u8>>);
+
+    /// Rows as the CSV reader gives them (line, first six fields), or its error.
+    fn csv_rows(path: &Path) -> Result<Vec<Fields>> {
+        let mut records = Records::open(path)?.unwrap();
+        let mut rows = Vec::new();
+        while records.advance()? {
+            let line = records.record.position().unwrap().line() as usize;
+            rows.push((line, (0..6).map(|i| records.record[i].to_vec()).collect()));
+        }
+        Ok(rows)
+    }
+
+    fn plain(bytes: &[u8]) -> Option<Vec<Fields>> {
+        let mut rows = Vec::new();
+        plain_rows(bytes, |line, f| {
+            rows.push((line, f.iter().map(|x| x.to_vec()).collect()));
+            Ok(())
+        })
+        .unwrap()
+        .map(|()| rows)
+    }
+
+    #[test]
+    fn plainly_written_files_split_as_the_csv_reader_reads_them_and_others_go_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        let mut with_origin = coding("S2", 4, "a/b", "ana", "2024-01-02T03:04:05Z");
+        with_origin.origin = Some("pt".into());
+        let mut plain_text = coding("S3", 1, "a", "ana", "t");
+        plain_text.text = "geen aanhalingstekens".into();
+        let mut empty_text = coding("S4", 1, "a", "ana", "t");
+        empty_text.text = String::new();
+        let written = [
+            to_csv(&[coding("S1", 0, "a/b", "ana", "2024-01-02T03:04:05Z"), plain_text.clone(), empty_text.clone()]),
+            to_csv(&[coding("S1", 0, "a", "bo", "t"), with_origin, plain_text]),
+        ];
+        for bytes in &written {
+            fs::write(&path, bytes).unwrap();
+            let fast = plain(bytes).expect("quire's own files take the plain path");
+            assert_eq!(fast, csv_rows(&path).unwrap(), "{}", String::from_utf8_lossy(bytes));
+            assert!(fast.iter().any(|(line, _)| *line > 3), "a quoted newline counts as a line");
+        }
+        let header = HEADER.join(",");
+        // Valid CSV that is not plain: the CSV reader reads it (the same rows where both can).
+        let others = [
+            format!("{header}\r\nS1,0,5,a,ana,t,x\r\n"),
+            format!("{header}\n\"S1\",0,5,a,ana,t,x\n"),
+            format!("{header}\nS1,0,5,a,ana,t,x\n\nS2,0,5,a,ana,t,y\n"),
+            format!("{header}\nS1,0,5,a,ana,t,say \"no\"\n"),
+            format!("{header},{ORIGIN}\nS1,0,5,a,ana,t,x\n"),
+        ];
+        for text in &others {
+            assert_eq!(plain(text.as_bytes()), None, "{text:?}");
+        }
+        // Without a final newline, or with a quoted text at the end of the file, rows still split.
+        for text in [format!("{header}\nS1,0,5,a,ana,t,x"), format!("{header}\nS1,0,5,a,ana,t,\"x, \"\"y\"\"\"")] {
+            fs::write(&path, &text).unwrap();
+            assert_eq!(plain(text.as_bytes()).unwrap(), csv_rows(&path).unwrap(), "{text:?}");
+        }
+        // A row with a field too many is malformed for the CSV reader: not split here either.
+        let extra = format!("{header}\nS1,0,5,a,ana,t,x,y\n");
+        fs::write(&path, &extra).unwrap();
+        assert!(csv_rows(&path).is_err());
+        assert_eq!(plain(extra.as_bytes()), None);
+        // Either way, a bad span is refused with the line the CSV reader would give.
+        for text in
+            [format!("{header}\nS1,0,5,a,ana,t,\"x\ny\"\nS1,9,3,a,ana,t,z\n"), format!("{header}\r\nS1,0,5,a,ana,t,x\r\nS1,9,3,a,ana,t,z\r\n")]
+        {
+            fs::write(&path, &text).unwrap();
+            let line = csv_rows(&path).unwrap()[1].0;
+            let e = Spans::read_file(&path).unwrap_err().to_string();
+            assert!(e.contains(&format!("a.csv:{line}:")) && e.contains("empty or reversed span 9..3"), "{e}");
+        }
+        assert_eq!(csv_rows(&path).unwrap().len(), 2);
+    }
 
     fn coding(source: &str, start: usize, code: &str, coder: &str, created: &str) -> Coding {
         Coding {
