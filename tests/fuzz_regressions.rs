@@ -5,13 +5,15 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use quire::codebook::{rule, validate, Codebook};
 use quire::coding::sheet;
 use quire::corpus::{transcript, Language};
 use quire::refi::import::{read_bytes, Options};
 
 fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz").join(target);
+    let dir = common::repo().join("tests/data/fuzz").join(target);
     let mut files: Vec<(PathBuf, Vec<u8>)> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -1,9 +1,10 @@
-//! The tantivy index under `.quire/index`: one document per segment, with text in a stemmed field
-//! for its language, source, speaker, every attribute, and code paths as facets. It is derived
-//! state: a fingerprint of sources and codings, and a key of the anonymisation lists, say when it
-//! is stale, and a missing, stale or corrupt index is rebuilt, never a failure. Each respondent
-//! segment carries whether the anonymisation check flags it, so a query withholds flagged quotes
-//! without reading them.
+//! The tantivy index under `.quire/index`: one document per segment, its text in a stemmed field
+//! for its language and in a plain one, every attribute, and code paths as facets; each
+//! respondent segment's quote (what a query prints) is in the quote file beside it
+//! (`quotes.bin`), found by its number. It is derived state: a fingerprint of sources and codings,
+//! and a key of the anonymisation lists, say when it is stale, and a missing, stale or corrupt
+//! index is rebuilt, never a failure. Each respondent segment carries whether the anonymisation
+//! check flags it, so a query withholds flagged quotes without reading them.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;

@@ -187,13 +187,21 @@ pub fn deflate_piece(bytes: &[u8], last: bool) -> Piece {
             }
         }
     });
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(bytes);
-    Piece { deflated, crc, len: bytes.len() as u64 }
+    Piece::of(bytes, deflated)
 }
 
-/// Deflate level: 3 of 9. On a project's XML and transcripts it makes archives about 6% larger
-/// than the default 6 in a little over half the time (`bench/results/deflate-levels.md`).
+impl Piece {
+    /// `bytes` deflated as `deflated`, with their CRC.
+    fn of(bytes: &[u8], deflated: Vec<u8>) -> Piece {
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(bytes);
+        Piece { deflated, crc, len: bytes.len() as u64 }
+    }
+}
+
+/// zlib's deflate level for pieces and streamed entries: 3 of 9. On a project's XML it makes
+/// archives about 8% larger than the default 6 in a little over half the time
+/// (`bench/results/deflate-levels.md`).
 const LEVEL: i64 = 3;
 
 /// The host system Unix (3), in the upper byte of a version field (APPNOTE 4.4.2).
@@ -269,7 +277,8 @@ pub fn prepare(name: &str, bytes: &[u8]) -> Prepared {
     Prepared { name: name.to_string(), piece: deflate_whole(bytes) }
 }
 
-/// libdeflate's level for whole entries; see [`deflate_whole`].
+/// libdeflate's level for whole entries: 1 of 12, as small as zlib's 3 on transcripts in half
+/// its time (`bench/results/deflate-levels.md`).
 const WHOLE_LEVEL: i32 = 1;
 
 /// Deflates a whole entry with libdeflate, which compresses a buffer it holds entirely (it has no
@@ -286,9 +295,7 @@ fn deflate_whole(bytes: &[u8]) -> Piece {
         deflated.truncate(n);
         deflated
     });
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(bytes);
-    Piece { deflated, crc, len: bytes.len() as u64 }
+    Piece::of(bytes, deflated)
 }
 
 impl<W: Write + Seek> Writer<W> {

@@ -9,8 +9,11 @@ use std::process::{Command, Output};
 
 pub const COUNTRIES: [&str; 4] = ["be", "fr", "de", "pt"];
 
+/// The repository under test. Read when the test runs (cargo sets it for test processes), not
+/// when it compiled: a target directory shared between clones may hold a test binary compiled
+/// in another clone, whose compile-time path is gone or holds other files.
 pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
 pub fn copy_dir(from: &Path, to: &Path) {
