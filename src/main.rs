@@ -19,8 +19,15 @@ struct Bar(std::sync::Mutex<ProgressBar>);
 
 impl Progress for Bar {
     fn begin(&self, step: &str, total: u64) {
-        let style = ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len} {eta}").expect("a valid template").progress_chars("=> ");
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()).with_style(style).with_message(step.to_string());
+        let bar = if total == 0 {
+            let style = ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("a valid template");
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()).with_style(style).with_message(step.to_string());
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        } else {
+            let style = ProgressStyle::with_template("{msg:>20} [{bar:30}] {pos}/{len} {eta}").expect("a valid template").progress_chars("=> ");
+            ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()).with_style(style).with_message(step.to_string())
+        };
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = bar;
     }
 

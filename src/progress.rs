@@ -4,7 +4,7 @@
 
 /// Receives the progress of one step at a time; shared by the threads doing the work.
 pub trait Progress: Sync {
-    /// A step of `total` items begins.
+    /// A step of `total` items begins; with a `total` of 0 its length is unknown (a wait).
     fn begin(&self, step: &str, total: u64);
     /// `n` more items are done.
     fn advance(&self, n: u64);

@@ -1,6 +1,7 @@
 //! Crash safety: `quire` is stopped at failpoints (and by SIGKILL after random delays) during
 //! writes; afterwards `quire verify` passes and the project holds the old state or the new one,
-//! never a mix. Two writers at once both land.
+//! never a mix. Two writers at once both land; readers that find the index stale at once build it
+//! once, and a rebuild stopped half-way leaves nothing behind.
 
 mod common;
 
@@ -174,4 +175,68 @@ fn two_writers_at_once_both_land() {
         let rows: Vec<String> = csv::Reader::from_path(dir.join("codings/crash.csv")).unwrap().records().map(|r| r.unwrap()[0].to_string()).collect();
         assert_eq!(rows, ["PT-PR-01", "PT-PR-02"], "no coding lost");
     }
+}
+
+fn quotes(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
+    cmd.args(["quotes", "--code", "housing", "--format", "json"]).current_dir(dir).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd
+}
+
+/// Names in the project's `.quire/` that a rebuild builds in or moves an old index to.
+fn rebuild_leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir.join(".quire"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".index-"))
+        .collect()
+}
+
+#[test]
+fn readers_that_find_the_index_stale_at_once_build_it_once() {
+    let w = Workdir::new();
+    let dir = fresh(&w, "readers");
+    let reference = quotes(&dir).output().unwrap();
+    assert!(reference.status.success(), "{}", String::from_utf8_lossy(&reference.stderr));
+    assert!(reference.stdout.len() > 100, "housing has quotes");
+
+    // While another process holds the rebuild lock, a reader that needs the index waits for it.
+    std::fs::remove_dir_all(dir.join(".quire/index")).unwrap();
+    let lock = std::fs::OpenOptions::new().write(true).open(dir.join(".quire/index.lock")).unwrap();
+    lock.lock().unwrap();
+    let mut waiting = quotes(&dir).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(waiting.try_wait().unwrap().is_none(), "the reader waits for the rebuild lock");
+    drop(lock);
+    let out = waiting.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, reference.stdout);
+
+    // Four readers at once, several times: each prints the quotes, none trips over another's swap.
+    for round in 0..3 {
+        std::fs::remove_dir_all(dir.join(".quire/index")).unwrap();
+        let readers: Vec<_> = (0..4).map(|_| quotes(&dir).spawn().unwrap()).collect();
+        for reader in readers {
+            let out = reader.wait_with_output().unwrap();
+            assert!(out.status.success(), "round {round}: {}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(out.stdout, reference.stdout, "round {round}");
+        }
+        assert_eq!(rebuild_leftovers(&dir), Vec::<String>::new(), "round {round}");
+    }
+}
+
+#[test]
+fn a_rebuild_stopped_before_its_swap_is_cleared_by_the_next() {
+    let w = Workdir::new();
+    let dir = fresh(&w, "stopped");
+    let reference = quotes(&dir).output().unwrap();
+    assert!(reference.status.success(), "{}", String::from_utf8_lossy(&reference.stderr));
+    std::fs::remove_dir_all(dir.join(".quire/index")).unwrap();
+    let crashed = quotes(&dir).env("QUIRE_FAILPOINT", "index-before-swap").output().unwrap();
+    assert!(!crashed.status.success(), "the failpoint stops the rebuild");
+    assert_eq!(rebuild_leftovers(&dir).len(), 1, "the built index is left where it was built");
+    let out = quotes(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, reference.stdout);
+    assert_eq!(rebuild_leftovers(&dir), Vec::<String>::new(), "the next rebuild removes it");
 }

@@ -31,6 +31,11 @@ mod quotes;
 /// Version of the index layout; a different version is rebuilt.
 pub const INDEX_FORMAT: u32 = 4;
 const DIR: &str = "index";
+/// Held (flock) by the one process that rebuilds the index and swaps it in, beside the index
+/// rather than in it: processes that find the index stale at the same moment build it once.
+const REBUILD_LOCK: &str = "index.lock";
+/// Prefix of the directories a rebuild builds in and moves the old index to.
+const BUILD_PREFIX: &str = ".index-";
 const META: &str = "quire-index.json";
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 /// A query reading more quotes than this reads them on every core.
@@ -156,6 +161,14 @@ impl SegmentIndex {
                 return Ok((index, Freshness::UpToDate));
             }
         }
+        let _rebuilding = rebuild_lock(&project.state_dir(), progress)?;
+        if !force_rebuild {
+            // Another process may have built it while this one waited for the lock.
+            if let Some(index) = Self::try_open(&dir, &wanted) {
+                return Ok((index, Freshness::UpToDate));
+            }
+        }
+        remove_leftovers(&project.state_dir());
         Ok((Self::rebuild(project, &dir, &wanted, &lists, progress)?, Freshness::Rebuilt))
     }
 
@@ -177,11 +190,11 @@ impl SegmentIndex {
         Some(SegmentIndex { reader, fields, attributes: meta.attributes.into_iter().collect(), codes, quotes })
     }
 
-    /// Builds the index in a fresh directory and swaps it in.
+    /// Builds the index in a fresh directory and swaps it in; the caller holds the rebuild lock.
     fn rebuild(project: &Project, dir: &Path, meta: &Meta, lists: &Lists, progress: &dyn Progress) -> Result<SegmentIndex> {
         let state = project.state_dir();
         fs::create_dir_all(&state).map_err(|e| Error::io(&state, e))?;
-        let tmp = tempfile::Builder::new().prefix(".index-").tempdir_in(&state).map_err(|e| Error::io(&state, e))?;
+        let tmp = tempfile::Builder::new().prefix(BUILD_PREFIX).tempdir_in(&state).map_err(|e| Error::io(&state, e))?;
         let (schema, fields) = schema();
         let index = Index::builder().schema(schema).create_in_dir(tmp.path()).map_err(|e| tantivy_err(project, e))?;
         register_tokenizers(&index);
@@ -259,8 +272,9 @@ impl SegmentIndex {
         writer.wait_merging_threads().map_err(|e| tantivy_err(project, e))?;
         write_atomic(&tmp.path().join(META), &serde_json::to_vec(meta).expect("meta serialises"))?;
         let built = tmp.keep();
+        crate::failpoint::hit("index-before-swap");
         if dir.exists() {
-            let old = state.join(format!(".index-old-{}", std::process::id()));
+            let old = state.join(format!("{BUILD_PREFIX}old-{}", std::process::id()));
             fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
             let _ = fs::remove_dir_all(&old);
         }
@@ -423,6 +437,36 @@ impl SegmentIndex {
             Rule::Any(parts) => self.boolean(parts, Occur::Should, lang, field),
             // A lone NOT is refused by the rule parser; inside All/Any it is handled above.
             Rule::Not(inner) => Box::new(BooleanQuery::new(vec![(Occur::MustNot, self.rule_query(inner, lang, field))])),
+        }
+    }
+}
+
+/// Takes the rebuild lock in `state` (released when the file is dropped, also when the process
+/// dies), telling `progress` while it waits for another process's rebuild to finish.
+fn rebuild_lock(state: &Path, progress: &dyn Progress) -> Result<fs::File> {
+    fs::create_dir_all(state).map_err(|e| Error::io(state, e))?;
+    let path = state.join(REBUILD_LOCK);
+    let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            progress.begin("waiting for another quire process to finish the index", 0);
+            let locked = file.lock();
+            progress.end();
+            locked.map_err(|e| Error::io(&path, e))?;
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+    }
+    Ok(file)
+}
+
+/// Removes what rebuilds that were stopped (killed, power cut) left in `state`: half-built
+/// indexes and old ones not yet removed. Only the holder of the rebuild lock may call it.
+fn remove_leftovers(state: &Path) {
+    let Ok(entries) = fs::read_dir(state) else { return };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(BUILD_PREFIX) {
+            let _ = fs::remove_dir_all(entry.path());
         }
     }
 }
