@@ -369,6 +369,38 @@ fn the_coding_sheet_round_trips_and_rejects_bad_rows() {
 }
 
 #[test]
+fn a_coding_file_saved_by_a_spreadsheet_reads_the_same_and_a_bad_row_is_named_by_its_line() {
+    let w = Workdir::new();
+    let project = "fixtures/first48/pt";
+    let path = w.path(&format!("{project}/codings/fixture.csv"));
+    let quotes = || w.run(&["--project", project, "quotes", "--code", "housing", "--format", "json"]);
+    let reference = quotes().ok().stdout;
+    let original = fs::read_to_string(&path).unwrap();
+    // Saved on Windows by a spreadsheet: a byte order mark, CRLF line ends, a blank line.
+    let saved = |text: &str| {
+        let (header, body) = text.split_once('\n').unwrap();
+        format!("\u{feff}{header}\n\n{body}").replace('\n', "\r\n")
+    };
+    fs::write(&path, saved(&original)).unwrap();
+    assert_eq!(quotes().ok().stdout, reference);
+    // The last row, after rows whose quoted text spans lines, gets a reversed span.
+    let mut reader = csv::Reader::from_reader(original.as_bytes());
+    let last = reader.records().last().unwrap().unwrap();
+    let at = last.position().unwrap().byte() as usize;
+    let row = &original[at..];
+    let (source, rest) = row.split_once(',').unwrap();
+    let (start, rest) = rest.split_once(',').unwrap();
+    let (end, rest) = rest.split_once(',').unwrap();
+    let broken = format!("{}{source},{end},{start},{rest}", &original[..at]);
+    // Its line: the lines before it in the original, the blank line, and its own.
+    let line = original[..at].matches('\n').count() + 2;
+    assert!(line > last.position().unwrap().record() as usize + 2, "quoted texts span lines before it");
+    fs::write(&path, saved(&broken)).unwrap();
+    let r = quotes().fails();
+    assert!(r.stderr.contains(&format!("fixture.csv:{line}: ")) && r.stderr.contains("reversed span"), "line {line}: {}", r.stderr);
+}
+
+#[test]
 fn replacing_a_source_reanchors_codings_by_text_and_keeps_orphans() {
     let w = Workdir::new();
     w.country_project("fr");

@@ -93,6 +93,14 @@ fn a_renamed_code_is_aligned_by_the_mapping_file_and_drift_is_refused() {
     let r = w.run(&merge_args(&inputs, &["--into", "out3", "--map", "bad-map.csv"])).fails();
     assert!(r.stderr.contains("bad-map.csv:2") && r.stderr.contains("no-such-code"), "{}", r.stderr);
     assert!(!w.path("out3").exists());
+    // Mappings saved by a spreadsheet (byte order mark, CRLF line ends, a blank line) read the
+    // same, and a bad row is named by its line.
+    w.write("map-saved.csv", "\u{feff}project,from,to\r\nfirst48-pt,challenges/structural/habitacao,challenges/structural/housing\r\n");
+    let r = w.run(&merge_args(&inputs, &["--into", "out-saved", "--map", "map-saved.csv"])).ok();
+    assert!(r.stdout.contains("| first48-pt | 7 | 7 | 237 | 95 | 0 | 1 | 0 |"), "{}", r.stdout);
+    w.write("bad-map-saved.csv", "\u{feff}project,from,to\r\n\r\nfirst48-pt,challenges/structural/habitacao,no-such-code\r\n");
+    let r = w.run(&merge_args(&inputs, &["--into", "out3", "--map", "bad-map-saved.csv"])).fails();
+    assert!(r.stderr.contains("bad-map-saved.csv:3: ") && r.stderr.contains("no-such-code"), "{}", r.stderr);
     // With --allow-drift and no mapping, the code is kept under unaligned/<project>/.
     let r = w.run(&merge_args(&inputs, &["--into", "out2", "--allow-drift"])).ok();
     assert!(

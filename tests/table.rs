@@ -184,6 +184,11 @@ fn the_sample_and_country_tables() {
         countries.contains("Prison health care organised by,Ministry of Justice,Ministry of Justice,Ministry of Justice,Ministry of Health"),
         "{countries}"
     );
+    // The same file saved by a spreadsheet (byte order mark, CRLF line ends) gives the same table.
+    let original = std::fs::read_to_string(w.path("fixtures/first48/countries.csv")).unwrap();
+    w.write("countries-saved.csv", format!("\u{feff}{}", original.replace('\n', "\r\n")));
+    let saved = w.run(&["--project", project, "table", "countries", "--file", "countries-saved.csv", "--format", "csv"]).ok().stdout;
+    assert_eq!(saved, countries);
 }
 
 #[test]

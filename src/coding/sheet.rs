@@ -7,6 +7,7 @@ use std::path::Path;
 use super::{now_rfc3339, Coder, Coding};
 use crate::codebook::{CodePath, Codebook};
 use crate::corpus::{SegmentId, Source};
+use crate::csv_rows::Rows;
 use crate::error::{Error, Result};
 
 /// Columns before the attribute columns, and the last two.
@@ -70,9 +71,12 @@ pub fn read(path: &Path, sources: &BTreeMap<String, Source>, codebook: &Codebook
 /// [`read`] on bytes already in memory; `path` names them in errors.
 pub fn read_bytes(path: &Path, bytes: &[u8], sources: &BTreeMap<String, Source>, codebook: &Codebook) -> Result<Filled> {
     let text = crate::corpus::transcript::decode(path, bytes)?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let mut rows = Rows::new(path, &csv::ReaderBuilder::new(), text.as_bytes())?;
     let mut problems: Vec<(usize, String)> = Vec::new();
-    let headers = reader.headers().map_err(|e| Error::Rows { path: path.to_path_buf(), problems: vec![(1, format!("malformed CSV: {e}"))] })?.clone();
+    let headers = match rows.headers() {
+        Ok(headers) => headers.clone(),
+        Err(e) => return Err(Error::Rows { path: path.to_path_buf(), problems: vec![as_problem(e)?] }),
+    };
     let column = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(seg_col), Some(text_col), Some(codes_col)) = (column("segment"), column("text"), column("codes")) else {
         return Err(Error::Rows {
@@ -81,16 +85,17 @@ pub fn read_bytes(path: &Path, bytes: &[u8], sources: &BTreeMap<String, Source>,
         });
     };
     let mut filled = Filled::default();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = match rows.read(&mut record) {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
             Err(e) => {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-                problems.push((line, format!("malformed row: {e}")));
+                // A malformed row is one more problem: the rows after it are still read.
+                problems.push(as_problem(e)?);
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
         let id: SegmentId = match record[seg_col].trim().parse() {
             Ok(id) => id,
             Err(m) => {
@@ -123,6 +128,14 @@ pub fn read_bytes(path: &Path, bytes: &[u8], sources: &BTreeMap<String, Source>,
         return Err(Error::Rows { path: path.to_path_buf(), problems });
     }
     Ok(filled)
+}
+
+/// A malformed row as (line, message) among a sheet's problems; other errors stay errors.
+fn as_problem(e: Error) -> Result<(usize, String)> {
+    match e {
+        Error::Invalid { location, message } => Ok((location.line.unwrap_or(0), message)),
+        other => Err(other),
+    }
 }
 
 /// Applies a filled sheet to a coder's codings: for each segment in the sheet, the coder's

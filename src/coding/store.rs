@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::{Coder, Coding};
 use crate::codebook::CodePath;
 use crate::corpus::SourceId;
+use crate::csv_rows::Rows;
 use crate::error::{Error, Location, Result};
 use crate::project::{Project, CODINGS_DIR};
 use crate::txn::Transaction;
@@ -69,8 +70,10 @@ pub fn read_lines(path: &Path) -> Result<Vec<(usize, Coding)>> {
 /// The codings of one file, one at a time, each with the line its row starts on.
 struct Records {
     path: PathBuf,
-    reader: csv::Reader<std::io::BufReader<fs::File>>,
+    rows: Rows<fs::File>,
     record: csv::ByteRecord,
+    /// The line the current row starts on.
+    line: usize,
     with_origin: bool,
     // Rows are sorted by source: neighbours share their source, and often code and coder.
     source: Memo<SourceId>,
@@ -235,9 +238,8 @@ impl Spans {
         };
         let mut spans = SpanBuilder::new(path);
         while records.advance()? {
-            let line = records.record.position().map_or(0, |p| p.line() as usize);
             let r = &records.record;
-            spans.push(line, [&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]])?;
+            spans.push(records.line, [&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]])?;
         }
         Ok(spans.finish())
     }
@@ -385,22 +387,19 @@ pub fn read_spans(project: &Project) -> Result<Spans> {
 impl Records {
     /// Opens a coding file and checks its header; `None` if there is no file.
     fn open(path: &Path) -> Result<Option<Records>> {
-        let file = match fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(Error::io(path, e)),
+        let Some(mut rows) = Rows::open_if_any(path, csv::ReaderBuilder::new().buffer_capacity(1 << 20))? else {
+            return Ok(None);
         };
-        let mut reader = csv::ReaderBuilder::new().from_reader(std::io::BufReader::with_capacity(1 << 20, file));
-        let headers = reader.headers().map_err(|e| Error::invalid(Location::line(path, 1), format!("malformed CSV: {e}")))?;
-        let columns: Vec<&str> = headers.iter().collect();
+        let columns: Vec<&str> = rows.headers()?.iter().collect();
         let with_origin = columns.len() == HEADER.len() + 1 && columns.last() == Some(&ORIGIN);
         if columns[..columns.len().min(HEADER.len())] != HEADER || !(columns.len() == HEADER.len() || with_origin) {
             return Err(Error::invalid(Location::line(path, 1), format!("expected the header `{}` (and optionally `{ORIGIN}`)", HEADER.join(","))));
         }
         Ok(Some(Records {
             path: path.to_path_buf(),
-            reader,
+            rows,
             record: csv::ByteRecord::new(),
+            line: 0,
             with_origin,
             source: Memo::new(),
             code: Memo::new(),
@@ -408,23 +407,21 @@ impl Records {
         }))
     }
 
-    fn at(&self, line: Option<u64>) -> Location {
-        Location { path: self.path.clone(), line: line.map(|l| l as usize) }
-    }
-
     /// Reads the next row; false at the end of the file.
     fn advance(&mut self) -> Result<bool> {
-        self.reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| Error::invalid(self.at(e.position().map(|p| p.line())), format!("malformed CSV: {e}")))
+        match self.rows.read_bytes(&mut self.record)? {
+            Some(line) => {
+                self.line = line;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// The current row's line and its checked span.
     fn checked_span(&self) -> Result<(usize, usize, usize)> {
-        let record = &self.record;
-        let line = record.position().map(|p| p.line());
-        let (start, end) = span_of(&record[1], &record[2]).map_err(|what| Error::invalid(self.at(line), what))?;
-        Ok((line.unwrap_or(0) as usize, start, end))
+        let (start, end) = span_of(&self.record[1], &self.record[2]).map_err(|what| Error::invalid(Location::line(&self.path, self.line), what))?;
+        Ok((self.line, start, end))
     }
 
     fn parse(&mut self) -> Result<(usize, Coding)> {
@@ -713,8 +710,7 @@ mod tests {
         let mut records = Records::open(path)?.unwrap();
         let mut rows = Vec::new();
         while records.advance()? {
-            let line = records.record.position().unwrap().line() as usize;
-            rows.push((line, (0..6).map(|i| records.record[i].to_vec()).collect()));
+            rows.push((records.line, (0..6).map(|i| records.record[i].to_vec()).collect()));
         }
         Ok(rows)
     }
@@ -771,12 +767,14 @@ mod tests {
         fs::write(&path, &extra).unwrap();
         assert!(csv_rows(&path).is_err());
         assert_eq!(plain(extra.as_bytes()), None);
-        // Either way, a bad span is refused with the line the CSV reader would give.
-        for text in
-            [format!("{header}\nS1,0,5,a,ana,t,\"x\ny\"\nS1,9,3,a,ana,t,z\n"), format!("{header}\r\nS1,0,5,a,ana,t,x\r\nS1,9,3,a,ana,t,z\r\n")]
-        {
+        // Either way, a bad span is refused with its line, also in a file saved with CRLF line
+        // ends, a byte order mark and a blank line (read by the CSV reader).
+        for (text, line) in [
+            (format!("{header}\nS1,0,5,a,ana,t,\"x\ny\"\nS1,9,3,a,ana,t,z\n"), 4),
+            (format!("\u{feff}{header}\r\nS1,0,5,a,ana,t,x\r\n\r\nS1,9,3,a,ana,t,z\r\n"), 4),
+        ] {
             fs::write(&path, &text).unwrap();
-            let line = csv_rows(&path).unwrap()[1].0;
+            assert_eq!(csv_rows(&path).unwrap()[1].0, line);
             let e = Spans::read_file(&path).unwrap_err().to_string();
             assert!(e.contains(&format!("a.csv:{line}:")) && e.contains("empty or reversed span 9..3"), "{e}");
         }

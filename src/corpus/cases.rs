@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::transcript::{RawHeader, RawSpeaker, Value};
 use super::SourceId;
+use crate::csv_rows::Rows;
 use crate::error::{Error, Location, Result};
 
 #[derive(Debug, Clone)]
@@ -31,20 +32,15 @@ impl CaseSheet {
     pub fn read(path: &Path) -> Result<CaseSheet> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let text = super::transcript::decode(path, &bytes)?;
-        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
-        let csv_error = |e: csv::Error| {
-            let line = e.position().map(|p| p.line() as usize);
-            Error::Invalid { location: Location { path: path.to_path_buf(), line }, message: format!("malformed CSV: {e}") }
-        };
-        let headers: Vec<String> = reader.headers().map_err(csv_error)?.iter().map(|h| h.trim().to_string()).collect();
+        let mut rows = Rows::new(path, csv::ReaderBuilder::new().flexible(false), text.as_bytes())?;
+        let headers: Vec<String> = rows.headers()?.iter().map(|h| h.trim().to_string()).collect();
         let Some(source_col) = headers.iter().position(|h| h == "source") else {
             return Err(Error::invalid(Location::line(path, 1), "cases CSV needs a `source` column"));
         };
         let speaker_col = headers.iter().position(|h| h == "speaker");
         let mut sheet = CaseSheet { path: path.to_path_buf(), rows: BTreeMap::new() };
-        for record in reader.records() {
-            let record = record.map_err(csv_error)?;
-            let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        let mut record = csv::StringRecord::new();
+        while let Some(line) = rows.read(&mut record)? {
             let source = record.get(source_col).unwrap_or("").trim().to_string();
             if source.is_empty() {
                 return Err(Error::invalid(Location::line(path, line), "empty `source` cell"));

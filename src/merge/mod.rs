@@ -10,6 +10,7 @@ use crate::codebook::{Code, CodePath, Codebook};
 use crate::coding::store;
 use crate::coding::{Coder, Coding};
 use crate::corpus::transcript;
+use crate::csv_rows::Rows;
 use crate::error::{Error, Location, Result};
 use crate::project::Project;
 
@@ -54,18 +55,14 @@ pub struct MapRow {
 
 /// Reads `project,from,to`; every `to` must name a code of the target codebook.
 pub fn read_mapping(path: &Path, target: &Codebook) -> Result<Vec<MapRow>> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))?;
-    let headers: Vec<String> =
-        reader.headers().map_err(|e| Error::invalid(Location::line(path, 1), e.to_string()))?.iter().map(str::to_string).collect();
+    let mut input = Rows::open(path, &csv::ReaderBuilder::new())?;
+    let headers: Vec<String> = input.headers()?.iter().map(|h| h.trim().to_string()).collect();
     if headers != ["project", "from", "to"] {
         return Err(Error::invalid(Location::line(path, 1), "a mapping file has the columns `project,from,to`"));
     }
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            Error::invalid(Location { path: path.to_path_buf(), line: e.position().map(|p| p.line() as usize) }, format!("malformed row: {e}"))
-        })?;
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+    let mut record = csv::StringRecord::new();
+    while let Some(line) = input.read(&mut record)? {
         let to = target.resolve(&record[2]).map_err(|e| Error::invalid(Location::line(path, line), format!("`to`: {e}")))?;
         let project = Some(record[0].trim().to_string()).filter(|p| !p.is_empty());
         rows.push(MapRow { project, from: record[1].trim().to_string(), to, line });

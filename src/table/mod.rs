@@ -13,6 +13,7 @@ use polars::prelude::*;
 
 use crate::codebook::{CodePath, Codebook};
 use crate::corpus::Source;
+use crate::csv_rows::Rows;
 use crate::error::{Error, Result};
 use crate::output::Table;
 
@@ -338,22 +339,16 @@ pub fn sample(sources: &[Source]) -> Result<Table> {
 
 /// Country attributes side by side from a long CSV `country,attribute,value`.
 pub fn countries(path: &std::path::Path) -> Result<Table> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| Error::io(path, std::io::Error::other(e.to_string())))?;
-    let headers: Vec<String> =
-        reader.headers().map_err(|e| Error::invalid(crate::error::Location::line(path, 1), e.to_string()))?.iter().map(str::to_string).collect();
+    let mut input = Rows::open(path, &csv::ReaderBuilder::new())?;
+    let headers: Vec<String> = input.headers()?.iter().map(|h| h.trim().to_string()).collect();
     if headers != ["country", "attribute", "value"] {
         return Err(Error::invalid(crate::error::Location::line(path, 1), "a country attributes CSV has the columns `country,attribute,value`"));
     }
     let mut attributes: Vec<String> = Vec::new();
     let mut countries: Vec<String> = Vec::new();
     let mut values: BTreeMap<(String, String), String> = BTreeMap::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            Error::invalid(
-                crate::error::Location { path: path.to_path_buf(), line: e.position().map(|p| p.line() as usize) },
-                format!("malformed row: {e}"),
-            )
-        })?;
+    let mut record = csv::StringRecord::new();
+    while input.read(&mut record)?.is_some() {
         let (c, a, v) = (record[0].to_string(), record[1].to_string(), record[2].to_string());
         if !countries.contains(&c) {
             countries.push(c.clone());
