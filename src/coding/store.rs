@@ -2,6 +2,7 @@
 //! and `codings/<coder>.orphaned.csv` for codings whose text could not be re-anchored.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::{Coder, Coding};
@@ -224,13 +225,13 @@ impl Spans {
     /// quire writes them) is split here, skipping over each text; anything else goes through the
     /// CSV reader, which gives the same rows, or says where a malformed one is.
     fn read_file(path: &Path) -> Result<Spans> {
-        let bytes = match fs::read(path) {
-            Ok(b) => b,
+        let file = match fs::File::open(path) {
+            Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Spans::default()),
             Err(e) => return Err(Error::io(path, e)),
         };
         let mut spans = SpanBuilder::new(path);
-        if plain_rows(&bytes, |line, fields| spans.push(line, fields))?.is_some() {
+        if plain_rows(path, file, PLAIN_BLOCK, |line, fields| spans.push(line, fields))?.is_some() {
             return Ok(spans.finish());
         }
         let Some(mut records) = Records::open(path)? else {
@@ -309,23 +310,87 @@ fn plain_field(bytes: &[u8], at: usize, ends_with: u8, last: bool) -> Option<usi
     }
 }
 
+/// How much of a coding file [`plain_rows`] reads at a time.
+const PLAIN_BLOCK: usize = 4 << 20;
+
 /// Splits a coding file written plainly: the header, then rows whose first six fields are
 /// unquoted, whose text is quoted or not (and whose origin, if the file has that column, is
 /// unquoted), each ending in `\n`. Calls `row` with each row's line and first six fields, and
 /// returns `None`, having stopped, at the first thing it does not expect (a quoted id, a `\r`,
 /// a blank line, a missing or extra field): the CSV reader then reads the file instead.
-fn plain_rows(bytes: &[u8], mut row: impl FnMut(usize, [&[u8]; 6]) -> Result<()>) -> Result<Option<()>> {
-    let header = HEADER.join(",");
-    let with_origin = format!("{header},{ORIGIN}");
-    let Some(first_end) = memchr::memchr(b'\n', bytes) else {
-        return Ok(None);
-    };
-    let origin = match &bytes[..first_end] {
-        h if h == header.as_bytes() => false,
-        h if h == with_origin.as_bytes() => true,
-        _ => return Ok(None),
-    };
-    let (mut at, mut line) = (first_end + 1, 2usize);
+///
+/// `input` is read `block` bytes at a time, and split up to the last `\n` after which the
+/// quotes pair up (in a plainly written file, the end of a row), the rest kept for the next block.
+fn plain_rows(path: &Path, mut input: impl Read, block: usize, mut row: impl FnMut(usize, [&[u8]; 6]) -> Result<()>) -> Result<Option<()>> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut origin: Option<bool> = None;
+    let mut line = 2;
+    loop {
+        let had = buf.len();
+        buf.resize(had + block, 0);
+        let n = read_up_to(&mut input, &mut buf[had..]).map_err(|e| Error::io(path, e))?;
+        buf.truncate(had + n);
+        let eof = n < block;
+        if origin.is_none() {
+            let Some(first_end) = memchr::memchr(b'\n', &buf) else {
+                if eof {
+                    return Ok(None);
+                }
+                continue;
+            };
+            let header = HEADER.join(",");
+            let with_origin = format!("{header},{ORIGIN}");
+            origin = Some(match &buf[..first_end] {
+                h if h == header.as_bytes() => false,
+                h if h == with_origin.as_bytes() => true,
+                _ => return Ok(None),
+            });
+            buf.drain(..=first_end);
+        }
+        let end = if eof { buf.len() } else { rows_end(&buf) };
+        let Some(next) = plain_rows_in(&buf[..end], origin == Some(true), line, &mut row)? else {
+            return Ok(None);
+        };
+        if eof {
+            return Ok(Some(()));
+        }
+        line = next;
+        buf.drain(..end);
+    }
+}
+
+/// Reads until `buf` is full or the input ends; how many bytes were read.
+fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match input.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// The end of the last row in `bytes` (which begin with a row): after the last `\n` before
+/// which the quotes pair up; 0 if there is none.
+fn rows_end(bytes: &[u8]) -> usize {
+    let (mut quoted, mut end) = (false, 0);
+    for i in memchr::memchr2_iter(b'"', b'\n', bytes) {
+        match bytes[i] {
+            b'"' => quoted = !quoted,
+            _ if !quoted => end = i + 1,
+            _ => {}
+        }
+    }
+    end
+}
+
+/// The rows of `bytes` (whole rows, the first on `line`), as [`plain_rows`] splits them; the
+/// line after them, or `None` at anything unexpected.
+fn plain_rows_in(bytes: &[u8], origin: bool, mut line: usize, row: &mut impl FnMut(usize, [&[u8]; 6]) -> Result<()>) -> Result<Option<usize>> {
+    let mut at = 0;
     while at < bytes.len() {
         let mut fields: [&[u8]; 6] = [&[]; 6];
         for f in &mut fields {
@@ -374,7 +439,7 @@ fn plain_rows(bytes: &[u8], mut row: impl FnMut(usize, [&[u8]; 6]) -> Result<()>
         row(start_line, fields)?;
         line += 1;
     }
-    Ok(Some(()))
+    Ok(Some(line))
 }
 
 /// Every coder's anchored codings without their texts (the files are read in parallel).
@@ -715,14 +780,23 @@ mod tests {
         Ok(rows)
     }
 
+    /// The rows `plain_rows` splits from `bytes`, the same whether it reads them whole or in
+    /// blocks of a few bytes.
     fn plain(bytes: &[u8]) -> Option<Vec<Fields>> {
-        let mut rows = Vec::new();
-        plain_rows(bytes, |line, f| {
-            rows.push((line, f.iter().map(|x| x.to_vec()).collect()));
-            Ok(())
-        })
-        .unwrap()
-        .map(|()| rows)
+        let split = |block: usize| {
+            let mut rows = Vec::new();
+            plain_rows(Path::new("a.csv"), bytes, block, |line, f| {
+                rows.push((line, f.iter().map(|x| x.to_vec()).collect()));
+                Ok(())
+            })
+            .unwrap()
+            .map(|()| rows)
+        };
+        let whole = split(bytes.len() + 1);
+        for block in [1, 2, 3, 7, 64] {
+            assert_eq!(split(block), whole, "{block}-byte blocks of {:?}", String::from_utf8_lossy(bytes));
+        }
+        whole
     }
 
     #[test]

@@ -170,24 +170,39 @@ pub fn deflate_piece(bytes: &[u8], last: bool) -> Piece {
         /// every piece, that memory was a fresh allocation whose pages the kernel zeroed each time.
         static DEFLATE: std::cell::RefCell<Option<Compress>> = const { std::cell::RefCell::new(None) };
     }
-    let mut deflated = Vec::with_capacity(bytes.len() / 4 + 64);
     let flush = if last { FlushCompress::Finish } else { FlushCompress::Sync };
-    DEFLATE.with_borrow_mut(|kept| {
+    let deflated = DEFLATE.with_borrow_mut(|kept| {
         let compress = kept.get_or_insert_with(|| Compress::new(Compression::new(LEVEL as u32), false));
         compress.reset();
-        loop {
+        with_scratch(bytes.len() / 4 + 64, |deflated| loop {
             let read = compress.total_in() as usize;
             if deflated.capacity() - deflated.len() < 64 {
                 deflated.reserve(deflated.capacity().max(4096));
             }
-            let status = compress.compress_vec(&bytes[read..], &mut deflated, flush).expect("deflate of in-memory bytes cannot fail");
+            let status = compress.compress_vec(&bytes[read..], deflated, flush).expect("deflate of in-memory bytes cannot fail");
             let done = compress.total_in() as usize == bytes.len() && deflated.len() < deflated.capacity();
             if status == Status::StreamEnd || (!last && done) {
                 break;
             }
-        }
+        })
     });
     Piece::of(bytes, deflated)
+}
+
+/// Runs `fill` on this thread's empty output buffer (with room for at least `room` bytes) and
+/// returns a copy of what it wrote, of exactly its size. The buffer is kept for the next call:
+/// output buffers sized for the worst case and kept with each piece held several times its
+/// bytes, in pages the kernel had to zero first.
+fn with_scratch(room: usize, fill: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        scratch.reserve(room);
+        fill(scratch);
+        scratch.to_vec()
+    })
 }
 
 impl Piece {
@@ -290,10 +305,12 @@ fn deflate_whole(bytes: &[u8]) -> Piece {
     }
     let deflated = WHOLE.with_borrow_mut(|kept| {
         let compressor = kept.get_or_insert_with(|| Compressor::new(CompressionLvl::new(WHOLE_LEVEL).expect("a level from 0 to 12")));
-        let mut deflated = vec![0; compressor.deflate_compress_bound(bytes.len())];
-        let n = compressor.deflate_compress(bytes, &mut deflated).expect("the bound fits the output");
-        deflated.truncate(n);
-        deflated
+        let bound = compressor.deflate_compress_bound(bytes.len());
+        with_scratch(bound, |deflated| {
+            deflated.resize(bound, 0);
+            let n = compressor.deflate_compress(bytes, deflated).expect("the bound fits the output");
+            deflated.truncate(n);
+        })
     });
     Piece::of(bytes, deflated)
 }
