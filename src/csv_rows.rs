@@ -100,10 +100,12 @@ impl<R: Read> Rows<R> {
         Ok(Rows { path: path.to_path_buf(), reader, unread })
     }
 
-    /// The header row (an error names line 1).
-    pub fn headers(&mut self) -> Result<&csv::StringRecord> {
-        let Rows { reader, path, .. } = self;
-        reader.headers().map_err(|e| row_error(path, Some(1), e))
+    /// The header row.
+    pub fn headers(&mut self) -> Result<csv::StringRecord> {
+        match self.reader.headers() {
+            Ok(headers) => Ok(headers.clone()),
+            Err(e) => Err(self.error(e)),
+        }
     }
 
     /// Reads the next row into `record`: its line, or `None` at the end of the input.
@@ -203,6 +205,10 @@ mod tests {
             assert_eq!((line, message.as_str()), (Some(want), "malformed row: 1 field(s) where the header has 2"), "{text:?}");
         }
         let (line, message) = rows(b"h,t\na,\xff\n", 8192).map(|_| ()).unwrap_err();
+        assert_eq!(line, Some(2));
+        assert!(message.contains("field 2 is not UTF-8"), "{message}");
+        // The header too, after a blank line.
+        let (line, message) = rows(b"\r\nh,\xff\r\na,1\r\n", 8192).map(|_| ()).unwrap_err();
         assert_eq!(line, Some(2));
         assert!(message.contains("field 2 is not UTF-8"), "{message}");
     }

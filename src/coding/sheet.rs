@@ -74,7 +74,7 @@ pub fn read_bytes(path: &Path, bytes: &[u8], sources: &BTreeMap<String, Source>,
     let mut rows = Rows::new(path, &csv::ReaderBuilder::new(), text.as_bytes())?;
     let mut problems: Vec<(usize, String)> = Vec::new();
     let headers = match rows.headers() {
-        Ok(headers) => headers.clone(),
+        Ok(headers) => headers,
         Err(e) => return Err(Error::Rows { path: path.to_path_buf(), problems: vec![as_problem(e)?] }),
     };
     let column = |name: &str| headers.iter().position(|h| h.trim() == name);

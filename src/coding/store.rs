@@ -311,7 +311,7 @@ fn plain_field(bytes: &[u8], at: usize, ends_with: u8, last: bool) -> Option<usi
 }
 
 /// How much of a coding file [`plain_rows`] reads at a time.
-const PLAIN_BLOCK: usize = 4 << 20;
+const PLAIN_BLOCK: usize = 1 << 20;
 
 /// Splits a coding file written plainly: the header, then rows whose first six fields are
 /// unquoted, whose text is quoted or not (and whose origin, if the file has that column, is
@@ -326,10 +326,7 @@ fn plain_rows(path: &Path, mut input: impl Read, block: usize, mut row: impl FnM
     let mut origin: Option<bool> = None;
     let mut line = 2;
     loop {
-        let had = buf.len();
-        buf.resize(had + block, 0);
-        let n = read_up_to(&mut input, &mut buf[had..]).map_err(|e| Error::io(path, e))?;
-        buf.truncate(had + n);
+        let n = (&mut input).take(block as u64).read_to_end(&mut buf).map_err(|e| Error::io(path, e))?;
         let eof = n < block;
         if origin.is_none() {
             let Some(first_end) = memchr::memchr(b'\n', &buf) else {
@@ -357,20 +354,6 @@ fn plain_rows(path: &Path, mut input: impl Read, block: usize, mut row: impl FnM
         line = next;
         buf.drain(..end);
     }
-}
-
-/// Reads until `buf` is full or the input ends; how many bytes were read.
-fn read_up_to(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match input.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// The end of the last row in `bytes` (which begin with a row): after the last `\n` before
@@ -455,7 +438,8 @@ impl Records {
         let Some(mut rows) = Rows::open_if_any(path, csv::ReaderBuilder::new().buffer_capacity(1 << 20))? else {
             return Ok(None);
         };
-        let columns: Vec<&str> = rows.headers()?.iter().collect();
+        let headers = rows.headers()?;
+        let columns: Vec<&str> = headers.iter().collect();
         let with_origin = columns.len() == HEADER.len() + 1 && columns.last() == Some(&ORIGIN);
         if columns[..columns.len().min(HEADER.len())] != HEADER || !(columns.len() == HEADER.len() || with_origin) {
             return Err(Error::invalid(Location::line(path, 1), format!("expected the header `{}` (and optionally `{ORIGIN}`)", HEADER.join(","))));

@@ -173,7 +173,8 @@ impl SegmentIndex {
     }
 
     fn try_open(dir: &Path, wanted: &Meta) -> Option<SegmentIndex> {
-        let meta: Meta = serde_json::from_slice(&fs::read(dir.join(META)).ok()?).ok()?;
+        let raw_meta = fs::read(dir.join(META)).ok()?;
+        let meta: Meta = serde_json::from_slice(&raw_meta).ok()?;
         if (meta.format, &meta.fingerprint, &meta.lists) != (wanted.format, &wanted.fingerprint, &wanted.lists) {
             return None;
         }
@@ -183,10 +184,17 @@ impl SegmentIndex {
             return None;
         }
         let codes = meta.codes.iter().map(|l| parse_code_line(l).map(CoderCode::new)).collect::<Option<_>>()?;
-        let quotes = quotes::Quotes::open(&dir.join(quotes::FILE))?;
         register_tokenizers(&index);
         // A corrupt segment shows when the reader loads. One process reads one state: no reloading.
         let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().ok()?;
+        let quotes = quotes::Quotes::open(&dir.join(quotes::FILE))?;
+        // The segments and the quote file are open (they stay readable if the directory is
+        // replaced now). If another process swapped in a new index while they were opened, they
+        // may come from two builds: the metadata, read again, says so, and this one waits for the
+        // rebuild lock instead.
+        if fs::read(dir.join(META)).ok()? != raw_meta {
+            return None;
+        }
         Some(SegmentIndex { reader, fields, attributes: meta.attributes.into_iter().collect(), codes, quotes })
     }
 
