@@ -148,10 +148,8 @@ impl Project {
     /// Takes the project's writer lock, waiting up to `QUIRE_LOCK_WAIT` seconds (default 10) for
     /// another writer to finish, then finishes any interrupted transaction.
     pub fn lock(&self) -> Result<WriteLock> {
-        let dir = self.state_dir();
-        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        let path = dir.join(LOCK_FILE);
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| Error::io(&path, e))?;
+        let path = self.state_dir().join(LOCK_FILE);
+        let file = open_lock_file(&path)?;
         let wait: f64 = std::env::var("QUIRE_LOCK_WAIT").ok().and_then(|v| v.parse().ok()).unwrap_or(10.0);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(wait.max(0.0));
         loop {
@@ -250,6 +248,14 @@ pub fn sums_bytes(sums: &std::collections::BTreeMap<String, String>) -> Vec<u8> 
 
 /// Writes `bytes` to `path` so that readers see either the old file or the new one, never a part:
 /// a temporary file in the same directory, fsync, rename, then fsync of the directory.
+/// Opens (creating it and its directory if need be) a file that is only ever locked, never
+/// written: its lock is released when the file is closed, also when the process dies.
+pub(crate) fn open_lock_file(path: &Path) -> Result<File> {
+    let dir = dir_of(path);
+    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(|e| Error::io(path, e))
+}
+
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_with(path, |file| file.write_all(bytes).map_err(|e| Error::io(path, e)))
 }

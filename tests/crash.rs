@@ -183,6 +183,13 @@ fn quotes(dir: &Path) -> Command {
     cmd
 }
 
+/// The quotes `quire quotes` prints in `dir`, after checking it succeeded.
+fn quotes_ok(dir: &Path, what: &str) -> Vec<u8> {
+    let out = quotes(dir).output().unwrap();
+    assert!(out.status.success(), "{what}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
 /// Names in the project's `.quire/` that a rebuild builds in or moves an old index to.
 fn rebuild_leftovers(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir.join(".quire"))
@@ -196,9 +203,8 @@ fn rebuild_leftovers(dir: &Path) -> Vec<String> {
 fn readers_that_find_the_index_stale_at_once_build_it_once() {
     let w = Workdir::new();
     let dir = fresh(&w, "readers");
-    let reference = quotes(&dir).output().unwrap();
-    assert!(reference.status.success(), "{}", String::from_utf8_lossy(&reference.stderr));
-    assert!(reference.stdout.len() > 100, "housing has quotes");
+    let reference = quotes_ok(&dir, "reference");
+    assert!(reference.len() > 100, "housing has quotes");
 
     // While another process holds the rebuild lock, a reader that needs the index waits for it.
     std::fs::remove_dir_all(dir.join(".quire/index")).unwrap();
@@ -210,7 +216,7 @@ fn readers_that_find_the_index_stale_at_once_build_it_once() {
     drop(lock);
     let out = waiting.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.stdout, reference.stdout);
+    assert_eq!(out.stdout, reference);
 
     // Four readers at once, several times: each prints the quotes, none trips over another's swap.
     for round in 0..3 {
@@ -219,7 +225,7 @@ fn readers_that_find_the_index_stale_at_once_build_it_once() {
         for reader in readers {
             let out = reader.wait_with_output().unwrap();
             assert!(out.status.success(), "round {round}: {}", String::from_utf8_lossy(&out.stderr));
-            assert_eq!(out.stdout, reference.stdout, "round {round}");
+            assert_eq!(out.stdout, reference, "round {round}");
         }
         assert_eq!(rebuild_leftovers(&dir), Vec::<String>::new(), "round {round}");
     }
@@ -229,14 +235,11 @@ fn readers_that_find_the_index_stale_at_once_build_it_once() {
 fn a_rebuild_stopped_before_its_swap_is_cleared_by_the_next() {
     let w = Workdir::new();
     let dir = fresh(&w, "stopped");
-    let reference = quotes(&dir).output().unwrap();
-    assert!(reference.status.success(), "{}", String::from_utf8_lossy(&reference.stderr));
+    let reference = quotes_ok(&dir, "reference");
     std::fs::remove_dir_all(dir.join(".quire/index")).unwrap();
     let crashed = quotes(&dir).env("QUIRE_FAILPOINT", "index-before-swap").output().unwrap();
     assert!(!crashed.status.success(), "the failpoint stops the rebuild");
     assert_eq!(rebuild_leftovers(&dir).len(), 1, "the built index is left where it was built");
-    let out = quotes(&dir).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.stdout, reference.stdout);
+    assert_eq!(quotes_ok(&dir, "after the stopped rebuild"), reference);
     assert_eq!(rebuild_leftovers(&dir), Vec::<String>::new(), "the next rebuild removes it");
 }

@@ -24,7 +24,7 @@ use crate::coding::Coder;
 use crate::corpus::{Language, Source};
 use crate::error::{Error, Result};
 use crate::progress::{Progress, Silent};
-use crate::project::{write_atomic, Project};
+use crate::project::{open_lock_file, write_atomic, Project};
 
 mod quotes;
 
@@ -198,10 +198,10 @@ impl SegmentIndex {
         Some(SegmentIndex { reader, fields, attributes: meta.attributes.into_iter().collect(), codes, quotes })
     }
 
-    /// Builds the index in a fresh directory and swaps it in; the caller holds the rebuild lock.
+    /// Builds the index in a fresh directory and swaps it in; the caller holds the rebuild lock
+    /// (whose file is in the state directory, so that exists).
     fn rebuild(project: &Project, dir: &Path, meta: &Meta, lists: &Lists, progress: &dyn Progress) -> Result<SegmentIndex> {
         let state = project.state_dir();
-        fs::create_dir_all(&state).map_err(|e| Error::io(&state, e))?;
         let tmp = tempfile::Builder::new().prefix(BUILD_PREFIX).tempdir_in(&state).map_err(|e| Error::io(&state, e))?;
         let (schema, fields) = schema();
         let index = Index::builder().schema(schema).create_in_dir(tmp.path()).map_err(|e| tantivy_err(project, e))?;
@@ -452,9 +452,8 @@ impl SegmentIndex {
 /// Takes the rebuild lock in `state` (released when the file is dropped, also when the process
 /// dies), telling `progress` while it waits for another process's rebuild to finish.
 fn rebuild_lock(state: &Path, progress: &dyn Progress) -> Result<fs::File> {
-    fs::create_dir_all(state).map_err(|e| Error::io(state, e))?;
     let path = state.join(REBUILD_LOCK);
-    let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| Error::io(&path, e))?;
+    let file = open_lock_file(&path)?;
     match file.try_lock() {
         Ok(()) => {}
         Err(fs::TryLockError::WouldBlock) => {
