@@ -183,6 +183,17 @@ fn sorted_numbering<T: Ord>(values: Vec<T>) -> (Vec<T>, Vec<u32>) {
 }
 
 impl Spans {
+    /// The rows of one source, in order: a run of the rows, which must be sorted (as
+    /// [`Spans::normalise`] and reading leave them).
+    pub fn rows_of(&self, source: &str) -> &[Span] {
+        let Ok(i) = self.sources.binary_search_by(|s| s.as_str().cmp(source)) else {
+            return &[];
+        };
+        let i = i as u32;
+        let (from, to) = (self.rows.partition_point(|r| r.source < i), self.rows.partition_point(|r| r.source <= i));
+        &self.rows[from..to]
+    }
+
     /// Sorts and removes duplicates (same source, span, code and coder: the earliest is kept),
     /// as [`normalise`] does for codings.
     pub fn normalise(&mut self) {

@@ -7,10 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::archive;
 use super::codebook::{to_refi, with_guids};
 use super::import::CODEBOOK_ENTRY;
-use super::{
-    is_datetime, qde, stable_guid, Case, Coding, PlainText, Project as RefiProject, Selection, StableGuid, TextSource, User, Value, Variable,
-    VariableType, POSITIONS_NOTE,
-};
+use super::{is_datetime, qde, stable_guid, Case, Project as RefiProject, StableGuid, User, Value, Variable, VariableType, GUID_LEN, POSITIONS_NOTE};
 use crate::codebook::{Code, CodePath, Codebook};
 use crate::coding::{store, Coder};
 use crate::corpus::{transcript, Source};
@@ -107,8 +104,7 @@ fn write<W: std::io::Write + std::io::Seek>(
     let mut all_coders: BTreeSet<Coder> = coders.iter().cloned().collect();
     all_coders.extend(codings.coders.iter().cloned());
     let user_guids: BTreeMap<&Coder, String> = all_coders.iter().map(|c| (c, stable_guid("user", c.as_str()))).collect();
-    let user_guid = |c: &Coder| user_guids[c].clone();
-    let users: Vec<User> = all_coders.iter().map(|c| User { guid: user_guid(c), name: Some(c.to_string()), id: None }).collect();
+    let users: Vec<User> = all_coders.iter().map(|c| User { guid: user_guids[c].clone(), name: Some(c.to_string()), id: None }).collect();
 
     // Variables: source attributes and respondents' own attributes; cases: one per respondent case.
     let source_values = |s: &Source| -> Vec<(String, String)> {
@@ -173,65 +169,65 @@ fn write<W: std::io::Write + std::io::Seek>(
         })
         .collect();
 
-    // Sources and selections: one selection per coded span, its codings sorted by code and coder.
+    // Sources and selections.
     let known: std::collections::HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
     if let Some(s) = codings.sources.iter().find(|s| !known.contains(s.as_str())) {
         return Err(Error::UnknownSource(s.to_string()));
     }
-    let mut by_source: BTreeMap<&str, BTreeMap<(usize, usize), Vec<&store::Span>>> = BTreeMap::new();
-    for c in &codings.rows {
-        by_source.entry(codings.sources[c.source as usize].as_str()).or_default().entry((c.start, c.end)).or_default().push(c);
-    }
-    let (code_of, coder_of, time_of) = (
-        |c: &store::Span| &codings.codes[c.code as usize],
-        |c: &store::Span| &codings.coders[c.coder as usize],
-        |c: &store::Span| &codings.times[c.created as usize],
-    );
-    let text_source = |s: &Source| -> Result<TextSource> {
+    // The spans' interned lists, looked up once: each code's guid and path, each coder's user
+    // guid, each time if it is an `xsd:dateTime`.
+    let code_guid: Vec<Option<&str>> = codings.codes.iter().map(|p| code_guids.get(p).map(String::as_str)).collect();
+    let code_path: Vec<String> = codings.codes.iter().map(CodePath::to_string).collect();
+    let coder_guid: Vec<&str> = codings.coders.iter().map(|c| user_guids[c].as_str()).collect();
+    let time: Vec<Option<&str>> = codings.times.iter().map(|t| Some(t.as_str()).filter(|t| is_datetime(t))).collect();
+    // One source's `<TextSource>`: one selection per coded span, its codings sorted by code and
+    // coder; written as it is made, with guids in buffers on the stack. Its counts of selections
+    // and codings.
+    let write_source = |out: &mut qde::XmlOut, s: &Source| -> Result<(usize, usize)> {
+        use std::fmt::Write as _;
         let guid = source_guid(s);
         let len = s.body.chars().count();
-        let mut selections = Vec::new();
-        for ((start, end), group) in by_source.get(s.id.as_str()).into_iter().flatten() {
-            if *end > len || start >= end {
+        let path = format!("internal://{guid}.txt");
+        qde::open_source(out, &guid, Some(s.id.as_str()), Some(&transcript::render_header(s)), Some(&path));
+        let (mut selections, mut coded) = (0, 0);
+        let mut key = String::new();
+        let mut buffer = [0; GUID_LEN];
+        // Sorted rows: a span's codings are a run of them.
+        for group in codings.rows_of(s.id.as_str()).chunk_by(|a, b| (a.start, a.end) == (b.start, b.end)) {
+            let (start, end) = (group[0].start, group[0].end);
+            if end > len || start >= end {
                 return Err(Error::Usage(format!(
                     "{}@{start}..{end}: a coding outside its source; run `quire ingest --replace` or fix codings/",
                     s.id
                 )));
             }
-            let key = format!("{}@{start}..{end}", s.id);
-            let mut refi_codings = Vec::new();
+            key.clear();
+            let _ = write!(key, "{}@{start}..{end}", s.id);
+            let first = group[0];
+            let selection = qde::SelectionAttrs {
+                guid: StableGuid::new("selection").part(&key).finish_in(&mut buffer),
+                start: start as i64,
+                end: end as i64,
+                creating_user: Some(coder_guid[first.coder as usize]),
+                created: time[first.created as usize],
+            };
+            qde::open_selection(out, &selection);
+            // A coding's guid is that of `{key}:{code}:{coder}`; the key is hashed once.
+            let keyed = StableGuid::new("coding").part(&key).part(":");
             for c in group {
-                let Some(code) = code_guids.get(code_of(c)) else {
-                    return Err(Error::UnknownCode { query: code_of(c).to_string(), suggestions: Vec::new() });
+                let Some(code) = code_guid[c.code as usize] else {
+                    return Err(Error::UnknownCode { query: code_path[c.code as usize].clone(), suggestions: Vec::new() });
                 };
-                refi_codings.push(Coding {
-                    // The guid of `{key}:{code}:{coder}`, hashed without building that key.
-                    guid: StableGuid::new("coding").part(&key).part(":").path(code_of(c)).part(":").part(coder_of(c).as_str()).finish(),
-                    code: code.clone(),
-                    creating_user: Some(user_guid(coder_of(c))),
-                    created: Some(time_of(c).clone()).filter(|t| is_datetime(t)),
-                    line: 0,
-                });
+                let coder = &codings.coders[c.coder as usize];
+                let guid = keyed.clone().part(&code_path[c.code as usize]).part(":").part(coder.as_str()).finish_in(&mut buffer);
+                qde::write_coding(out, guid, code, Some(coder_guid[c.coder as usize]), time[c.created as usize]);
             }
-            selections.push(Selection {
-                guid: stable_guid("selection", &key),
-                start: *start as i64,
-                end: *end as i64,
-                creating_user: Some(user_guid(coder_of(group[0]))),
-                created: Some(time_of(group[0]).clone()).filter(|t| is_datetime(t)),
-                codings: refi_codings,
-                line: 0,
-            });
+            out.close("PlainTextSelection");
+            selections += 1;
+            coded += group.len();
         }
-        Ok(TextSource {
-            guid: guid.clone(),
-            name: Some(s.id.to_string()),
-            description: Some(transcript::render_header(s)),
-            text: PlainText::Path(format!("internal://{guid}.txt")),
-            selections,
-            values: value_list(&mut source_values(s).into_iter()),
-            line: 0,
-        })
+        qde::close_source(out, &value_list(&mut source_values(s).into_iter()), &variables);
+        Ok((selections, coded))
     };
 
     let project = RefiProject {
@@ -273,10 +269,9 @@ fn write<W: std::io::Write + std::io::Seek>(
                 let mut out = qde::XmlOut::fragment_in(std::mem::take(buffer), qde::SOURCE_DEPTH);
                 let (mut selections, mut codings) = (0, 0);
                 for s in chunk {
-                    let source = text_source(s)?;
-                    qde::write_source(&mut out, &source, &project.variables);
-                    selections += source.selections.len();
-                    codings += source.selections.iter().map(|x| x.codings.len()).sum::<usize>();
+                    let (written, coded) = write_source(&mut out, s)?;
+                    selections += written;
+                    codings += coded;
                 }
                 progress.advance(chunk.len() as u64);
                 let piece = archive::deflate_piece(out.s.as_bytes(), false);

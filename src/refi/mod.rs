@@ -188,9 +188,14 @@ pub fn stable_guid(kind: &str, key: &str) -> String {
     StableGuid::new(kind).part(key).finish()
 }
 
+/// Characters in a hyphenated guid.
+pub const GUID_LEN: usize = uuid::fmt::Hyphenated::LENGTH;
+
 /// A stable guid whose key is written in parts (the UUID v5 of `kind:` and the parts joined),
 /// without building the key first. SHA-1 as UUID v5 defines it, from the `sha1` crate, which
 /// uses the processor's SHA instructions where it has them: an export hashes one key per coding.
+/// A clone carries on from the parts written so far (keys that share a beginning hash it once).
+#[derive(Clone)]
 pub struct StableGuid(sha1::Sha1);
 
 impl StableGuid {
@@ -218,9 +223,14 @@ impl StableGuid {
     }
 
     pub fn finish(self) -> String {
+        self.finish_in(&mut [0; GUID_LEN]).to_string()
+    }
+
+    /// The guid, written into `buffer` (no allocation).
+    pub fn finish_in(self, buffer: &mut [u8; GUID_LEN]) -> &str {
         let digest = sha1::Digest::finalize(self.0);
         let bytes: [u8; 16] = digest[..16].try_into().expect("SHA-1 has 20 bytes");
-        uuid::Builder::from_sha1_bytes(bytes).into_uuid().to_string()
+        uuid::Builder::from_sha1_bytes(bytes).into_uuid().hyphenated().encode_lower(buffer)
     }
 }
 

@@ -367,37 +367,71 @@ pub(crate) fn write_source(out: &mut XmlOut, s: &TextSource, variables: &[Variab
         PlainText::Path(path) => Some(path.as_str()),
         _ => None,
     };
-    out.open("TextSource", &[("guid", Some(s.guid.as_str())), ("name", s.name.as_deref()), ("plainTextPath", path)]);
-    if let Some(d) = &s.description {
-        out.text("Description", d);
-    }
+    open_source(out, &s.guid, s.name.as_deref(), s.description.as_deref(), path);
     if let PlainText::Inline(content) = &s.text {
         out.text("PlainTextContent", content);
     }
     for sel in &s.selections {
-        let (start, end) = (sel.start.to_string(), sel.end.to_string());
-        out.open(
-            "PlainTextSelection",
-            &[
-                ("guid", Some(sel.guid.as_str())),
-                ("startPosition", Some(start.as_str())),
-                ("endPosition", Some(end.as_str())),
-                ("creatingUser", sel.creating_user.as_deref()),
-                ("creationDateTime", sel.created.as_deref()),
-            ],
-        );
+        let attrs = SelectionAttrs {
+            guid: &sel.guid,
+            start: sel.start,
+            end: sel.end,
+            creating_user: sel.creating_user.as_deref(),
+            created: sel.created.as_deref(),
+        };
+        open_selection(out, &attrs);
         for c in &sel.codings {
-            out.open(
-                "Coding",
-                &[("guid", Some(c.guid.as_str())), ("creatingUser", c.creating_user.as_deref()), ("creationDateTime", c.created.as_deref())],
-            );
-            out.empty("CodeRef", &[("targetGUID", Some(c.code.as_str()))]);
-            out.close("Coding");
+            write_coding(out, &c.guid, &c.code, c.creating_user.as_deref(), c.created.as_deref());
         }
         out.close("PlainTextSelection");
     }
-    write_values(out, &s.values, variables);
+    close_source(out, &s.values, variables);
+}
+
+/// `<TextSource>` and its `<Description>`; what follows is its text or selections, then
+/// [`close_source`].
+pub(crate) fn open_source(out: &mut XmlOut, guid: &str, name: Option<&str>, description: Option<&str>, path: Option<&str>) {
+    out.open("TextSource", &[("guid", Some(guid)), ("name", name), ("plainTextPath", path)]);
+    if let Some(d) = description {
+        out.text("Description", d);
+    }
+}
+
+/// A source's values and `</TextSource>`.
+pub(crate) fn close_source(out: &mut XmlOut, values: &[Value], variables: &[Variable]) {
+    write_values(out, values, variables);
     out.close("TextSource");
+}
+
+/// What a `<PlainTextSelection>` element carries, borrowed.
+pub(crate) struct SelectionAttrs<'a> {
+    pub guid: &'a str,
+    pub start: i64,
+    pub end: i64,
+    pub creating_user: Option<&'a str>,
+    pub created: Option<&'a str>,
+}
+
+/// `<PlainTextSelection>`, to be closed after its codings with `out.close("PlainTextSelection")`.
+pub(crate) fn open_selection(out: &mut XmlOut, sel: &SelectionAttrs<'_>) {
+    let (start, end) = (sel.start.to_string(), sel.end.to_string());
+    out.open(
+        "PlainTextSelection",
+        &[
+            ("guid", Some(sel.guid)),
+            ("startPosition", Some(start.as_str())),
+            ("endPosition", Some(end.as_str())),
+            ("creatingUser", sel.creating_user),
+            ("creationDateTime", sel.created),
+        ],
+    );
+}
+
+/// One `<Coding>` of a selection, with its `<CodeRef>`.
+pub(crate) fn write_coding(out: &mut XmlOut, guid: &str, code: &str, creating_user: Option<&str>, created: Option<&str>) {
+    out.open("Coding", &[("guid", Some(guid)), ("creatingUser", creating_user), ("creationDateTime", created)]);
+    out.empty("CodeRef", &[("targetGUID", Some(code))]);
+    out.close("Coding");
 }
 
 /// Everything after the last `</TextSource>`, closing `<Sources>` if `sources`.
