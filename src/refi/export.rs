@@ -44,10 +44,13 @@ pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progre
             after.push(codebook_entry);
             Ok((codebook, sources, after))
         },
-        || store::read_spans(project),
+        || {
+            let mut spans = store::read_spans(project)?;
+            spans.normalise();
+            Ok(spans)
+        },
     );
-    let ((codebook, sources, after), mut codings) = (loaded?, codings?);
-    codings.normalise();
+    let ((codebook, sources, after), codings) = (loaded?, codings?);
     let coders = store::coders(project)?;
     let mut summary = Summary::default();
     write_atomic_with(out, |file| {
@@ -159,15 +162,6 @@ fn write<W: std::io::Write + std::io::Seek>(
         });
         out
     };
-    let refi_cases: Vec<Case> = cases
-        .iter()
-        .map(|(name, row)| Case {
-            guid: stable_guid("case", name),
-            name: Some(name.clone()),
-            values: value_list(&mut row.values.clone().into_iter()),
-            sources: row.sources.clone(),
-        })
-        .collect();
 
     // Sources and selections.
     let known: std::collections::HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
@@ -230,64 +224,79 @@ fn write<W: std::io::Write + std::io::Seek>(
         Ok((selections, coded))
     };
 
-    let project = RefiProject {
-        name: name.to_string(),
-        origin: Some(super::origin()),
-        users,
-        codes: refi_codes,
-        variables: variables.clone(),
-        cases: refi_cases,
-        sources: Vec::new(),
-        description: Some(format!("Exported by {}. {POSITIONS_NOTE} Each source's Description holds its quire transcript header.", super::origin())),
-        ignored: Vec::new(),
-    };
-    let mut summary = Summary {
-        users: project.users.len(),
-        codes: codebook.len(),
-        variables: project.variables.len(),
-        cases: project.cases.len(),
-        sources: sources.len(),
-        ..Summary::default()
+    // Everything around the sources (users, codes, variables, cases), deflated as the first and
+    // last pieces of project.qde while the sources' pieces are made; with the number of users and
+    // cases.
+    let head_and_tail = || -> ([archive::Piece; 2], usize, usize) {
+        let refi_cases: Vec<Case> = cases
+            .iter()
+            .map(|(name, row)| Case {
+                guid: stable_guid("case", name),
+                name: Some(name.clone()),
+                values: value_list(&mut row.values.clone().into_iter()),
+                sources: row.sources.clone(),
+            })
+            .collect();
+        let project = RefiProject {
+            name: name.to_string(),
+            origin: Some(super::origin()),
+            users,
+            codes: refi_codes,
+            variables: variables.clone(),
+            cases: refi_cases,
+            sources: Vec::new(),
+            description: Some(format!(
+                "Exported by {}. {POSITIONS_NOTE} Each source's Description holds its quire transcript header.",
+                super::origin()
+            )),
+            ignored: Vec::new(),
+        };
+        let mut head = qde::XmlOut::new();
+        qde::write_head(&mut head, &project, !sources.is_empty());
+        let mut tail = qde::XmlOut::fragment(if sources.is_empty() { 1 } else { qde::SOURCE_DEPTH });
+        qde::write_tail(&mut tail, &project, !sources.is_empty());
+        let pieces = [archive::deflate_piece(head.s.as_bytes(), false), archive::deflate_piece(tail.s.as_bytes(), true)];
+        (pieces, project.users.len(), project.cases.len())
     };
     // project.qde is built and deflated in parallel, a few sources to a piece; the archive is
     // then written in order.
     use rayon::prelude::*;
-    let mut head = qde::XmlOut::new();
-    qde::write_head(&mut head, &project, !sources.is_empty());
-    let mut tail = qde::XmlOut::fragment(if sources.is_empty() { 1 } else { qde::SOURCE_DEPTH });
-    qde::write_tail(&mut tail, &project, !sources.is_empty());
     progress.begin("exporting sources", sources.len() as u64);
     thread_local! {
         /// Each thread writes its pieces' XML into one buffer, which grows to the largest piece
         /// once rather than for every piece.
         static XML: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
-    let pieces = sources
-        .par_chunks(PIECE_SOURCES)
-        .map(|chunk| -> Result<(archive::Piece, usize, usize)> {
-            XML.with_borrow_mut(|buffer| {
-                let mut out = qde::XmlOut::fragment_in(std::mem::take(buffer), qde::SOURCE_DEPTH);
-                let (mut selections, mut codings) = (0, 0);
-                for s in chunk {
-                    let (written, coded) = write_source(&mut out, s)?;
-                    selections += written;
-                    codings += coded;
-                }
-                progress.advance(chunk.len() as u64);
-                let piece = archive::deflate_piece(out.s.as_bytes(), false);
-                *buffer = out.s;
-                Ok((piece, selections, codings))
+    let source_pieces = || {
+        sources
+            .par_chunks(PIECE_SOURCES)
+            .map(|chunk| -> Result<(archive::Piece, usize, usize)> {
+                XML.with_borrow_mut(|buffer| {
+                    let mut out = qde::XmlOut::fragment_in(std::mem::take(buffer), qde::SOURCE_DEPTH);
+                    let (mut selections, mut codings) = (0, 0);
+                    for s in chunk {
+                        let (written, coded) = write_source(&mut out, s)?;
+                        selections += written;
+                        codings += coded;
+                    }
+                    progress.advance(chunk.len() as u64);
+                    let piece = archive::deflate_piece(out.s.as_bytes(), false);
+                    *buffer = out.s;
+                    Ok((piece, selections, codings))
+                })
             })
-        })
-        .collect::<Result<Vec<_>>>();
+            .collect::<Result<Vec<_>>>()
+    };
+    let (([head, tail], users, cases), pieces) = rayon::join(head_and_tail, source_pieces);
     progress.end();
-    let mut qde_pieces = vec![archive::deflate_piece(head.s.as_bytes(), false)];
+    let mut summary = Summary { users, codes: codebook.len(), variables: variables.len(), cases, sources: sources.len(), ..Summary::default() };
+    let mut qde_pieces = vec![head];
     for (piece, selections, codings) in pieces? {
         qde_pieces.push(piece);
         summary.selections += selections;
         summary.codings += codings;
     }
-    qde_pieces.push(archive::deflate_piece(tail.s.as_bytes(), true));
+    qde_pieces.push(tail);
     zip.add_pieces("project.qde", &qde_pieces)?;
     for entry in &after {
         zip.add(entry)?;
