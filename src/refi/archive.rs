@@ -214,10 +214,10 @@ impl Piece {
     }
 }
 
-/// zlib's deflate level for pieces and streamed entries: 3 of 9. On a project's XML it makes
-/// archives about 8% larger than the default 6 in a little over half the time
-/// (`bench/results/deflate-levels.md`).
-const LEVEL: i64 = 3;
+/// zlib's deflate level for pieces and streamed entries: 2 of 9. On a project's XML it makes
+/// archives about 10% larger than the default 6 in about half the time; level 3 saves 1.3% of an
+/// export's size for 4% more of its time (`bench/results/deflate-levels.md`).
+const LEVEL: i64 = 2;
 
 /// The host system Unix (3), in the upper byte of a version field (APPNOTE 4.4.2).
 const UNIX_HOST: u16 = 3 << 8;
