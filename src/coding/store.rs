@@ -902,6 +902,13 @@ mod tests {
         let mut expected = written.clone();
         expected.sort_by(|a, b| (&a.0, a.1, &a.2, &a.3).cmp(&(&b.0, b.1, &b.2, &b.3)));
         assert_eq!(ordered, expected);
+        // A source's rows are its run of the sorted rows; an unknown source has none.
+        for source in ["BE-01", "PT-02"] {
+            let rows: Vec<_> = spans.rows_of(source).iter().map(|r| back(&spans, r)).collect();
+            assert_eq!(rows, expected.iter().filter(|e| e.0 == source).cloned().collect::<Vec<_>>(), "{source}");
+        }
+        assert_eq!(spans.rows_of("PT-02").len(), 3);
+        assert!(spans.rows_of("DE-01").is_empty() && spans.rows_of("ZZ").is_empty());
     }
 
     #[test]
