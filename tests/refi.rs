@@ -128,6 +128,30 @@ fn export_validates_against_the_project_xsd_and_says_positions_are_code_points()
 }
 
 #[test]
+fn a_coding_the_export_cannot_place_fails_it_and_writes_nothing() {
+    let w = Workdir::new();
+    let codings = w.path("fixtures/first48/de/codings/fixture.csv");
+    let good = fs::read_to_string(&codings).unwrap();
+    let export = |out: &str| w.run(&["--project", "fixtures/first48/de", "export", "qdpx", out]);
+    // A code the codebook does not have, then a span past the end of its source.
+    let cases = [
+        ("DE-EPR-01,40,282,challenges/no-such-code,fixture,2026-11-23T12:39:36Z,x\n", "unknown code `challenges/no-such-code`"),
+        (
+            "DE-EPR-01,40,999999,challenges/structural/unexpected-release,fixture,2026-11-23T12:39:36Z,x\n",
+            "DE-EPR-01@40..999999: a coding outside its source",
+        ),
+    ];
+    for (row, message) in cases {
+        fs::write(&codings, format!("{good}{row}")).unwrap();
+        let r = export("de.qdpx").fails();
+        assert!(r.stderr.contains(message), "{message}: {}", r.stderr);
+        assert!(!w.path("de.qdpx").exists(), "{message}: no archive is left behind");
+    }
+    fs::write(&codings, good).unwrap();
+    export("de.qdpx").ok();
+}
+
+#[test]
 fn codebook_exports_as_qdc_valid_against_the_codebook_xsd_and_imports_back() {
     let w = Workdir::new();
     let qdc = w.run(&["--project", "fixtures/first48/be", "codebook", "export", "--format", "qdc"]).ok().stdout;
