@@ -215,13 +215,6 @@ impl StableGuid {
         self
     }
 
-    /// A code path as it displays (its ids joined by `/`).
-    pub fn path(mut self, path: &crate::codebook::CodePath) -> StableGuid {
-        use std::fmt::Write as _;
-        let _ = write!(self, "{path}");
-        self
-    }
-
     pub fn finish(self) -> String {
         self.finish_in(&mut [0; GUID_LEN]).to_string()
     }
@@ -546,8 +539,11 @@ mod tests {
             assert_eq!(stable_guid(kind, key), uuid::Uuid::new_v5(&namespace, format!("{kind}:{key}").as_bytes()).to_string());
         }
         assert_eq!(StableGuid::new("coding").part("s@1..2").part(":").part("a/b").finish(), stable_guid("coding", "s@1..2:a/b"));
-        let path = crate::codebook::CodePath::parse("a/b/c").unwrap();
-        assert_eq!(StableGuid::new("coding").part("s:").path(&path).finish(), stable_guid("coding", "s:a/b/c"));
+        // A clone goes on from the parts hashed so far; a guid written into a buffer is the same.
+        let keyed = StableGuid::new("coding").part("s@1..2:");
+        let mut buffer = [0; GUID_LEN];
+        assert_eq!(keyed.clone().part("a/b/c").finish_in(&mut buffer), stable_guid("coding", "s@1..2:a/b/c"));
+        assert_eq!(keyed.part("x").finish(), stable_guid("coding", "s@1..2:x"));
         assert_ne!(stable_guid("code", "a/b"), stable_guid("code", "a/c"));
         assert!(is_datetime("2026-11-23T12:39:36Z") && is_datetime("2024-01-02T03:04:05.123+02:00"));
         assert!(!is_datetime("2026-11-23") && !is_datetime(""));
