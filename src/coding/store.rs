@@ -184,7 +184,7 @@ fn sorted_numbering<T: Ord>(values: Vec<T>) -> (Vec<T>, Vec<u32>) {
 
 impl Spans {
     /// The rows of one source, in order: a run of the rows, which must be sorted (as
-    /// [`Spans::normalise`] and reading leave them).
+    /// [`Spans::normalise`] leaves them; rows as read are in the order of their files).
     pub fn rows_of(&self, source: &str) -> &[Span] {
         let Ok(i) = self.sources.binary_search_by(|s| s.as_str().cmp(source)) else {
             return &[];

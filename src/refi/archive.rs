@@ -215,7 +215,7 @@ impl Piece {
 }
 
 /// zlib's deflate level for pieces and streamed entries: 2 of 9. On a project's XML it makes
-/// archives about 10% larger than the default 6 in about half the time; level 3 saves 1.3% of an
+/// archives about 11% larger than the default 6 in about half the time; level 3 saves 1.3% of an
 /// export's size for 4% more of its time (`bench/results/deflate-levels.md`).
 const LEVEL: i64 = 2;
 
