@@ -147,6 +147,23 @@ mod tests {
         assert!((p.percent_agreement().unwrap() - 0.7).abs() < 1e-12);
     }
 
+    /// Uneven margins for both coders (A says yes 60 times, B 70 times in 100 units), so a kappa
+    /// that took one coder's margin for both would be caught: by hand, po = 0.60,
+    /// pe = 0.6·0.7 + 0.4·0.3 = 0.54, kappa = 0.06 / 0.46 = 3/23; alpha from the coincidence
+    /// matrix (o11 = 90, o00 = 30, o01 = o10 = 40; n1 = 130, n0 = 70) is
+    /// 1 − (80/200) / (2·130·70 / (200·199)) = 57/455.
+    #[test]
+    fn kappa_and_alpha_with_uneven_margins() {
+        let mut p = Patterns::default();
+        p.add(vec![Some(1), Some(1)], 45);
+        p.add(vec![Some(1), Some(0)], 15);
+        p.add(vec![Some(0), Some(1)], 25);
+        p.add(vec![Some(0), Some(0)], 15);
+        assert!((p.percent_agreement().unwrap() - 0.6).abs() < 1e-12);
+        assert!((p.cohen_kappa().unwrap() - 3.0 / 23.0).abs() < 1e-12, "{:?}", p.cohen_kappa());
+        assert!((p.krippendorff_alpha().unwrap() - 57.0 / 455.0).abs() < 1e-12, "{:?}", p.krippendorff_alpha());
+    }
+
     #[test]
     fn undefined_cases_are_none() {
         let p = from_rows(&[&[Some(0), Some(0)], &[Some(0), Some(0)]]);

@@ -121,6 +121,9 @@ pub enum Error {
     Rows { path: PathBuf, problems: Vec<(usize, String)> },
     #[error("{0}")]
     Usage(String),
+    /// A check (`check --strict`, `verify`) found problems, reported before this message.
+    #[error("{0}")]
+    Findings(String),
     /// Writing to the output stream failed (a closed pipe is not reported by `main`).
     #[error("writing output: {0}")]
     Output(#[source] io::Error),

@@ -49,7 +49,8 @@ fn every_planted_identifier_is_found_with_its_line_and_column() {
         assert!(l.starts_with(text.as_str()), "{text} at {line}:{col}: {l}");
     }
     // --strict turns findings into a failure; the allow-list silences a word.
-    w.run(&["--project", "p", "check", "--strict"]).fails();
+    let strict = w.run(&["--project", "p", "check", "--strict"]).exits(1);
+    assert_eq!(strict.stderr.lines().last(), Some("quire: 9 likely identifier(s) found (--strict)"));
     w.write("p/check-allow.txt", "Karim\n");
     let r = w.run(&["--project", "p", "check", "--format", "csv"]).ok();
     assert!(!r.stdout.contains("Karim") && r.stdout.contains("Lefebvre"), "{}", r.stdout);
@@ -70,7 +71,7 @@ fn flagged_segments_are_withheld_from_quotes_and_strict_ingest_refuses() {
     w.init("p", "fr");
     w.write("in/XX-P-01.txt", PLANTED);
     let before = snapshot(&w.path("p"));
-    let r = w.run(&["--project", "p", "ingest", "--strict", "in"]).fails();
+    let r = w.run(&["--project", "p", "ingest", "--strict", "in"]).exits(1);
     assert!(r.stderr.contains("in/XX-P-01.txt:9: column 21: likely identifier (date) `14 mars 2018`, 8 in this file"), "{}", r.stderr);
     assert_eq!(snapshot(&w.path("p")), before);
     w.run(&["--project", "p", "ingest", "in"]).ok();

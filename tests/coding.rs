@@ -81,15 +81,15 @@ fn code_and_uncode_segments_ranges_and_spans() {
 
     // Bad input: one message, non-zero exit, nothing written.
     let before = snapshot(&w.path("pt"));
-    for (args, expected) in [
-        (vec!["code", "PT-PR-01:4", "no-such-code"], "unknown code `no-such-code`"),
-        (vec!["code", "PT-PR-01:999", "housing"], "PT-PR-01:999: no such segment"),
-        (vec!["code", "PT-XX-01:1", "housing"], "unknown source `PT-XX-01`"),
-        (vec!["code", "PT-PR-01@10..999999", "housing"], "span out of range"),
-        (vec!["code", "PT-PR-01@30..10", "housing"], "span out of range"),
-        (vec!["code", "PT-PR-01:3-2", "housing"], "range runs backwards"),
+    for (args, expected, status) in [
+        (vec!["code", "PT-PR-01:4", "no-such-code"], "unknown code `no-such-code`", 1),
+        (vec!["code", "PT-PR-01:999", "housing"], "PT-PR-01:999: no such segment", 2),
+        (vec!["code", "PT-XX-01:1", "housing"], "unknown source `PT-XX-01`", 1),
+        (vec!["code", "PT-PR-01@10..999999", "housing"], "span out of range", 2),
+        (vec!["code", "PT-PR-01@30..10", "housing"], "span out of range", 2),
+        (vec!["code", "PT-PR-01:3-2", "housing"], "range runs backwards", 2),
     ] {
-        let r = p(&args).fails();
+        let r = p(&args).exits(status);
         assert!(r.stderr.contains(expected), "{args:?}: expected `{expected}` in {}", r.stderr);
         assert_eq!(snapshot(&w.path("pt")), before, "{args:?} changed the project");
     }
@@ -106,7 +106,7 @@ fn codebook_edits_keep_codings_attached() {
     assert_eq!(rows[0].3, "challenges/individual/lost-flat");
     w.run(&["--project", "be", "codebook", "merge", "lost-flat", "stigma"]).ok();
     assert_eq!(codings(&w.path("be/codings/me.csv"))[0].3, "challenges/individual/stigma");
-    let r = w.run(&["--project", "be", "codebook", "remove", "stigma"]).fails();
+    let r = w.run(&["--project", "be", "codebook", "remove", "stigma"]).exits(2);
     assert!(r.stderr.contains("1 coding(s) use"), "{}", r.stderr);
     w.run(&["--project", "be", "codebook", "remove", "stigma", "--force"]).ok();
     assert!(codings(&w.path("be/codings/me.csv")).is_empty());
@@ -160,7 +160,7 @@ fn attribute_filters_and_across_keys_or_within_a_key() {
     let women = quote_ids(&w, project, &["--coder", "fixture", "--where", "gender=F"]);
     let pros = quote_ids(&w, project, &["--coder", "fixture", "--where", "role=PI,PE"]);
     assert!(women.is_superset(&got) && pros.is_disjoint(&got) && !pros.is_empty());
-    let r = w.run(&["--project", project, "quotes", "--where", "shoe=42"]).fails();
+    let r = w.run(&["--project", project, "quotes", "--where", "shoe=42"]).exits(2);
     assert!(r.stderr.contains("unknown attribute `shoe`"), "{}", r.stderr);
 }
 
@@ -174,8 +174,49 @@ fn text_queries_are_stemmed_in_the_segment_language() {
     assert!(!de.is_empty());
     let phrase = quote_ids(&w, "fixtures/first48/pt", &["\"equipa de rua\""]);
     assert!(!phrase.is_empty());
-    let r = w.run(&["--project", "fixtures/first48/pt", "quotes", "(casa"]).fails();
+    let r = w.run(&["--project", "fixtures/first48/pt", "quotes", "(casa"]).exits(2);
     assert!(r.stderr.contains("unbalanced parenthesis"), "{}", r.stderr);
+}
+
+/// Respondent segments whose text (read from the stored transcript) holds a word starting with
+/// `stem`, ignoring case: the fixtures hold only `logement` and `Wohnung`/`Wohnungen` of these.
+fn segments_with_word(w: &Workdir, project: &str, stem: &str) -> BTreeSet<String> {
+    let mut bodies = BTreeMap::new();
+    segments(w, project)
+        .into_iter()
+        .filter(|(_, (src, s, e, _))| {
+            let body = bodies.entry(src.clone()).or_insert_with(|| body_of(w, project, src));
+            let text: String = body[*s..*e].iter().collect::<String>().to_lowercase();
+            text.split(|c: char| !c.is_alphanumeric()).any(|word| word.starts_with(stem))
+        })
+        .map(|(id, _)| id)
+        .collect()
+}
+
+#[test]
+fn a_text_query_returns_exactly_the_segments_holding_the_word_in_any_inflection() {
+    let w = Workdir::new();
+    let project = "fixtures/first48/fr";
+    let expected = segments_with_word(&w, project, "logement");
+    let all = quote_ids(&w, project, &["--allow-flagged"]);
+    assert!(!expected.is_empty() && expected.len() < all.len(), "{} of {}", expected.len(), all.len());
+    // The plural is not in the text: it finds the singular through the French stemmer.
+    assert_eq!(quote_ids(&w, project, &["logements"]), expected);
+    assert_eq!(quote_ids(&w, "fixtures/first48/de", &["Wohnungen"]), segments_with_word(&w, "fixtures/first48/de", "wohnung"));
+}
+
+#[test]
+fn two_code_options_require_both_codes() {
+    let w = Workdir::new();
+    let project = "fixtures/first48/be";
+    let challenges = quote_ids(&w, project, &["--code", "challenges"]);
+    let reasons = quote_ids(&w, project, &["--code", "reasons"]);
+    let both: BTreeSet<String> = challenges.intersection(&reasons).cloned().collect();
+    assert!(!both.is_empty() && both.len() < challenges.len() && both.len() < reasons.len(), "{both:?}");
+    assert_eq!(quote_ids(&w, project, &["--code", "challenges", "--code", "reasons"]), both);
+    // A comma is OR: either code.
+    let either: BTreeSet<String> = challenges.union(&reasons).cloned().collect();
+    assert_eq!(quote_ids(&w, project, &["--code", "challenges,reasons"]), either);
 }
 
 const TRANSCRIPTS: [(&str, &str, &str); 3] = [
@@ -297,7 +338,7 @@ fn a_rule_with_invalid_syntax_stops_autocode_with_its_location() {
     json["codes"][0]["children"][1]["children"][0]["rules"]["fr"] = "logement OR (foyer".into();
     fs::write(&path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
     let before = snapshot(&w.path("fr"));
-    let r = w.run(&["--project", "fr", "autocode"]).fails();
+    let r = w.run(&["--project", "fr", "autocode"]).exits(1);
     assert!(r.stderr.contains("codebook.json") && r.stderr.contains("$.codes[0].children[1].children[0].rules.fr"), "{}", r.stderr);
     assert_eq!(snapshot(&w.path("fr")), before);
 }
@@ -356,14 +397,14 @@ fn the_coding_sheet_round_trips_and_rejects_bad_rows() {
     edited[3] = csv::StringRecord::from(v);
     edited[4] = fill(&edited[4], "no-such-code");
     write("bad.csv", &edited);
-    let r = w.run(&["--project", "be", "sheet", "import", "bad.csv", "--coder", "ana"]).fails();
+    let r = w.run(&["--project", "be", "sheet", "import", "bad.csv", "--coder", "ana"]).exits(1);
     assert!(r.stderr.contains("bad.csv:5: the text of BE-PR-01:"), "{}", r.stderr);
     // Line numbers are where a row starts (a quoted text may span lines).
     let line: usize =
         r.stderr.lines().find(|l| l.contains("unknown code `no-such-code`")).unwrap()["bad.csv:".len()..].split(':').next().unwrap().parse().unwrap();
     assert!(line > 5, "{}", r.stderr);
     w.write("malformed.csv", format!("{}\nBE-PR-01:2,only,three\n", headers.iter().collect::<Vec<_>>().join(",")));
-    let r = w.run(&["--project", "be", "sheet", "import", "malformed.csv", "--coder", "ana"]).fails();
+    let r = w.run(&["--project", "be", "sheet", "import", "malformed.csv", "--coder", "ana"]).exits(1);
     assert!(r.stderr.contains("malformed.csv:2: malformed row"), "{}", r.stderr);
     assert_eq!(snapshot(&w.path("be")), before);
 }
@@ -396,7 +437,7 @@ fn a_coding_file_saved_by_a_spreadsheet_reads_the_same_and_a_bad_row_is_named_by
     let line = original[..at].matches('\n').count() + 2;
     assert!(line > last.position().unwrap().record() as usize + 2, "quoted texts span lines before it");
     fs::write(&path, saved(&broken)).unwrap();
-    let r = quotes().fails();
+    let r = quotes().exits(1);
     assert!(r.stderr.contains(&format!("fixture.csv:{line}: ")) && r.stderr.contains("reversed span"), "line {line}: {}", r.stderr);
 }
 
@@ -541,8 +582,7 @@ fn fixture_projects_ship_human_codings_of_every_theme_in_every_country() {
             let body = body_of(&w, &project, &r.0);
             assert_eq!(body[r.1..r.2].iter().collect::<String>(), r.4, "{country}: coding text matches its source");
         }
-        let v = w.run(&["codebook", "validate", &format!("{project}/codebook.json")]).ok();
-        assert!(v.status == 0);
+        w.run(&["codebook", "validate", &format!("{project}/codebook.json")]).ok();
     }
-    assert!(coded_segments >= 150, "{coded_segments} coded segments");
+    assert_eq!(coded_segments, 289, "coded spans in the four fixture projects");
 }

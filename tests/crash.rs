@@ -121,21 +121,39 @@ fn a_crash_at_any_failpoint_leaves_the_old_or_the_new_state() {
     assert!(runs >= 20 && crashed >= 20, "{runs} runs, {crashed} crashed");
 }
 
+/// Did a kill stop `dir` inside a write? A journal waiting to be applied, or a staged temporary
+/// file beside a target, is only there between a write's start and its end.
+fn interrupted_inside_a_write(dir: &Path) -> bool {
+    let staged =
+        |d: &Path| std::fs::read_dir(d).is_ok_and(|entries| entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with(".quire-tmp-")));
+    dir.join(".quire/journal.json").exists()
+        || [dir.to_path_buf(), dir.join("sources"), dir.join("codings"), dir.join(".quire")].iter().any(|d| staged(d))
+}
+
 #[test]
 fn sigkill_after_random_delays_leaves_the_old_or_the_new_state() {
     let w = Workdir::new();
     let scenarios = scenarios(&w);
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let (mut kills, mut inside) = (0, 0);
     for (si, s) in scenarios.iter().enumerate().filter(|(_, s)| matches!(s.name, "ingest --replace" | "merge into" | "codebook rename")) {
         let reference = fresh(&w, &format!("kref{si}"));
         let old = state(&reference);
+        let started = std::time::Instant::now();
         assert!(quire(&reference, &s.args, &[]).status.success());
+        // Kills spread over the whole of an uninterrupted run, whose writes come at its end.
+        let span = started.elapsed().as_micros() as u64 + 1;
         let new = state(&reference);
-        for k in 0..4 {
+        let mut inside_here = 0;
+        for k in 0..16 {
+            if k >= 4 && inside_here >= 2 {
+                break;
+            }
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            let delay = std::time::Duration::from_micros(seed % 60_000);
+            // The later half of the run more often than the earlier: that is where it writes.
+            let delay = std::time::Duration::from_micros(span / 3 + seed % span);
             let dir = fresh(&w, &format!("kill{si}-{k}"));
             let mut child = Command::new(env!("CARGO_BIN_EXE_quire"))
                 .args(&s.args)
@@ -147,9 +165,17 @@ fn sigkill_after_random_delays_leaves_the_old_or_the_new_state() {
             std::thread::sleep(delay);
             let _ = child.kill(); // SIGKILL
             let _ = child.wait();
+            kills += 1;
+            if interrupted_inside_a_write(&dir) {
+                inside_here += 1;
+            }
             assert_old_or_new(&w, &dir, &old, &new, &format!("{} killed after {delay:?}", s.name));
         }
+        inside += inside_here;
     }
+    // Kills that all landed before or after the writes would prove nothing about them.
+    assert!(inside >= 1, "none of {kills} kills landed inside a write");
+    eprintln!("{inside} of {kills} kills landed inside a write");
 }
 
 #[test]
@@ -199,6 +225,20 @@ fn rebuild_leftovers(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Waits (up to 20 s) until the kernel lists process `pid` as blocked on a file lock: a waiter in
+/// `/proc/locks` is a line with `->` and its pid. False if it never is.
+fn blocked_on_a_lock(pid: u32) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        let locks = std::fs::read_to_string("/proc/locks").unwrap();
+        if locks.lines().any(|l| l.contains("->") && l.split_whitespace().any(|f| f == pid.to_string())) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    false
+}
+
 #[test]
 fn readers_that_find_the_index_stale_at_once_build_it_once() {
     let w = Workdir::new();
@@ -211,7 +251,7 @@ fn readers_that_find_the_index_stale_at_once_build_it_once() {
     let lock = std::fs::OpenOptions::new().write(true).open(dir.join(".quire/index.lock")).unwrap();
     lock.lock().unwrap();
     let mut waiting = quotes(&dir).spawn().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(blocked_on_a_lock(waiting.id()), "the reader waits for the rebuild lock");
     assert!(waiting.try_wait().unwrap().is_none(), "the reader waits for the rebuild lock");
     drop(lock);
     let out = waiting.wait_with_output().unwrap();

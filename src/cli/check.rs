@@ -62,7 +62,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         crate::anonymise::DENY_FILE
     ));
     if args.strict && !hits.is_empty() {
-        return Err(Error::Usage(format!("{} likely identifier(s) found (--strict)", hits.len())));
+        return Err(Error::Findings(format!("{} likely identifier(s) found (--strict)", hits.len())));
     }
     Ok(())
 }

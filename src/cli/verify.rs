@@ -42,6 +42,6 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     ));
     match outcome.remaining() {
         0 => Ok(()),
-        n => Err(Error::Usage(format!("{n} problem(s) remain{}", if args.repair { "" } else { " (try --repair)" }))),
+        n => Err(Error::Findings(format!("{n} problem(s) remain{}", if args.repair { "" } else { " (try --repair)" }))),
     }
 }

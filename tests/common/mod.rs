@@ -57,8 +57,20 @@ impl Run {
         self
     }
 
+    #[track_caller]
     pub fn fails(self) -> Run {
+        if let Some(log) = std::env::var_os("QUIRE_FAILS_LOG") {
+            let at = std::panic::Location::caller();
+            let mut f = fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+            std::io::Write::write_all(&mut f, format!("{}:{}:{}\n", at.file(), at.line(), self.status).as_bytes()).unwrap();
+        }
         assert_ne!(self.status, 0, "command should have failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    /// Asserts the exact exit status (see the README's table of exit codes).
+    pub fn exits(self, code: i32) -> Run {
+        assert_eq!(self.status, code, "exit status\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         self
     }
 
@@ -138,4 +150,27 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     }
     go(dir, dir, &mut files);
     files
+}
+
+/// A check that cannot run because its tool or reference file is missing. With
+/// `QUIRE_REQUIRE_TOOLS=1` (set by `.ci/run`) that is a test failure; otherwise the reason is
+/// printed and appended to the skip log (`QUIRE_SKIP_LOG`, default `skipped-checks.log` in the
+/// target's test directory), which `.ci/run` prints at the end so no skip goes unseen.
+pub fn skip(reason: &str) {
+    if std::env::var_os("QUIRE_REQUIRE_TOOLS").is_some_and(|v| v == "1") {
+        panic!("a required checker is missing (QUIRE_REQUIRE_TOOLS=1): {reason}");
+    }
+    eprintln!("SKIPPED: {reason}");
+    let log = std::env::var_os("QUIRE_SKIP_LOG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("skipped-checks.log"));
+    if let Ok(mut f) = fs::OpenOptions::new().create(true).append(true).open(&log) {
+        let test = std::thread::current().name().unwrap_or("?").to_string();
+        let _ = std::io::Write::write_all(&mut f, format!("{test}: {reason}\n").as_bytes());
+    }
+}
+
+/// Does `program ARGS` run and succeed?
+pub fn tool_works(program: &str, args: &[&str]) -> bool {
+    Command::new(program).args(args).output().is_ok_and(|o| o.status.success())
 }
