@@ -36,6 +36,8 @@ impl fmt::Display for Location {
 pub enum TranscriptProblem {
     #[error("invalid UTF-8 (byte {offset}); save the file as UTF-8")]
     InvalidUtf8 { offset: usize },
+    #[error("NUL byte at column {column}; the file is not plain text (save it as UTF-8 text)")]
+    NulByte { column: usize },
     #[error("malformed header: {0}")]
     MalformedHeader(String),
     #[error("header opened here is never closed by a `---` line")]
