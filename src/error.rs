@@ -104,6 +104,13 @@ pub enum Error {
         existing.display()
     )]
     SourceChanged { id: String, existing: PathBuf, new: PathBuf },
+    /// A source file no longer matches its recorded hash: reads that use offsets refuse.
+    #[error(
+        "{}: changed since it was ingested (it differs from its hash in sources/SHA256SUMS){}; codings would land on the wrong text: run `quire verify --repair`, or restore the file",
+        first.display(),
+        if *others == 0 { String::new() } else { format!(", and so do {others} other source(s)") }
+    )]
+    SourcesEdited { first: PathBuf, others: usize },
     #[error("{}: another quire process is writing to this project; try again when it has finished", path.display())]
     Locked { path: PathBuf },
     #[error("no quire project here or in any parent directory of {} (run `quire init DIR`, or pass --project DIR)", start.display())]

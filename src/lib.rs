@@ -11,6 +11,7 @@ pub mod cli;
 pub mod codebook;
 pub mod coding;
 pub mod corpus;
+pub mod edits;
 pub mod csv_rows;
 pub mod embedded;
 pub mod error;

@@ -72,6 +72,10 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
     let recorded = project.read_sums()?;
     let mut sums = recorded.clone().unwrap_or_default();
     let mut sums_changed = false;
+    // Sources edited outside quire: (where their problem goes, id, file name, hash now).
+    let mut edited: Vec<(usize, String, String, String)> = Vec::new();
+    // Sources with an anchored coding whose text is not where it points, after any re-anchoring.
+    let mut unresolved: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for id in project.source_ids()? {
         let path = project.source_path(&id);
         let bytes = fs::read(&path).map_err(|e| crate::error::Error::io(&path, e))?;
@@ -79,12 +83,8 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
         let actual = sha256_hex(&bytes);
         match sums.get(&name) {
             Some(hash) if *hash == actual => {}
-            Some(_) => problems.push(problem(
-                Location::file(&path),
-                "content differs from the hash recorded at ingest (edited outside quire?); re-ingest it with --replace to keep the codings anchored"
-                    .into(),
-                false,
-            )),
+            // Reported once the codings on it are checked: if they all land, repair accepts the edit.
+            Some(_) => edited.push((problems.len(), id.to_string(), name.clone(), actual)),
             None => {
                 problems.push(problem(Location::file(&path), "no recorded hash".into(), repair));
                 if repair {
@@ -108,9 +108,6 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
             sums.remove(&name);
             sums_changed = true;
         }
-    }
-    if sums_changed {
-        tx.write(project.sums_path(), sums_bytes(&sums));
     }
 
     // Codings: code and source exist, span inside the body, text matches.
@@ -173,6 +170,9 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
                         n => format!("its text occurs {n} times: re-code it by hand"),
                     };
                     problems.push(problem(at, format!("{what}; {hint}"), false));
+                    if found.len() != 1 || c.text.is_empty() {
+                        unresolved.insert(c.source.to_string());
+                    }
                     fixed.push(c);
                 }
             }
@@ -181,10 +181,31 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
             }
         }
     }
+    // An edited source whose codings all land in its new text is accepted by repair: its new
+    // hash is recorded, so reads that use offsets no longer refuse it.
+    for (at, id, name, actual) in edited.into_iter().rev() {
+        let path = project.sources_dir().join(&name);
+        let differs = "content differs from the hash recorded at ingest (edited outside quire?)";
+        let p = if !sources.contains_key(&id) {
+            problem(Location::file(&path), format!("{differs}; restore the file"), false)
+        } else if unresolved.contains(&id) {
+            problem(Location::file(&path), format!("{differs}; codings on it do not land (listed here): re-code them, or restore the file"), false)
+        } else if repair {
+            sums.insert(name, actual);
+            sums_changed = true;
+            problem(Location::file(&path), format!("{differs}; its codings land in the new text: its new hash is recorded"), true)
+        } else {
+            problem(Location::file(&path), format!("{differs}; --repair re-anchors its codings and records its new hash"), false)
+        };
+        problems.insert(at, p);
+    }
+    if sums_changed {
+        tx.write(project.sums_path(), sums_bytes(&sums));
+    }
     tx.commit()?;
 
     // The index: rebuilt if it does not match the sources and codings.
-    let (_, freshness) = SegmentIndex::open(project, false)?;
+    let (_, freshness) = SegmentIndex::open_unchecked(project)?;
     out.index_rebuilt = freshness == Freshness::Rebuilt;
     out.problems = problems;
     Ok(out)

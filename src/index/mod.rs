@@ -151,11 +151,25 @@ impl SegmentIndex {
     }
 
     /// As [`SegmentIndex::open`], reporting the progress of a rebuild.
+    /// Refuses a project whose sources were edited outside quire ([`crate::edits::check`]).
     pub fn open_reporting(project: &Project, force_rebuild: bool, progress: &dyn Progress) -> Result<(SegmentIndex, Freshness)> {
+        Self::open_checked(project, force_rebuild, progress, true)
+    }
+
+    /// As [`SegmentIndex::open`] without the check for edited sources: for `verify`, which
+    /// reports them itself.
+    pub fn open_unchecked(project: &Project) -> Result<(SegmentIndex, Freshness)> {
+        Self::open_checked(project, false, &Silent, false)
+    }
+
+    fn open_checked(project: &Project, force_rebuild: bool, progress: &dyn Progress, check: bool) -> Result<(SegmentIndex, Freshness)> {
         let dir = project.state_dir().join(DIR);
         let lists = Lists::read(project.root())?;
-        let wanted =
-            Meta { format: INDEX_FORMAT, fingerprint: project.fingerprint()?, attributes: Vec::new(), lists: lists.key(), codes: Vec::new() };
+        let fingerprint = project.fingerprint()?;
+        if check {
+            crate::edits::check(project, &fingerprint)?;
+        }
+        let wanted = Meta { format: INDEX_FORMAT, fingerprint, attributes: Vec::new(), lists: lists.key(), codes: Vec::new() };
         if !force_rebuild {
             if let Some(index) = Self::try_open(&dir, &wanted) {
                 return Ok((index, Freshness::UpToDate));

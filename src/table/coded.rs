@@ -94,9 +94,11 @@ impl CodedUnits {
         coded
     }
 
-    /// From the cache if it is up to date, else built from the project and cached.
+    /// From the cache if it is up to date, else built from the project and cached. Refuses a
+    /// project whose sources were edited outside quire ([`crate::edits::check`]).
     pub fn load(project: &Project) -> Result<CodedUnits> {
         let fingerprint = project.fingerprint()?;
+        crate::edits::check(project, &fingerprint)?;
         if let Some(coded) = std::fs::read(cache_path(project)).ok().and_then(|bytes| decode(&bytes, &fingerprint)) {
             return Ok(coded);
         }

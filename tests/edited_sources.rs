@@ -1,0 +1,102 @@
+//! A source edited by hand under `sources/`: every read that uses offsets refuses with the
+//! `verify --repair` advice and writes nothing; `verify --repair` re-anchors and accepts the edit.
+
+mod common;
+
+use std::fs;
+
+use common::{snapshot, Workdir};
+
+const PROJECT: &str = "fixtures/first48/pt";
+const EDITED: &str = "fixtures/first48/pt/sources/PT-EPR-01.txt";
+const REFUSAL: &str = "quire: fixtures/first48/pt/sources/PT-EPR-01.txt: changed since it was ingested (it differs from its hash in sources/SHA256SUMS); codings would land on the wrong text: run `quire verify --repair`, or restore the file\n";
+
+/// The fixture project after one query (its caches built), then a turn added by hand before the
+/// first coded text of PT-EPR-01, which moves every coding of that source.
+fn edited() -> Workdir {
+    let w = Workdir::new();
+    w.run(&["--project", PROJECT, "quotes", "--code", "challenges", "--format", "json"]).ok();
+    let text = fs::read_to_string(w.path(EDITED)).unwrap();
+    let body = text.find("---\nI: ").unwrap() + 4;
+    fs::write(w.path(EDITED), format!("{}I: Uma pergunta acrescentada à mão?\nR: Sim.\n{}", &text[..body], &text[body..])).unwrap();
+    w
+}
+
+/// Runs a read on the edited project: refused with the exact message, nothing written.
+fn refused(w: &Workdir, args: &[&str]) {
+    let before = snapshot(&w.path(PROJECT));
+    let mut all = vec!["--project", PROJECT];
+    all.extend_from_slice(args);
+    let r = w.run(&all).fails();
+    assert_eq!((r.status, r.stderr.as_str(), r.stdout.as_str()), (1, REFUSAL, ""), "{args:?}");
+    assert_eq!(snapshot(&w.path(PROJECT)), before, "{args:?} wrote something");
+}
+
+#[test]
+fn quotes_refuse_a_source_edited_by_hand() {
+    refused(&edited(), &["quotes", "--code", "challenges"]);
+}
+
+#[test]
+fn a_table_refuses_a_source_edited_by_hand() {
+    refused(&edited(), &["table", "--rows", "code:1", "--cols", "country"]);
+}
+
+#[test]
+fn exports_reports_and_agreement_refuse_a_source_edited_by_hand() {
+    let w = edited();
+    refused(&w, &["export", "qdpx", "out.qdpx"]);
+    assert!(!w.path("out.qdpx").exists());
+    refused(&w, &["export", "quotes", "--out", "quotes-out"]);
+    refused(&w, &["report", "--out", "report.html"]);
+    refused(&w, &["agreement", "--coders", "fixture,fixture2", "--code", "challenges"]);
+}
+
+#[test]
+fn two_edited_sources_are_counted() {
+    let w = edited();
+    let other = w.path("fixtures/first48/pt/sources/PT-EPR-02.txt");
+    let text = fs::read_to_string(&other).unwrap();
+    fs::write(&other, text.replacen("\nI: ", "\nI: Olá. ", 1)).unwrap();
+    let r = w.run(&["--project", PROJECT, "quotes", "--code", "challenges"]).fails();
+    assert_eq!(
+        r.stderr,
+        REFUSAL.replace("sources/SHA256SUMS);", "sources/SHA256SUMS), and so do 1 other source(s);"),
+    );
+}
+
+#[test]
+fn a_file_touched_but_not_changed_is_read() {
+    let w = Workdir::new();
+    let before = w.run(&["--project", PROJECT, "quotes", "--code", "challenges", "--format", "json"]).ok().stdout;
+    let path = w.path(EDITED);
+    let bytes = fs::read(&path).unwrap();
+    fs::write(&path, &bytes).unwrap();
+    let after = w.run(&["--project", PROJECT, "quotes", "--code", "challenges", "--format", "json"]).ok().stdout;
+    assert_eq!(after, before);
+}
+
+#[test]
+fn verify_repair_reanchors_the_codings_and_accepts_the_edit() {
+    let w = Workdir::new();
+    let quotes = |w: &Workdir| w.run(&["--project", PROJECT, "quotes", "--code", "challenges", "--format", "json"]).ok().json();
+    let want = quotes(&w);
+    let text = fs::read_to_string(w.path(EDITED)).unwrap();
+    let body = text.find("---\nI: ").unwrap() + 4;
+    fs::write(w.path(EDITED), format!("{}I: Uma pergunta acrescentada à mão?\n\n{}", &text[..body], &text[body..])).unwrap();
+    let r = w.run(&["--project", PROJECT, "verify"]).fails();
+    assert!(
+        r.stderr.starts_with(
+            "fixtures/first48/pt/sources/PT-EPR-01.txt: content differs from the hash recorded at ingest (edited outside quire?); --repair re-anchors its codings and records its new hash (remains)\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    w.run(&["--project", PROJECT, "verify", "--repair"]).ok();
+    w.run(&["--project", PROJECT, "verify"]).ok();
+    // The same quotes, now one segment further on in PT-EPR-01.
+    let got = quotes(&w);
+    assert!(want.as_array().unwrap().iter().any(|q| q["segment"].as_str().unwrap().starts_with("PT-EPR-01:")), "{want}");
+    let texts = |v: &serde_json::Value| v.as_array().unwrap().iter().map(|q| (q["text"].clone(), q["codes"].clone())).collect::<Vec<_>>();
+    assert_eq!(texts(&got), texts(&want));
+}
