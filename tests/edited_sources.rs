@@ -100,3 +100,46 @@ fn verify_repair_reanchors_the_codings_and_accepts_the_edit() {
     let texts = |v: &serde_json::Value| v.as_array().unwrap().iter().map(|q| (q["text"].clone(), q["codes"].clone())).collect::<Vec<_>>();
     assert_eq!(texts(&got), texts(&want));
 }
+
+/// The fixture project with `reasons/money-at-release` deleted from its codebook by hand, and
+/// how many codings (of both coders) still use it, counted from the coding files.
+fn code_deleted_by_hand() -> (Workdir, usize) {
+    let w = Workdir::new();
+    let path = w.path("fixtures/first48/pt/codebook.json");
+    let mut codebook: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    let reasons = codebook["codes"].as_array_mut().unwrap().iter_mut().find(|c| c["id"] == "reasons").unwrap();
+    reasons["children"].as_array_mut().unwrap().retain(|c| c["id"] != "money-at-release");
+    fs::write(&path, serde_json::to_vec_pretty(&codebook).unwrap()).unwrap();
+    let mut used = 0;
+    for coder in ["fixture", "fixture2"] {
+        let text = fs::read_to_string(w.path(&format!("fixtures/first48/pt/codings/{coder}.csv"))).unwrap();
+        used += text.lines().filter(|l| l.split(',').nth(3) == Some("reasons/money-at-release")).count();
+    }
+    assert!(used > 0);
+    (w, used)
+}
+
+fn unknown_code_warning(used: usize) -> String {
+    format!(
+        "warning: {used} coding(s) use 1 code(s) not in the codebook, which no row or --code shows: reasons/money-at-release (`quire verify` lists them)\n"
+    )
+}
+
+#[test]
+fn quotes_warn_once_about_codings_of_a_code_deleted_by_hand() {
+    let (w, used) = code_deleted_by_hand();
+    let r = w.run(&["--project", PROJECT, "quotes", "--code", "challenges"]).ok();
+    let (warning, rest) = r.stderr.split_at(r.stderr.find('\n').unwrap() + 1);
+    assert_eq!(warning, unknown_code_warning(used));
+    assert!(!rest.contains("warning"), "{}", r.stderr);
+}
+
+#[test]
+fn a_table_warns_once_about_codings_of_a_code_deleted_by_hand() {
+    let (w, used) = code_deleted_by_hand();
+    let r = w.run(&["--project", PROJECT, "table", "--rows", "code:1", "--cols", "country"]).ok();
+    assert_eq!(r.stderr, unknown_code_warning(used));
+    // Once the codebook has every code again, no warning.
+    let r = Workdir::new().run(&["--project", PROJECT, "table", "--rows", "code:1", "--cols", "country"]).ok();
+    assert_eq!(r.stderr, "");
+}
