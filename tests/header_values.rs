@@ -297,3 +297,9 @@ fn a_nul_byte_in_a_transcript_is_refused_with_its_line() {
     let (status, stderr) = refused(&SMALL.replace("Antwoord.", "Ant\0woord."), None);
     assert_eq!((status, stderr.as_str()), (1, "quire: in/XX-1.txt:10: NUL byte at column 7; the file is not plain text (save it as UTF-8 text)\n"));
 }
+
+#[test]
+fn a_nul_byte_in_a_cases_sheet_is_refused_with_its_line() {
+    let (status, stderr) = refused(SMALL, Some(b"source,note\nXX-1,a\0b\n"));
+    assert_eq!((status, stderr.as_str()), (1, "quire: cases.csv:2: NUL byte at column 7; the file is not plain text (save it as UTF-8 text)\n"));
+}
