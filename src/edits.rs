@@ -16,7 +16,8 @@ use crate::project::{sha256_hex, write_atomic, Project};
 
 const CACHE_FILE: &str = "sources-checked";
 const MAGIC: &str = "quire sources checked 1";
-/// A file changed this recently may change again within the same timestamp: its hash is not kept.
+/// A file changed this recently may change again within the same timestamp: its hash is not kept
+/// (the fingerprint is: like the index's freshness, it sees a change of size or time).
 const RACY: Duration = Duration::from_secs(2);
 
 /// A source file's size and modification time (nanoseconds), and its hash then.
@@ -71,7 +72,6 @@ pub fn check(project: &Project, fingerprint: &str) -> Result<()> {
     let now = SystemTime::now();
     let mut seen: Vec<(String, Seen)> = Vec::new();
     let mut edited: Vec<PathBuf> = Vec::new();
-    let mut racy = false;
     let mut names: Vec<String> = recorded.keys().cloned().collect();
     names.sort();
     for name in names {
@@ -92,9 +92,7 @@ pub fn check(project: &Project, fingerprint: &str) -> Result<()> {
         if hash != recorded[&name] {
             edited.push(path);
         }
-        if now.duration_since(modified).map_or(true, |age| age < RACY) {
-            racy = true;
-        } else {
+        if now.duration_since(modified).is_ok_and(|age| age >= RACY) {
             seen.push((name, (meta.len(), time, hash)));
         }
     }
@@ -103,6 +101,6 @@ pub fn check(project: &Project, fingerprint: &str) -> Result<()> {
         let others = edited.len() - 1;
         return Err(Error::SourcesEdited { first: edited.swap_remove(0), others });
     }
-    save_cache(project, if racy { "-" } else { fingerprint }, &seen);
+    save_cache(project, fingerprint, &seen);
     Ok(())
 }

@@ -143,3 +143,30 @@ fn a_table_warns_once_about_codings_of_a_code_deleted_by_hand() {
     let r = Workdir::new().run(&["--project", PROJECT, "table", "--rows", "code:1", "--cols", "country"]).ok();
     assert_eq!(r.stderr, "");
 }
+
+/// The check hashes a source again only when its size or time changed: a same-size edit with the
+/// old time put back goes unseen (as it does for the index), one with a new time is refused.
+#[test]
+fn only_files_whose_size_or_time_changed_are_hashed_again() {
+    use quire::project::Project;
+    use std::time::{Duration, SystemTime};
+    let w = Workdir::new();
+    let project = Project::open(&w.path(PROJECT)).unwrap();
+    let past = SystemTime::now() - Duration::from_secs(3600);
+    let set_time = |path: &std::path::Path, t: SystemTime| fs::File::options().write(true).open(path).unwrap().set_modified(t).unwrap();
+    for entry in fs::read_dir(w.path("fixtures/first48/pt/sources")).unwrap() {
+        set_time(&entry.unwrap().path(), past);
+    }
+    quire::edits::check(&project, &project.fingerprint().unwrap()).unwrap();
+    // Same size, other bytes, the old time: the recorded hash is trusted, nothing is read.
+    let path = w.path(EDITED);
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replacen("Faz agora", "Fez agora", 1)).unwrap();
+    set_time(&path, past);
+    set_time(&w.path("fixtures/first48/pt/codings/fixture.csv"), past);
+    quire::edits::check(&project, &project.fingerprint().unwrap()).unwrap();
+    // A new time: hashed, and refused.
+    set_time(&path, past + Duration::from_secs(1));
+    let err = quire::edits::check(&project, &project.fingerprint().unwrap()).unwrap_err();
+    assert!(matches!(&err, quire::Error::SourcesEdited { first, others: 0 } if first.ends_with("PT-EPR-01.txt")), "{err}");
+}
