@@ -59,10 +59,7 @@ fn two_edited_sources_are_counted() {
     let text = fs::read_to_string(&other).unwrap();
     fs::write(&other, text.replacen("\nI: ", "\nI: Olá. ", 1)).unwrap();
     let r = w.run(&["--project", PROJECT, "quotes", "--code", "challenges"]).fails();
-    assert_eq!(
-        r.stderr,
-        REFUSAL.replace("sources/SHA256SUMS);", "sources/SHA256SUMS), and so do 1 other source(s);"),
-    );
+    assert_eq!(r.stderr, REFUSAL.replace("sources/SHA256SUMS);", "sources/SHA256SUMS), and so do 1 other source(s);"),);
 }
 
 #[test]

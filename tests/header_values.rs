@@ -56,8 +56,10 @@ impl Gen {
 
     /// A value made of the characters that matter to the header syntax, and some that do not.
     fn value(&mut self) -> String {
-        const PARTS: [&str; 22] =
-            ["a", "Zé", " ", "  ", "\t", "\"", "\\", "\\n", "\\\"", "#", " #", ":", "=", "n", "---", "x y", "\u{a0}", "\u{2028}", "ü", "'", "\\\\", "\u{feff}"];
+        const PARTS: [&str; 22] = [
+            "a", "Zé", " ", "  ", "\t", "\"", "\\", "\\n", "\\\"", "#", " #", ":", "=", "n", "---", "x y", "\u{a0}", "\u{2028}", "ü", "'", "\\\\",
+            "\u{feff}",
+        ];
         let n = self.below(6);
         (0..n).map(|_| self.pick(&PARTS)).collect()
     }
@@ -160,8 +162,13 @@ fn hand_picked_values_are_a_fixed_point_and_read_as_meant() {
         assert!(fixed_point(written, text.as_bytes(), None));
     }
     // The stored form of the issue's example.
-    let source = transcript::parse(Path::new("X-1.txt"), b"---\nsource: X-1\ncountry: PT\nnote: a\"b\nspeaker R: role=PR\n---\nR: Sim.\n", Language::English, None)
-        .unwrap();
+    let source = transcript::parse(
+        Path::new("X-1.txt"),
+        b"---\nsource: X-1\ncountry: PT\nnote: a\"b\nspeaker R: role=PR\n---\nR: Sim.\n",
+        Language::English,
+        None,
+    )
+    .unwrap();
     assert!(transcript::render(&source).contains("\nnote: \"a\\\"b\"\n"), "{}", transcript::render(&source));
 }
 

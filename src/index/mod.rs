@@ -242,10 +242,8 @@ impl SegmentIndex {
         for c in &codings.rows {
             *used.entry((c.coder, c.code)).or_default() += 1;
         }
-        let mut pairs: Vec<(String, (u32, u32))> = used
-            .keys()
-            .map(|&(coder, code)| (code_line(&codings.coders[coder as usize], &codings.codes[code as usize]), (coder, code)))
-            .collect();
+        let mut pairs: Vec<(String, (u32, u32))> =
+            used.keys().map(|&(coder, code)| (code_line(&codings.coders[coder as usize], &codings.codes[code as usize]), (coder, code))).collect();
         pairs.sort();
         let numbers: HashMap<(u32, u32), u32> = pairs.iter().enumerate().map(|(i, (_, pair))| (*pair, i as u32)).collect();
         let codes: Vec<(Coder, CodePath)> =
