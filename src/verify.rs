@@ -74,8 +74,6 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
     let mut sums_changed = false;
     // Sources edited outside quire: (where their problem goes, id, file name, hash now).
     let mut edited: Vec<(usize, String, String, String)> = Vec::new();
-    // Sources with an anchored coding whose text is not where it points, after any re-anchoring.
-    let mut unresolved: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for id in project.source_ids()? {
         let path = project.source_path(&id);
         let bytes = fs::read(&path).map_err(|e| crate::error::Error::io(&path, e))?;
@@ -111,7 +109,10 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
     }
 
     // Codings: code and source exist, span inside the body, text matches.
+    let edited_ids: std::collections::BTreeSet<&str> = edited.iter().map(|(_, id, _, _)| id.as_str()).collect();
     for coder in store::coders(project)? {
+        // Codings on edited sources whose text is gone: to the coder's orphan file on repair.
+        let mut lost: Vec<Coding> = Vec::new();
         for kind in [Kind::Anchored, Kind::Orphaned] {
             let path = store::path(project, &coder, kind);
             let codings = match store::read_lines(&path) {
@@ -155,7 +156,29 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
                 } else {
                     format!("text at {}..{} in {} differs from the coded text", c.start, c.end, c.source)
                 };
-                if repair && found.len() == 1 && !c.text.is_empty() {
+                if edited_ids.contains(c.source.as_str()) {
+                    // As `ingest --replace` does: the nearest occurrence of the coded text, or the
+                    // orphan file when the text is gone. Then the edit is accepted (below).
+                    if !repair {
+                        let hint = if found.is_empty() { "--repair moves it to the orphan file" } else { "--repair re-anchors it" };
+                        problems.push(problem(at, format!("{what}; {hint}"), false));
+                        fixed.push(c);
+                        continue;
+                    }
+                    let (mut anchored, orphaned) = crate::coding::anchor::reanchor(vec![c], &source.body);
+                    match anchored.pop() {
+                        Some(c) => {
+                            problems.push(problem(at, format!("{what}; re-anchored at {}..{}", c.start, c.end), true));
+                            fixed.push(c);
+                        }
+                        None => {
+                            let orphans = store::path(project, &coder, Kind::Orphaned);
+                            problems.push(problem(at, format!("{what}; its text is gone: moved to {}", orphans.display()), true));
+                            lost.extend(orphaned);
+                        }
+                    }
+                    changed = true;
+                } else if repair && found.len() == 1 && !c.text.is_empty() {
                     let mut c = c;
                     let n = c.text.chars().count();
                     c.start = found[0];
@@ -170,9 +193,6 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
                         n => format!("its text occurs {n} times: re-code it by hand"),
                     };
                     problems.push(problem(at, format!("{what}; {hint}"), false));
-                    if found.len() != 1 || c.text.is_empty() {
-                        unresolved.insert(c.source.to_string());
-                    }
                     fixed.push(c);
                 }
             }
@@ -180,22 +200,29 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
                 store::stage(&mut tx, project, &coder, Kind::Anchored, &mut fixed);
             }
         }
+        if !lost.is_empty() {
+            let mut orphans = store::read(&store::path(project, &coder, Kind::Orphaned))?;
+            orphans.append(&mut lost);
+            store::stage(&mut tx, project, &coder, Kind::Orphaned, &mut orphans);
+        }
     }
-    // An edited source whose codings all land in its new text is accepted by repair: its new
-    // hash is recorded, so reads that use offsets no longer refuse it.
+    // An edited source that parses is accepted by repair once its codings are re-anchored (or
+    // orphaned): its new hash is recorded, so reads that use offsets no longer refuse it.
     for (at, id, name, actual) in edited.into_iter().rev() {
         let path = project.sources_dir().join(&name);
         let differs = "content differs from the hash recorded at ingest (edited outside quire?)";
         let p = if !sources.contains_key(&id) {
-            problem(Location::file(&path), format!("{differs}; restore the file"), false)
-        } else if unresolved.contains(&id) {
-            problem(Location::file(&path), format!("{differs}; codings on it do not land (listed here): re-code them, or restore the file"), false)
+            problem(Location::file(&path), format!("{differs}; correct it or restore it"), false)
         } else if repair {
             sums.insert(name, actual);
             sums_changed = true;
-            problem(Location::file(&path), format!("{differs}; its codings land in the new text: its new hash is recorded"), true)
+            problem(Location::file(&path), format!("{differs}; the edit is accepted: its codings follow their text, its new hash is recorded"), true)
         } else {
-            problem(Location::file(&path), format!("{differs}; --repair re-anchors its codings and records its new hash"), false)
+            problem(
+                Location::file(&path),
+                format!("{differs}; --repair re-anchors its codings (to the orphan file if their text is gone) and records its new hash"),
+                false,
+            )
         };
         problems.insert(at, p);
     }

@@ -84,7 +84,7 @@ fn verify_repair_reanchors_the_codings_and_accepts_the_edit() {
     let r = w.run(&["--project", PROJECT, "verify"]).fails();
     assert!(
         r.stderr.starts_with(
-            "fixtures/first48/pt/sources/PT-EPR-01.txt: content differs from the hash recorded at ingest (edited outside quire?); --repair re-anchors its codings and records its new hash (remains)\n"
+            "fixtures/first48/pt/sources/PT-EPR-01.txt: content differs from the hash recorded at ingest (edited outside quire?); --repair re-anchors its codings (to the orphan file if their text is gone) and records its new hash (remains)\n"
         ),
         "{}",
         r.stderr
@@ -166,4 +166,30 @@ fn only_files_whose_size_or_time_changed_are_hashed_again() {
     set_time(&path, past + Duration::from_secs(1));
     let err = quire::edits::check(&project, &project.fingerprint().unwrap()).unwrap_err();
     assert!(matches!(&err, quire::Error::SourcesEdited { first, others: 0 } if first.ends_with("PT-EPR-01.txt")), "{err}");
+}
+
+#[test]
+fn verify_repair_orphans_a_coding_whose_text_the_edit_removed() {
+    let w = Workdir::new();
+    let gone = "Faz agora um mês, mais coisa menos coisa. Saí numa quarta-feira, lembro-me porque era dia de visitas e eu pensei que me estavam a chamar para a visita. Afinal era a liberdade condicional. Ninguém me tinha dito que o juiz já tinha decidido.";
+    let text = fs::read_to_string(w.path(EDITED)).unwrap();
+    assert!(text.contains(gone));
+    fs::write(w.path(EDITED), text.replace(gone, "Faz um mês.")).unwrap();
+    let coded = |coder: &str, file: &str| {
+        fs::read_to_string(w.path(&format!("fixtures/first48/pt/codings/{coder}{file}"))).unwrap_or_default().matches(gone).count()
+    };
+    assert_eq!((coded("fixture", ".csv"), coded("fixture2", ".csv")), (1, 1));
+    let r = w.run(&["--project", PROJECT, "verify", "--repair"]).ok();
+    assert!(
+        r.stderr.contains(&format!(
+            "fixtures/first48/pt/codings/fixture.csv:2: text at 28..267 in PT-EPR-01 differs from the coded text; its text is gone: moved to {} (repaired)\n",
+            "fixtures/first48/pt/codings/fixture.orphaned.csv"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert_eq!((coded("fixture", ".csv"), coded("fixture2", ".csv")), (0, 0));
+    assert_eq!((coded("fixture", ".orphaned.csv"), coded("fixture2", ".orphaned.csv")), (1, 1));
+    w.run(&["--project", PROJECT, "verify"]).ok();
+    w.run(&["--project", PROJECT, "quotes", "--code", "challenges"]).ok();
 }
