@@ -23,29 +23,30 @@ const RACY: Duration = Duration::from_secs(2);
 /// A source file's size and modification time (nanoseconds), and its hash then.
 type Seen = (u64, u128, String);
 
-struct Cache {
-    fingerprint: String,
-    files: HashMap<String, Seen>,
-}
-
 fn cache_path(project: &Project) -> PathBuf {
     project.state_dir().join(CACHE_FILE)
 }
 
-fn read_cache(project: &Project) -> Option<Cache> {
+/// The fingerprint of the last check that passed, and the lines of the files it saw (read only
+/// when the fingerprint differs).
+fn read_cache(project: &Project) -> Option<(String, String)> {
     let text = fs::read_to_string(cache_path(project)).ok()?;
-    let mut lines = text.lines();
-    if lines.next()? != MAGIC {
-        return None;
-    }
-    let fingerprint = lines.next()?.to_string();
+    let rest = text.strip_prefix(MAGIC)?.strip_prefix('\n')?;
+    let (fingerprint, files) = rest.split_once('\n')?;
+    Some((fingerprint.to_string(), files.to_string()))
+}
+
+fn parse_files(lines: &str) -> HashMap<&str, Seen> {
     let mut files = HashMap::new();
-    for line in lines {
+    for line in lines.lines() {
         let mut parts = line.split('\t');
-        let (name, len, time, hash) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        files.insert(name.to_string(), (len.parse().ok()?, time.parse().ok()?, hash.to_string()));
+        if let (Some(name), Some(len), Some(time), Some(hash)) = (parts.next(), parts.next(), parts.next(), parts.next()) {
+            if let (Ok(len), Ok(time)) = (len.parse(), time.parse()) {
+                files.insert(name, (len, time, hash.to_string()));
+            }
+        }
     }
-    Some(Cache { fingerprint, files })
+    files
 }
 
 /// Caches what was seen; a project that cannot be written to is only checked again next time.
@@ -62,9 +63,10 @@ fn save_cache(project: &Project, fingerprint: &str, files: &[(String, Seen)]) {
 /// hashes, or a source without one, is not refused here (`quire verify` reports it).
 pub fn check(project: &Project, fingerprint: &str) -> Result<()> {
     let cache = read_cache(project);
-    if cache.as_ref().is_some_and(|c| c.fingerprint == fingerprint) {
+    if cache.as_ref().is_some_and(|(checked, _)| checked == fingerprint) {
         return Ok(());
     }
+    let known_files = cache.as_ref().map(|(_, lines)| parse_files(lines)).unwrap_or_default();
     let Some(recorded) = project.read_sums()? else {
         return Ok(());
     };
@@ -84,7 +86,7 @@ pub fn check(project: &Project, fingerprint: &str) -> Result<()> {
         };
         let modified = meta.modified().unwrap_or(UNIX_EPOCH);
         let time = modified.duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-        let known = cache.as_ref().and_then(|c| c.files.get(&name)).filter(|(len, t, _)| *len == meta.len() && *t == time);
+        let known = known_files.get(name.as_str()).filter(|(len, t, _)| *len == meta.len() && *t == time);
         let hash = match known {
             Some((_, _, hash)) => hash.clone(),
             None => sha256_hex(&fs::read(&path).map_err(|e| Error::io(&path, e))?),
