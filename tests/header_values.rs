@@ -286,6 +286,9 @@ fn a_cases_row_for_a_source_already_in_the_project_is_accepted() {
     w.write("more/XX-2.txt", SMALL.replace("XX-1", "XX-2"));
     w.write("cases.csv", "source,note\nXX-1,old\nXX-2,new\n");
     w.run(&["--project", "p", "ingest", "more", "--cases", "cases.csv"]).ok();
+    let listed = w.run(&["--project", "p", "sources", "--format", "json"]).ok().json();
+    let notes: Vec<_> = listed.as_array().unwrap().iter().map(|s| (s["source"].clone(), s["attributes"]["note"].clone())).collect();
+    assert_eq!(notes, [(serde_json::json!("XX-1"), serde_json::Value::Null), (serde_json::json!("XX-2"), serde_json::json!("new"))]);
 }
 
 #[test]
