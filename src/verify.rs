@@ -81,7 +81,7 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
         let actual = sha256_hex(&bytes);
         match sums.get(&name) {
             Some(hash) if *hash == actual => {}
-            // Reported once the codings on it are checked: if they all land, repair accepts the edit.
+            // Reported after its codings: repair re-anchors (or orphans) them, then accepts the edit.
             Some(_) => edited.push((problems.len(), id.to_string(), name.clone(), actual)),
             None => {
                 problems.push(problem(Location::file(&path), "no recorded hash".into(), repair));

@@ -48,7 +48,9 @@ fn exports_reports_and_agreement_refuse_a_source_edited_by_hand() {
     refused(&w, &["export", "qdpx", "out.qdpx"]);
     assert!(!w.path("out.qdpx").exists());
     refused(&w, &["export", "quotes", "--out", "quotes-out"]);
+    assert!(!w.path("quotes-out").exists());
     refused(&w, &["report", "--out", "report.html"]);
+    assert!(!w.path("report.html").exists());
     refused(&w, &["agreement", "--coders", "fixture,fixture2", "--code", "challenges"]);
 }
 
