@@ -36,6 +36,8 @@ impl fmt::Display for Location {
 pub enum TranscriptProblem {
     #[error("invalid UTF-8 (byte {offset}); save the file as UTF-8")]
     InvalidUtf8 { offset: usize },
+    #[error("NUL byte at column {column}; the file is not plain text (save it as UTF-8 text)")]
+    NulByte { column: usize },
     #[error("malformed header: {0}")]
     MalformedHeader(String),
     #[error("header opened here is never closed by a `---` line")]
@@ -102,6 +104,13 @@ pub enum Error {
         existing.display()
     )]
     SourceChanged { id: String, existing: PathBuf, new: PathBuf },
+    /// A source file no longer matches its recorded hash: reads that use offsets refuse.
+    #[error(
+        "{}: changed since it was ingested (it differs from its hash in sources/SHA256SUMS){}; codings would land on the wrong text: run `quire verify --repair`, or restore the file",
+        first.display(),
+        if *others == 0 { String::new() } else { format!(", and so do {others} other source(s)") }
+    )]
+    SourcesEdited { first: PathBuf, others: usize },
     #[error("{}: another quire process is writing to this project; try again when it has finished", path.display())]
     Locked { path: PathBuf },
     #[error("no quire project here or in any parent directory of {} (run `quire init DIR`, or pass --project DIR)", start.display())]

@@ -12,6 +12,7 @@ pub mod codebook;
 pub mod coding;
 pub mod corpus;
 pub mod csv_rows;
+pub mod edits;
 pub mod embedded;
 pub mod error;
 pub mod failpoint;

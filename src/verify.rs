@@ -72,6 +72,8 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
     let recorded = project.read_sums()?;
     let mut sums = recorded.clone().unwrap_or_default();
     let mut sums_changed = false;
+    // Sources edited outside quire: (where their problem goes, id, file name, hash now).
+    let mut edited: Vec<(usize, String, String, String)> = Vec::new();
     for id in project.source_ids()? {
         let path = project.source_path(&id);
         let bytes = fs::read(&path).map_err(|e| crate::error::Error::io(&path, e))?;
@@ -79,12 +81,8 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
         let actual = sha256_hex(&bytes);
         match sums.get(&name) {
             Some(hash) if *hash == actual => {}
-            Some(_) => problems.push(problem(
-                Location::file(&path),
-                "content differs from the hash recorded at ingest (edited outside quire?); re-ingest it with --replace to keep the codings anchored"
-                    .into(),
-                false,
-            )),
+            // Reported after its codings: repair re-anchors (or orphans) them, then accepts the edit.
+            Some(_) => edited.push((problems.len(), id.to_string(), name.clone(), actual)),
             None => {
                 problems.push(problem(Location::file(&path), "no recorded hash".into(), repair));
                 if repair {
@@ -109,12 +107,12 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
             sums_changed = true;
         }
     }
-    if sums_changed {
-        tx.write(project.sums_path(), sums_bytes(&sums));
-    }
 
     // Codings: code and source exist, span inside the body, text matches.
+    let edited_ids: std::collections::BTreeSet<&str> = edited.iter().map(|(_, id, _, _)| id.as_str()).collect();
     for coder in store::coders(project)? {
+        // Codings on edited sources whose text is gone: to the coder's orphan file on repair.
+        let mut lost: Vec<Coding> = Vec::new();
         for kind in [Kind::Anchored, Kind::Orphaned] {
             let path = store::path(project, &coder, kind);
             let codings = match store::read_lines(&path) {
@@ -158,7 +156,29 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
                 } else {
                     format!("text at {}..{} in {} differs from the coded text", c.start, c.end, c.source)
                 };
-                if repair && found.len() == 1 && !c.text.is_empty() {
+                if edited_ids.contains(c.source.as_str()) {
+                    // As `ingest --replace` does: the nearest occurrence of the coded text, or the
+                    // orphan file when the text is gone. Then the edit is accepted (below).
+                    if !repair {
+                        let hint = if found.is_empty() { "--repair moves it to the orphan file" } else { "--repair re-anchors it" };
+                        problems.push(problem(at, format!("{what}; {hint}"), false));
+                        fixed.push(c);
+                        continue;
+                    }
+                    let (mut anchored, orphaned) = crate::coding::anchor::reanchor(vec![c], &source.body);
+                    match anchored.pop() {
+                        Some(c) => {
+                            problems.push(problem(at, format!("{what}; re-anchored at {}..{}", c.start, c.end), true));
+                            fixed.push(c);
+                        }
+                        None => {
+                            let orphans = store::path(project, &coder, Kind::Orphaned);
+                            problems.push(problem(at, format!("{what}; its text is gone: moved to {}", orphans.display()), true));
+                            lost.extend(orphaned);
+                        }
+                    }
+                    changed = true;
+                } else if repair && found.len() == 1 && !c.text.is_empty() {
                     let mut c = c;
                     let n = c.text.chars().count();
                     c.start = found[0];
@@ -180,11 +200,39 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
                 store::stage(&mut tx, project, &coder, Kind::Anchored, &mut fixed);
             }
         }
+        if !lost.is_empty() {
+            let mut orphans = store::read(&store::path(project, &coder, Kind::Orphaned))?;
+            orphans.append(&mut lost);
+            store::stage(&mut tx, project, &coder, Kind::Orphaned, &mut orphans);
+        }
+    }
+    // An edited source that parses is accepted by repair once its codings are re-anchored (or
+    // orphaned): its new hash is recorded, so reads that use offsets no longer refuse it.
+    for (at, id, name, actual) in edited.into_iter().rev() {
+        let path = project.sources_dir().join(&name);
+        let differs = "content differs from the hash recorded at ingest (edited outside quire?)";
+        let p = if !sources.contains_key(&id) {
+            problem(Location::file(&path), format!("{differs}; correct it or restore it"), false)
+        } else if repair {
+            sums.insert(name, actual);
+            sums_changed = true;
+            problem(Location::file(&path), format!("{differs}; the edit is accepted: its codings follow their text, its new hash is recorded"), true)
+        } else {
+            problem(
+                Location::file(&path),
+                format!("{differs}; --repair re-anchors its codings (to the orphan file if their text is gone) and records its new hash"),
+                false,
+            )
+        };
+        problems.insert(at, p);
+    }
+    if sums_changed {
+        tx.write(project.sums_path(), sums_bytes(&sums));
     }
     tx.commit()?;
 
     // The index: rebuilt if it does not match the sources and codings.
-    let (_, freshness) = SegmentIndex::open(project, false)?;
+    let (_, freshness) = SegmentIndex::open_unchecked(project)?;
     out.index_rebuilt = freshness == Freshness::Rebuilt;
     out.problems = problems;
     Ok(out)

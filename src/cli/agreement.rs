@@ -131,6 +131,8 @@ pub fn compare(project: &Project, coders: &[Coder], codes: &[CodePath], unit: Un
     } else {
         codes.to_vec()
     };
+    // Agreement compares offsets: not on sources edited outside quire.
+    crate::edits::check(project, &project.fingerprint()?)?;
     // Sources coded by at least two of the coders; a coder who did not code a source is missing there.
     let sources: Vec<Source> =
         project.load_sources()?.into_iter().filter(|s| codings.iter().filter(|cs| cs.iter().any(|c| c.source == s.id)).count() >= 2).collect();

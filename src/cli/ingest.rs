@@ -124,6 +124,9 @@ pub fn plan(
         };
         planned.push((source, outcome));
     }
+    if let Some(sheet) = cases {
+        sheet.check_sources(|id| SourceId::parse(id).is_ok_and(|id| seen.contains_key(&id) || project.source_path(&id).exists()))?;
+    }
     Ok(planned)
 }
 

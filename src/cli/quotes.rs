@@ -125,6 +125,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let codebook = Codebook::load(&project.codebook_path())?;
     let (index, _) = SegmentIndex::open_reporting(&project, false, ctx.progress)?;
+    if let Some(unknown) = crate::coding::unknown::UnknownCodes::find(&codebook, index.coded_counts()) {
+        ctx.note(format_args!("warning: {unknown}"));
+    }
     let query = args.filter.to_query(index.attribute_keys(), &codebook, args.query.as_deref())?;
     let found = index.search_limited(&query, args.limit)?;
     write_hits(&found.hits, args.format, ctx.out)?;

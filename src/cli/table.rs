@@ -90,6 +90,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         filters.push((k.to_string(), v.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>()));
     }
     let all = tables::CodedUnits::load(&project)?;
+    if let Some(unknown) = crate::coding::unknown::UnknownCodes::find(&codebook, all.codes.iter().zip(all.coding_counts.iter().copied())) {
+        ctx.note(format_args!("warning: {unknown}"));
+    }
     let keys = all.attribute_keys();
     for (k, _) in &filters {
         if !keys.contains(k) {

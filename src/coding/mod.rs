@@ -5,6 +5,7 @@ pub mod autocode;
 pub mod sheet;
 
 pub mod store;
+pub mod unknown;
 
 use std::fmt;
 use std::str::FromStr;

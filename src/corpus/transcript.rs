@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::cases::CaseSheet;
+use super::quoting::{quote, strip_comment, tokenize, unquote};
 use super::{Country, Gender, Language, Method, Respondent, Role, Segment, SegmentId, Source, SourceId, Speaker, SpeakerKind, SpeakerLabel};
 use crate::error::{Error, Location, Result, TranscriptProblem};
 
@@ -68,7 +69,8 @@ impl RawSpeaker {
     }
 }
 
-/// Decodes bytes as UTF-8 (a BOM is dropped) and normalises CRLF and lone CR to LF.
+/// Decodes bytes as UTF-8 (a BOM is dropped) and normalises CRLF and lone CR to LF. A NUL is refused:
+/// no text holds one, and a header value could not.
 pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
@@ -76,6 +78,12 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
         let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
         Error::Transcript { location: Location::line(path, line), problem: TranscriptProblem::InvalidUtf8 { offset } }
     })?;
+    if let Some(at) = memchr::memchr(0, text.as_bytes()) {
+        let before = &text[..at];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+        return Err(Error::Transcript { location: Location::line(path, line), problem: TranscriptProblem::NulByte { column } });
+    }
     Ok(if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.to_string() })
 }
 
@@ -146,21 +154,6 @@ fn split_header<'t>(path: &Path, text: &'t str) -> Result<(RawHeader, usize, &'t
     Ok((header, line_no + 1, &text[offset..]))
 }
 
-/// Drops a `# comment` that starts a line or follows whitespace, outside double quotes.
-fn strip_comment(line: &str) -> &str {
-    let mut in_quotes = false;
-    let mut prev_space = true;
-    for (i, c) in line.char_indices() {
-        match c {
-            '"' => in_quotes = !in_quotes,
-            '#' if !in_quotes && prev_space => return &line[..i],
-            _ => {}
-        }
-        prev_space = c.is_whitespace();
-    }
-    line
-}
-
 fn parse_header_line(path: &Path, line: usize, content: &str, header: &mut RawHeader) -> Result<()> {
     let malformed = |msg: String| problem(path, line, TranscriptProblem::MalformedHeader(msg));
     let Some((key, value)) = content.split_once(':') else {
@@ -198,42 +191,13 @@ fn parse_header_line(path: &Path, line: usize, content: &str, header: &mut RawHe
         return Err(malformed(format!("`{key}` is given twice")));
     }
     let value = unquote(value);
-    header.entries.push((key.to_string(), Value { text: value.to_string(), at: Location::line(path, line) }));
+    header.entries.push((key.to_string(), Value { text: value, at: Location::line(path, line) }));
     Ok(())
 }
 
-fn is_key(k: &str) -> bool {
+pub(crate) fn is_key(k: &str) -> bool {
     k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
-
-fn unquote(v: &str) -> &str {
-    v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(v)
-}
-
-/// Splits `role=PR prison="Site A"` into tokens, keeping quoted values whole (quotes removed).
-fn tokenize(s: &str) -> Result<Vec<String>, String> {
-    let mut tokens = Vec::new();
-    let mut current = String::new();
-    let mut in_quotes = false;
-    for c in s.chars() {
-        match c {
-            '"' => in_quotes = !in_quotes,
-            c if c.is_whitespace() && !in_quotes => {
-                if !current.is_empty() {
-                    tokens.push(std::mem::take(&mut current));
-                }
-            }
-            c => current.push(c),
-        }
-    }
-    if in_quotes {
-        return Err("unbalanced double quote".into());
-    }
-    if !current.is_empty() {
-        tokens.push(current);
-    }
-    Ok(tokens)
 }
 
 fn source_id_of(path: &Path, header: &RawHeader) -> Result<SourceId> {
@@ -467,14 +431,6 @@ fn segment_lines(id: &SourceId, body_line: usize, body: &str) -> Vec<Segment> {
     segments
 }
 
-fn quote_value(v: &str) -> String {
-    if v.is_empty() || v.chars().any(|c| c.is_whitespace() || c == '#' || c == '"') {
-        format!("\"{}\"", v.replace('"', "'"))
-    } else {
-        v.to_string()
-    }
-}
-
 /// Writes the canonical form stored under `sources/`: typed keys first, attributes in order, body unchanged.
 pub fn render(source: &Source) -> String {
     let mut out = render_header(source);
@@ -493,7 +449,7 @@ pub fn render_header(source: &Source) -> String {
         out.push_str("body: plain\n");
     }
     for (k, v) in &source.attributes {
-        out.push_str(&format!("{k}: {}\n", quote_value(v)));
+        out.push_str(&format!("{k}: {}\n", quote(v)));
     }
     for speaker in &source.speakers {
         out.push_str(&format!("speaker {}:", speaker.label));
@@ -501,7 +457,7 @@ pub fn render_header(source: &Source) -> String {
             out.push_str(" interviewer");
         }
         for (k, v) in &speaker.attributes {
-            out.push_str(&format!(" {k}={}", quote_value(v)));
+            out.push_str(&format!(" {k}={}", quote(v)));
         }
         out.push('\n');
     }

@@ -6,7 +6,7 @@
 //! index is rebuilt, never a failure. Each respondent segment carries whether the anonymisation
 //! check flags it, so a query withholds flagged quotes without reading them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
@@ -29,7 +29,7 @@ use crate::project::{open_lock_file, write_atomic, Project};
 mod quotes;
 
 /// Version of the index layout; a different version is rebuilt.
-pub const INDEX_FORMAT: u32 = 4;
+pub const INDEX_FORMAT: u32 = 5;
 const DIR: &str = "index";
 /// Held (flock) by the one process that rebuilds the index and swaps it in, beside the index
 /// rather than in it: processes that find the index stale at the same moment build it once.
@@ -55,6 +55,9 @@ struct Meta {
     /// positions in this list of the pairs on its segment.
     #[serde(default)]
     codes: Vec<String>,
+    /// How many codings each pair of `codes` has (for the warning about codes not in the codebook).
+    #[serde(default)]
+    counts: Vec<u64>,
 }
 
 struct Fields {
@@ -115,6 +118,8 @@ pub struct SegmentIndex {
     attributes: std::collections::BTreeSet<String>,
     /// What a quote's code numbers stand for.
     codes: Vec<CoderCode>,
+    /// How many codings each of `codes` has.
+    counts: Vec<u64>,
     quotes: quotes::Quotes,
 }
 
@@ -151,11 +156,25 @@ impl SegmentIndex {
     }
 
     /// As [`SegmentIndex::open`], reporting the progress of a rebuild.
+    /// Refuses a project whose sources were edited outside quire ([`crate::edits::check`]).
     pub fn open_reporting(project: &Project, force_rebuild: bool, progress: &dyn Progress) -> Result<(SegmentIndex, Freshness)> {
+        Self::open_checked(project, force_rebuild, progress, true)
+    }
+
+    /// As [`SegmentIndex::open`] without the check for edited sources: for `verify`, which
+    /// reports them itself.
+    pub fn open_unchecked(project: &Project) -> Result<(SegmentIndex, Freshness)> {
+        Self::open_checked(project, false, &Silent, false)
+    }
+
+    fn open_checked(project: &Project, force_rebuild: bool, progress: &dyn Progress, check: bool) -> Result<(SegmentIndex, Freshness)> {
         let dir = project.state_dir().join(DIR);
         let lists = Lists::read(project.root())?;
-        let wanted =
-            Meta { format: INDEX_FORMAT, fingerprint: project.fingerprint()?, attributes: Vec::new(), lists: lists.key(), codes: Vec::new() };
+        let fingerprint = project.fingerprint()?;
+        if check {
+            crate::edits::check(project, &fingerprint)?;
+        }
+        let wanted = Meta { format: INDEX_FORMAT, fingerprint, attributes: Vec::new(), lists: lists.key(), codes: Vec::new(), counts: Vec::new() };
         if !force_rebuild {
             if let Some(index) = Self::try_open(&dir, &wanted) {
                 return Ok((index, Freshness::UpToDate));
@@ -184,6 +203,9 @@ impl SegmentIndex {
             return None;
         }
         let codes = meta.codes.iter().map(|l| parse_code_line(l).map(CoderCode::new)).collect::<Option<_>>()?;
+        if meta.counts.len() != meta.codes.len() {
+            return None;
+        }
         register_tokenizers(&index);
         // A corrupt segment shows when the reader loads. One process reads one state: no reloading.
         let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().ok()?;
@@ -195,7 +217,7 @@ impl SegmentIndex {
         if fs::read(dir.join(META)).ok()? != raw_meta {
             return None;
         }
-        Some(SegmentIndex { reader, fields, attributes: meta.attributes.into_iter().collect(), codes, quotes })
+        Some(SegmentIndex { reader, fields, attributes: meta.attributes.into_iter().collect(), codes, counts: meta.counts, quotes })
     }
 
     /// Builds the index in a fresh directory and swaps it in; the caller holds the rebuild lock
@@ -216,11 +238,12 @@ impl SegmentIndex {
         let attributes = coded.attribute_keys();
         drop(coded);
         // Every (coder, code) pair numbered, in the order of their lines.
-        let used: HashSet<(u32, u32)> = codings.rows.iter().map(|c| (c.coder, c.code)).collect();
-        let mut pairs: Vec<(String, (u32, u32))> = used
-            .into_iter()
-            .map(|(coder, code)| (code_line(&codings.coders[coder as usize], &codings.codes[code as usize]), (coder, code)))
-            .collect();
+        let mut used: HashMap<(u32, u32), u64> = HashMap::new();
+        for c in &codings.rows {
+            *used.entry((c.coder, c.code)).or_default() += 1;
+        }
+        let mut pairs: Vec<(String, (u32, u32))> =
+            used.keys().map(|&(coder, code)| (code_line(&codings.coders[coder as usize], &codings.codes[code as usize]), (coder, code))).collect();
         pairs.sort();
         let numbers: HashMap<(u32, u32), u32> = pairs.iter().enumerate().map(|(i, (_, pair))| (*pair, i as u32)).collect();
         let codes: Vec<(Coder, CodePath)> =
@@ -232,6 +255,7 @@ impl SegmentIndex {
             fingerprint: meta.fingerprint.clone(),
             attributes: attributes.iter().cloned().collect(),
             lists: meta.lists.clone(),
+            counts: pairs.iter().map(|(_, pair)| used[pair]).collect(),
             codes: pairs.into_iter().map(|(line, _)| line).collect(),
         };
         let mut by_source: HashMap<&str, Vec<&store::Span>> = HashMap::new();
@@ -293,11 +317,16 @@ impl SegmentIndex {
         let codes = codes.into_iter().map(CoderCode::new).collect();
         let quotes = quotes::Quotes::open(&dir.join(quotes::FILE))
             .ok_or_else(|| Error::invalid(crate::error::Location::file(dir.join(quotes::FILE)), "the quote file just written does not read back"))?;
-        Ok(SegmentIndex { reader, fields, attributes, codes, quotes })
+        Ok(SegmentIndex { reader, fields, attributes, codes, counts: meta.counts.clone(), quotes })
     }
 
     pub fn num_segments(&self) -> Result<u64> {
         Ok(self.reader.searcher().num_docs())
+    }
+
+    /// Every code with how many codings of it one coder made (a code comes once per coder).
+    pub fn coded_counts(&self) -> impl Iterator<Item = (&CodePath, u64)> {
+        self.codes.iter().map(|c| &c.1).zip(self.counts.iter().copied())
     }
 
     /// Attribute keys respondents carry (what `--where` may name).

@@ -29,6 +29,8 @@ pub struct Summary {
 
 /// Writes a project's `.qdpx` to `out`, replacing it atomically; the archive is streamed to disk.
 pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progress) -> Result<Summary> {
+    // Selections are offsets: a source edited outside quire would get other text coded.
+    crate::edits::check(project, &project.fingerprint()?)?;
     // Selections need spans, codes, coders and times, not the coded texts. The codebook and the
     // source texts are read and compressed while the coding files are read.
     let (loaded, codings) = rayon::join(

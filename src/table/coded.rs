@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::project::{write_atomic, Project};
 
 /// Version of the cache layout; a cache of another version is rebuilt.
-pub const CACHE_FORMAT: u32 = 1;
+pub const CACHE_FORMAT: u32 = 2;
 const CACHE_FILE: &str = "coded-units.bin";
 const MAGIC: &[u8] = b"quire coded units\n";
 
@@ -35,6 +35,8 @@ pub struct CodedUnits {
     /// Attributes per speaker (the source's, overridden by the speaker's own).
     pub speakers: Vec<BTreeMap<String, String>>,
     pub codes: Vec<CodePath>,
+    /// How many codings (on the project's sources) each of `codes` has.
+    pub coding_counts: Vec<u64>,
     pub coders: Vec<Coder>,
     /// (unit, coder, code): the unit overlaps a coding of that code by that coder. Sorted, distinct.
     pub marks: Vec<(u32, u32, u32)>,
@@ -78,6 +80,10 @@ impl CodedUnits {
             };
             let next = code_ids.len() as u32;
             let code = *code_ids.entry(&codings.codes[c.code as usize]).or_insert(next);
+            if code as usize == coded.coding_counts.len() {
+                coded.coding_counts.push(0);
+            }
+            coded.coding_counts[code as usize] += 1;
             let next = coder_ids.len() as u32;
             let coder = *coder_ids.entry(&codings.coders[c.coder as usize]).or_insert(next);
             for unit in range.clone() {
@@ -94,9 +100,11 @@ impl CodedUnits {
         coded
     }
 
-    /// From the cache if it is up to date, else built from the project and cached.
+    /// From the cache if it is up to date, else built from the project and cached. Refuses a
+    /// project whose sources were edited outside quire ([`crate::edits::check`]).
     pub fn load(project: &Project) -> Result<CodedUnits> {
         let fingerprint = project.fingerprint()?;
+        crate::edits::check(project, &fingerprint)?;
         if let Some(coded) = std::fs::read(cache_path(project)).ok().and_then(|bytes| decode(&bytes, &fingerprint)) {
             return Ok(coded);
         }
@@ -163,6 +171,7 @@ struct Header {
     cases: Vec<String>,
     speakers: Vec<BTreeMap<String, String>>,
     codes: Vec<String>,
+    coding_counts: Vec<u64>,
     coders: Vec<String>,
 }
 
@@ -175,6 +184,7 @@ fn encode(coded: &CodedUnits, fingerprint: &str) -> Vec<u8> {
         cases: coded.cases.clone(),
         speakers: coded.speakers.clone(),
         codes: coded.codes.iter().map(|c| c.to_string()).collect(),
+        coding_counts: coded.coding_counts.clone(),
         coders: coded.coders.iter().map(|c| c.to_string()).collect(),
     };
     let header = serde_json::to_vec(&header).expect("the header serialises");
@@ -219,10 +229,11 @@ fn decode(bytes: &[u8], fingerprint: &str) -> Option<CodedUnits> {
         .iter()
         .all(|u| in_range(u.source, header.sources.len()) && in_range(u.case, header.cases.len()) && in_range(u.speaker, header.speakers.len()));
     let marks_ok = marks.iter().all(|(u, c, code)| in_range(*u, units.len()) && in_range(*c, coders.len()) && in_range(*code, codes.len()));
-    if !units_ok || !marks_ok || !r.0.is_empty() {
+    if !units_ok || !marks_ok || !r.0.is_empty() || header.coding_counts.len() != codes.len() {
         return None;
     }
-    Some(CodedUnits { units, sources: header.sources, cases: header.cases, speakers: header.speakers, codes, coders, marks })
+    let coding_counts = header.coding_counts;
+    Some(CodedUnits { units, sources: header.sources, cases: header.cases, speakers: header.speakers, codes, coding_counts, coders, marks })
 }
 
 /// A reader over the cache's bytes; every read is `None` past the end.
@@ -269,6 +280,7 @@ mod tests {
             cases: vec!["BE-PR-01".into(), "FR-PR-01".into()],
             speakers: vec![attrs("BE"), attrs("FR")],
             codes: vec![CodePath::parse("challenges/structural").unwrap()],
+            coding_counts: vec![2],
             coders: vec!["ana".parse().unwrap(), "ben".parse().unwrap()],
             marks: vec![(0, 0, 0), (1, 1, 0)],
         }
