@@ -27,7 +27,7 @@ fn refused(w: &Workdir, args: &[&str]) {
     let before = snapshot(&w.path(PROJECT));
     let mut all = vec!["--project", PROJECT];
     all.extend_from_slice(args);
-    let r = w.run(&all).fails();
+    let r = w.run(&all).exits(1);
     assert_eq!((r.status, r.stderr.as_str(), r.stdout.as_str()), (1, REFUSAL, ""), "{args:?}");
     assert_eq!(snapshot(&w.path(PROJECT)), before, "{args:?} wrote something");
 }
@@ -60,7 +60,7 @@ fn two_edited_sources_are_counted() {
     let other = w.path("fixtures/first48/pt/sources/PT-EPR-02.txt");
     let text = fs::read_to_string(&other).unwrap();
     fs::write(&other, text.replacen("\nI: ", "\nI: Olá. ", 1)).unwrap();
-    let r = w.run(&["--project", PROJECT, "quotes", "--code", "challenges"]).fails();
+    let r = w.run(&["--project", PROJECT, "quotes", "--code", "challenges"]).exits(1);
     assert_eq!(r.stderr, REFUSAL.replace("sources/SHA256SUMS);", "sources/SHA256SUMS), and so do 1 other source(s);"),);
 }
 
@@ -83,7 +83,7 @@ fn verify_repair_reanchors_the_codings_and_accepts_the_edit() {
     let text = fs::read_to_string(w.path(EDITED)).unwrap();
     let body = text.find("---\nI: ").unwrap() + 4;
     fs::write(w.path(EDITED), format!("{}I: Uma pergunta acrescentada à mão?\n\n{}", &text[..body], &text[body..])).unwrap();
-    let r = w.run(&["--project", PROJECT, "verify"]).fails();
+    let r = w.run(&["--project", PROJECT, "verify"]).exits(1);
     assert!(
         r.stderr.starts_with(
             "fixtures/first48/pt/sources/PT-EPR-01.txt: content differs from the hash recorded at ingest (edited outside quire?); --repair re-anchors its codings (to the orphan file if their text is gone) and records its new hash (remains)\n"
