@@ -125,6 +125,8 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let codebook = Codebook::load(&project.codebook_path())?;
     let (index, _) = SegmentIndex::open_reporting(&project, false, ctx.progress)?;
+    // The codebook and the index are open: writers need not wait while this one searches and prints.
+    project.end_reading();
     let query = args.filter.to_query(index.attribute_keys(), &codebook, args.query.as_deref())?;
     let found = index.search_limited(&query, args.limit)?;
     write_hits(&found.hits, args.format, ctx.out)?;

@@ -90,6 +90,8 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         filters.push((k.to_string(), v.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>()));
     }
     let all = tables::CodedUnits::load(&project)?;
+    // Everything the table needs is read: writers need not wait while it is computed and printed.
+    project.end_reading();
     let keys = all.attribute_keys();
     for (k, _) in &filters {
         if !keys.contains(k) {
