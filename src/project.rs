@@ -307,7 +307,7 @@ pub(crate) fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
 
 /// Syncs `tmp`, renames it onto `path` and syncs the directory.
 pub(crate) fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
-    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     crate::failpoint::hit("atomic-before-rename");
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     sync_dir(&dir_of(path));

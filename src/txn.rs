@@ -88,7 +88,7 @@ impl<'p> Transaction<'p> {
             match self.ops.pop().expect("one op") {
                 (path, Op::Write(bytes)) => {
                     let mut tmp = temp_beside(&path)?;
-                    std::io::Write::write_all(&mut tmp, &bytes).map_err(|e| Error::io(&path, e))?;
+                    std::io::Write::write_all(tmp.as_file_mut(), &bytes).map_err(|e| Error::io(&path, e))?;
                     let _commit = commit_lock::exclusive(self.project)?;
                     return persist(tmp, &path);
                 }
@@ -108,14 +108,14 @@ impl<'p> Transaction<'p> {
             let tmp = match op {
                 Op::Write(bytes) => {
                     let mut tmp = temp_beside(&path)?;
-                    std::io::Write::write_all(&mut tmp, &bytes).map_err(|e| Error::io(tmp.path(), e))?;
+                    std::io::Write::write_all(tmp.as_file_mut(), &bytes).map_err(|e| Error::io(&path, e))?;
                     Some(tmp)
                 }
                 Op::Staged(tmp) => Some(tmp),
                 Op::Remove => None,
             };
             if let Some(tmp) = &tmp {
-                tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+                tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
             }
             staged.push((path, tmp));
             failpoint::hit("tx-staging");

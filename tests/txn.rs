@@ -97,7 +97,7 @@ fn a_journal_of_quires_own_shape_is_still_finished() {
 }
 
 fn quire(w: &Workdir, env: &[(&str, &str)], args: &[&str]) -> Command {
-    let mut cmd = Command::new(common::bin());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
     cmd.args(args).current_dir(w.dir.path());
     for (k, v) in env {
         cmd.env(k, v);
@@ -122,7 +122,7 @@ fn readers_see_one_state_while_a_code_is_renamed_back_and_forth() {
         std::thread::spawn(move || {
             for i in 0..20 {
                 let (from, to) = if i % 2 == 0 { ("challenges", "chall") } else { ("chall", "challenges") };
-                let out = Command::new(common::bin())
+                let out = Command::new(env!("CARGO_BIN_EXE_quire"))
                     .args(["--project", "p", "codebook", "rename", from, to])
                     .current_dir(&dir)
                     .output()
@@ -350,4 +350,98 @@ fn an_empty_merge_input_is_said_not_to_be_a_project() {
     let r = w.run(&["merge", "fixtures/first48/pt", "empty", "--into", "out"]).fails();
     assert_eq!((r.status, r.stderr.as_str()), (2, "quire: empty: not a quire project (it has no quire.toml) nor a .qdpx file\n"));
     assert!(!w.path("out").exists());
+}
+
+/// A small tmpfs mounted for one test; `None` (and the test says it is skipped) where this process
+/// may not mount one (it needs root).
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+            return None;
+        }
+        Some(Tmpfs { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Fills the file system, then frees `free_kb` kilobytes.
+    fn fill_leaving(&self, free_kb: u64) {
+        use std::io::Write;
+        let path = self.path().join("filler");
+        let mut f = fs::File::create(&path).unwrap();
+        let block = vec![0u8; 4096];
+        while f.write_all(&block).is_ok() {}
+        let len = f.metadata().unwrap().len();
+        f.set_len(len.saturating_sub(free_kb * 1024)).unwrap();
+        f.sync_all().unwrap();
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// Files under `dir` whose name starts with one of `prefixes`.
+fn leftovers(dir: &Path, prefixes: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if prefixes.iter().any(|p| name.starts_with(p)) {
+            found.push(entry.path().display().to_string());
+        } else if entry.file_type().unwrap().is_dir() {
+            found.extend(leftovers(&entry.path(), prefixes));
+        }
+    }
+    found
+}
+
+fn run_at(dir: &Path, args: &[&str]) -> common::Run {
+    Command::new(env!("CARGO_BIN_EXE_quire")).args(args).current_dir(dir).output().unwrap().into()
+}
+
+#[test]
+fn a_full_disk_during_a_transaction_leaves_the_project_and_no_temporary_files() {
+    let Some(fs_) = Tmpfs::mount("1M") else { return };
+    copy_dir(&common::repo().join("fixtures/first48/pt"), &fs_.path().join("p"));
+    let before = snapshot(&fs_.path().join("p"));
+    // Room for some of the files the rename rewrites (the codebook and two coding files), not all.
+    fs_.fill_leaving(60);
+    let r = run_at(fs_.path(), &["--project", "p", "codebook", "rename", "challenges", "chall"]);
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    assert!(r.stderr.starts_with("quire: p/") && r.stderr.ends_with(": No space left on device (os error 28)\n"), "{}", r.stderr);
+    assert_eq!(leftovers(fs_.path(), &[".quire-tmp-"]), Vec::<String>::new());
+    let after: std::collections::BTreeMap<_, _> = snapshot(&fs_.path().join("p")).into_iter().filter(|(p, _)| !p.starts_with(".quire")).collect();
+    assert_eq!(after, before);
+}
+
+#[test]
+fn a_full_disk_while_indexing_is_reported_as_an_io_error_on_the_index() {
+    let Some(fs_) = Tmpfs::mount("1M") else { return };
+    copy_dir(&common::repo().join("fixtures/first48/pt"), &fs_.path().join("p"));
+    // Too little room for the index (about 190 kB here), from hardly any to most of it.
+    for free in [60, 100, 140] {
+        let _ = fs::remove_file(fs_.path().join("filler"));
+        fs_.fill_leaving(free);
+        let r = run_at(fs_.path(), &["--project", "p", "quotes", "--code", "coping"]);
+        assert_eq!((r.status, r.stderr.as_str(), r.stdout.as_str()), (1, "quire: p/.quire/index: No space left on device (os error 28)\n", ""), "{free} kB free");
+        assert_eq!(leftovers(fs_.path(), &[".quire-tmp-", ".index-"]), Vec::<String>::new(), "{free} kB free");
+    }
 }
