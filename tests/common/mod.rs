@@ -16,12 +16,6 @@ pub fn repo() -> PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
-/// The binary under test: `QUIRE_BIN` when set (a copy put aside: a build in another clone
-/// sharing the target directory replaces `target/debug/quire`), else the one cargo built.
-pub fn bin() -> PathBuf {
-    std::env::var_os("QUIRE_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_quire")))
-}
-
 pub fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
@@ -98,12 +92,12 @@ impl Workdir {
     }
 
     pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Run {
-        Command::new(bin()).args(args).current_dir(cwd).output().unwrap().into()
+        Command::new(env!("CARGO_BIN_EXE_quire")).args(args).current_dir(cwd).output().unwrap().into()
     }
 
     /// Runs `quire ARGS` with extra environment variables.
     pub fn run_env(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
-        let mut cmd = Command::new(bin());
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
         cmd.args(args).current_dir(self.dir.path());
         for (k, v) in env {
             cmd.env(k, v);
