@@ -127,7 +127,10 @@ impl<'p> Transaction<'p> {
             match tmp {
                 Some(tmp) => {
                     let (_, at) = tmp.keep().map_err(|e| Error::io(&path, e.error))?;
-                    journal.ops.push((Some(relative(&at)), relative(&path)));
+                    // Beside its target (the temporary file's own path may be made absolute).
+                    let target = relative(&path);
+                    let name = at.file_name().expect("a temporary file has a name");
+                    journal.ops.push((Some(target.with_file_name(name)), target));
                     kept.push(at);
                 }
                 None => journal.ops.push((None, relative(&path))),

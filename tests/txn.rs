@@ -445,3 +445,25 @@ fn a_full_disk_while_indexing_is_reported_as_an_io_error_on_the_index() {
         assert_eq!(leftovers(fs_.path(), &[".quire-tmp-", ".index-"]), Vec::<String>::new(), "{free} kB free");
     }
 }
+
+#[test]
+fn a_transaction_cut_short_in_a_project_named_dot_is_finished_by_the_next_command() {
+    let w = Workdir::new();
+    project(&w);
+    let p = w.path("p");
+    let table = ["--project", ".", "table", "--rows", "code:1", "--format", "csv"];
+    let cut = Command::new(env!("CARGO_BIN_EXE_quire"))
+        .args(["--project", ".", "codebook", "rename", "challenges", "chall"])
+        .env("QUIRE_FAILPOINT", "tx-after-journal")
+        .current_dir(&p)
+        .output()
+        .unwrap();
+    assert!(!cut.status.success());
+    let journal: serde_json::Value = serde_json::from_slice(&fs::read(p.join(".quire/journal.json")).unwrap()).unwrap();
+    for op in journal["ops"].as_array().unwrap() {
+        assert!(!op[1].as_str().unwrap().starts_with('/') && !op[0].as_str().unwrap_or("").starts_with('/'), "{op}");
+    }
+    let r = w.run_in(&p, &table).ok();
+    assert!(r.stdout.lines().nth(1).unwrap().starts_with("chall,1,"), "{}", r.stdout);
+    assert!(!p.join(".quire/journal.json").exists());
+}
