@@ -93,6 +93,8 @@ impl Project {
         }
         let project = Project { root: dir.to_path_buf(), manifest, reading: Default::default() };
         let _lock = project.lock()?;
+        // The commit lock's file too, so that the first reader finds the state folder complete.
+        drop(crate::commit_lock::exclusive(&project)?);
         write_atomic(&dir.join(STATE_DIR).join(".gitignore"), b"*\n")?;
         write_atomic(&project.codebook_path(), codebook_json)?;
         // The manifest last: a project exists only once it is complete.

@@ -161,31 +161,41 @@ fn wait_for(path: &Path) {
     }
 }
 
+/// The binary under test (`QUIRE_BIN` may name another build, to show a test fails on it).
+fn bin() -> std::path::PathBuf {
+    std::env::var_os("QUIRE_BIN").map(Into::into).unwrap_or_else(|| env!("CARGO_BIN_EXE_quire").into())
+}
+
 #[test]
-fn a_coding_added_while_a_merge_into_an_existing_project_reads_its_inputs_is_kept() {
+fn a_coding_added_while_a_merge_into_an_existing_project_is_under_way_is_kept() {
     let w = Workdir::new();
     project(&w);
     fs::create_dir_all(w.path("pause")).unwrap();
     let pause = w.path("pause");
-    // The merge stops once it has read its inputs, before it touches the target.
-    let merge = quire(
-        &w,
-        &[("QUIRE_PAUSE", "merge-inputs-read"), ("QUIRE_PAUSE_DIR", pause.to_str().unwrap())],
-        &["merge", "fixtures/first48/be", "--into", "p"],
-    )
-    .output_in_background();
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = Command::new(bin());
+        cmd.args(args).current_dir(w.dir.path()).envs(env.iter().copied());
+        cmd
+    };
+    // The merge stops once it has merged, before it writes.
+    let merge = run(&[("QUIRE_PAUSE", "merge-before-write"), ("QUIRE_PAUSE_DIR", pause.to_str().unwrap())], &["merge", "fixtures/first48/be", "--into", "p"])
+        .output_in_background();
     wait_for(&pause.join("paused"));
-    // Meanwhile a coder adds a coding to the file the merge rewrites.
-    let r = w.run(&["--project", "p", "code", "PT-PR-01:3", "coping", "--coder", "fixture"]).ok();
-    assert_eq!(r.stderr, "1 coding(s) added for fixture\n");
-    let added = fs::read_to_string(w.path("p/codings/fixture.csv")).unwrap();
+    // Meanwhile a coder adds a coding to a file the merge rewrites: it waits for the merge.
+    let mut code = run(&[("QUIRE_LOCK_WAIT", "60")], &["--project", "p", "code", "PT-PR-01:3", "coping", "--coder", "fixture"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let waited = code.try_wait().unwrap().is_none();
     fs::write(pause.join("resume"), "").unwrap();
     let out = merge.join().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let coded = code.wait_with_output().unwrap();
+    assert_eq!((coded.status.code(), String::from_utf8_lossy(&coded.stderr).as_ref()), (Some(0), "1 coding(s) added for fixture\n"));
     let merged = fs::read_to_string(w.path("p/codings/fixture.csv")).unwrap();
-    let row = |text: &str| text.lines().find(|l| l.starts_with("PT-PR-01,") && l.contains(",coping,")).map(|l| l.split(',').take(4).collect::<Vec<_>>().join(","));
-    assert!(row(&added).is_some(), "the coding was added");
-    assert_eq!(row(&merged), row(&added), "the coding added during the merge is kept");
+    assert!(merged.lines().any(|l| l.starts_with("PT-PR-01,") && l.contains(",coping,fixture,")), "the coding added during the merge is kept");
+    assert!(waited, "the coding waited for the merge's lock");
 }
 
 trait Background {

@@ -53,7 +53,6 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             inputs.push((d.clone(), Input::read(d)?));
         }
     }
-    crate::failpoint::hit("merge-inputs-read");
     let (merged, report) = if existing {
         // The target is read under its writer lock, held until the merge is written: a write
         // made meanwhile by another process is either in what is read or waits for the merge.
@@ -69,6 +68,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             codings.entry(c.coder.clone()).or_default().push(c);
         }
         let (merged, report) = merge_with(args_mapping(&args, &inputs, Merged { codebook, sources, codings, reports: Vec::new() })?, &inputs, &args)?;
+        crate::failpoint::hit("merge-before-write");
         write_all(&project, &merged, &report)?;
         (merged, report)
     } else {
