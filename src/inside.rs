@@ -19,9 +19,8 @@ pub fn check_layout(project: &Project) -> Result<()> {
     let codebook = &project.manifest.codebook;
     if !is_plain_relative(codebook) {
         let manifest = project.root().join(MANIFEST);
-        let line = fs::read_to_string(&manifest)
-            .ok()
-            .and_then(|text| text.lines().position(|l| l.trim_start().starts_with("codebook")).map(|i| i + 1));
+        let line =
+            fs::read_to_string(&manifest).ok().and_then(|text| text.lines().position(|l| l.trim_start().starts_with("codebook")).map(|i| i + 1));
         return Err(Error::invalid(
             Location { path: manifest, line },
             format!("`codebook = \"{}\"` is not a path inside the project; keep the codebook in the project directory", codebook.display()),

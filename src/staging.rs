@@ -82,7 +82,8 @@ pub fn remove_stale(parent: &Path, prefix: &str) {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let old = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok()).is_some_and(|age| age > UNLOCKED_GRACE);
+                let old =
+                    entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok()).is_some_and(|age| age > UNLOCKED_GRACE);
                 if old {
                     let _ = fs::remove_dir_all(&dir);
                 }

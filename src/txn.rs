@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::failpoint;
-use crate::{commit_lock, inside};
 use crate::project::{persist, sync_dir, temp_beside, write_atomic, Project, TMP_PREFIX};
+use crate::{commit_lock, inside};
 
 const JOURNAL: &str = "journal.json";
 const JOURNAL_FORMAT: u32 = 1;

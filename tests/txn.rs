@@ -178,8 +178,9 @@ fn a_coding_added_while_a_merge_into_an_existing_project_is_under_way_is_kept() 
         cmd
     };
     // The merge stops once it has merged, before it writes.
-    let merge = run(&[("QUIRE_PAUSE", "merge-before-write"), ("QUIRE_PAUSE_DIR", pause.to_str().unwrap())], &["merge", "fixtures/first48/be", "--into", "p"])
-        .output_in_background();
+    let merge =
+        run(&[("QUIRE_PAUSE", "merge-before-write"), ("QUIRE_PAUSE_DIR", pause.to_str().unwrap())], &["merge", "fixtures/first48/be", "--into", "p"])
+            .output_in_background();
     wait_for(&pause.join("paused"));
     // Meanwhile a coder adds a coding to a file the merge rewrites: it waits for the merge.
     let mut code = run(&[("QUIRE_LOCK_WAIT", "60")], &["--project", "p", "code", "PT-PR-01:3", "coping", "--coder", "fixture"])
@@ -222,7 +223,9 @@ fn staging(dir: &Path) -> Vec<String> {
 #[test]
 fn a_merge_killed_while_it_builds_a_new_project_leaves_a_staging_folder_the_next_run_removes() {
     let w = Workdir::new();
-    let out = quire(&w, &[("QUIRE_FAILPOINT", "tx-after-journal")], &["merge", "fixtures/first48/pt", "fixtures/first48/be", "--into", "out"]).output().unwrap();
+    let out = quire(&w, &[("QUIRE_FAILPOINT", "tx-after-journal")], &["merge", "fixtures/first48/pt", "fixtures/first48/be", "--into", "out"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert_eq!(staging(w.dir.path()).len(), 1, "the killed run left its staging folder");
     assert!(!w.path("out").exists());
@@ -248,12 +251,9 @@ fn a_staging_folder_whose_builder_is_alive_is_left_alone() {
     let w = Workdir::new();
     fs::create_dir_all(w.path("pause")).unwrap();
     let pause = w.path("pause");
-    let first = quire(
-        &w,
-        &[("QUIRE_PAUSE", "tx-staging"), ("QUIRE_PAUSE_DIR", pause.to_str().unwrap())],
-        &["merge", "fixtures/first48/pt", "--into", "one"],
-    )
-    .output_in_background();
+    let first =
+        quire(&w, &[("QUIRE_PAUSE", "tx-staging"), ("QUIRE_PAUSE_DIR", pause.to_str().unwrap())], &["merge", "fixtures/first48/pt", "--into", "one"])
+            .output_in_background();
     wait_for(&pause.join("paused"));
     w.run(&["merge", "fixtures/first48/be", "--into", "two"]).ok();
     assert_eq!(staging(w.dir.path()).len(), 1, "the paused merge keeps its staging folder");
@@ -451,7 +451,11 @@ fn a_full_disk_while_indexing_is_reported_as_an_io_error_on_the_index() {
         let _ = fs::remove_file(fs_.path().join("filler"));
         fs_.fill_leaving(free);
         let r = run_at(fs_.path(), &["--project", "p", "quotes", "--code", "coping"]);
-        assert_eq!((r.status, r.stderr.as_str(), r.stdout.as_str()), (1, "quire: p/.quire/index: No space left on device (os error 28)\n", ""), "{free} kB free");
+        assert_eq!(
+            (r.status, r.stderr.as_str(), r.stdout.as_str()),
+            (1, "quire: p/.quire/index: No space left on device (os error 28)\n", ""),
+            "{free} kB free"
+        );
         assert_eq!(leftovers(fs_.path(), &[".quire-tmp-", ".index-"]), Vec::<String>::new(), "{free} kB free");
     }
 }
