@@ -8,9 +8,9 @@ use std::path::{Component, Path, PathBuf};
 use crate::error::{Error, Location, Result};
 use crate::project::{Project, CODINGS_DIR, MANIFEST, MEMOS_DIR, SOURCES_DIR, STATE_DIR};
 
-/// Is `path` relative and made of plain names only (no `..`, `.`, root or drive prefix)?
+/// Is `path` relative and made of plain names only (and `.`; no `..`, root or drive prefix)?
 pub fn is_plain_relative(path: &Path) -> bool {
-    !path.as_os_str().is_empty() && path.components().all(|c| matches!(c, Component::Normal(_)))
+    path.components().any(|c| matches!(c, Component::Normal(_))) && path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
 /// Checks the codebook path of the manifest and that the project's folders and codebook are not
@@ -62,5 +62,21 @@ pub fn check_not_outside(project: &Project, path: &Path, root: &mut Option<PathB
                 target.display()
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_relative;
+    use std::path::Path;
+
+    #[test]
+    fn only_plain_names_are_plain_relative() {
+        for ok in ["codebook.json", "codings/ana.csv", "a/b/c", "./codebook.json", "codings/./x"] {
+            assert!(is_plain_relative(Path::new(ok)), "{ok}");
+        }
+        for bad in ["", ".", "/etc/passwd", "../victim", "codings/../../victim", "a/..", "/"] {
+            assert!(!is_plain_relative(Path::new(bad)), "{bad}");
+        }
     }
 }

@@ -137,7 +137,11 @@ impl<'p> Transaction<'p> {
             }
         }
         failpoint::hit("tx-before-journal");
-        if let Err(e) = write_atomic(&journal_path(self.project), &serde_json::to_vec_pretty(&journal).expect("journal serialises")) {
+        // What recovery would refuse is not written either.
+        let checked = check(self.project, &journal_path(self.project), &journal);
+        if let Err(e) =
+            checked.and_then(|()| write_atomic(&journal_path(self.project), &serde_json::to_vec_pretty(&journal).expect("journal serialises")))
+        {
             for at in &kept {
                 let _ = fs::remove_file(at);
             }

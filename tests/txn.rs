@@ -84,6 +84,20 @@ fn a_journal_renaming_anything_but_a_temporary_file_beside_its_target_is_refused
 }
 
 #[test]
+fn a_journal_writing_through_a_folder_linked_from_outside_is_refused() {
+    let w = Workdir::new();
+    project(&w);
+    let outside = w.path("outside");
+    w.write("outside/.quire-tmp-abc", "planted\n");
+    std::os::unix::fs::symlink(&outside, w.path("p/notes")).unwrap();
+    journal(&w, serde_json::json!([["notes/.quire-tmp-abc", "notes/x.txt"]]));
+    let r = w.run(&["--project", "p", "sources"]).fails();
+    assert_eq!(r.stderr, refusal(1, "notes/x.txt"));
+    assert!(!outside.join("x.txt").exists());
+    assert_eq!(fs::read_to_string(outside.join(".quire-tmp-abc")).unwrap(), "planted\n");
+}
+
+#[test]
 fn a_journal_of_quires_own_shape_is_still_finished() {
     let w = Workdir::new();
     project(&w);
