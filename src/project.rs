@@ -70,6 +70,8 @@ impl Manifest {
 pub struct Project {
     root: PathBuf,
     pub manifest: Manifest,
+    /// This process's shared hold of the commit lock while it reads (see [`Project::end_reading`]).
+    reading: std::sync::Mutex<Option<crate::commit_lock::Shared>>,
 }
 
 /// Held while a command writes to a project; released on drop (also when the process dies).
@@ -89,8 +91,10 @@ impl Project {
             let p = dir.join(sub);
             fs::create_dir_all(&p).map_err(|e| Error::io(&p, e))?;
         }
-        let project = Project { root: dir.to_path_buf(), manifest };
+        let project = Project { root: dir.to_path_buf(), manifest, reading: Default::default() };
         let _lock = project.lock()?;
+        // The commit lock's file too, so that the first reader finds the state folder complete.
+        drop(crate::commit_lock::exclusive(&project)?);
         write_atomic(&dir.join(STATE_DIR).join(".gitignore"), b"*\n")?;
         write_atomic(&project.codebook_path(), codebook_json)?;
         // The manifest last: a project exists only once it is complete.
@@ -98,16 +102,30 @@ impl Project {
         Ok(project)
     }
 
-    /// Opens the project at `dir` exactly. A transaction a crash interrupted is finished first
-    /// (under the lock), so readers never see half of one.
+    /// Opens the project at `dir` exactly, for reading: until [`Project::end_reading`] or
+    /// [`Project::lock`] (or its drop) it holds the commit lock shared, so what it reads is one
+    /// state of the project. A transaction a crash interrupted is finished first (under the
+    /// writer lock), so readers never see half of one.
     pub fn open(dir: &Path) -> Result<Project> {
-        let manifest = Manifest::read(&dir.join(MANIFEST))?;
-        let project = Project { root: dir.to_path_buf(), manifest };
-        if crate::txn::pending(&project) {
+        let manifest_path = dir.join(MANIFEST);
+        let manifest = Manifest::read(&manifest_path)?;
+        let project = Project { root: dir.to_path_buf(), manifest, reading: Default::default() };
+        crate::inside::check_layout(&project)?;
+        loop {
+            let shared = crate::commit_lock::shared(&project)?;
+            if !crate::txn::pending(&project) {
+                *project.reading.lock().unwrap_or_else(|e| e.into_inner()) = Some(shared);
+                return Ok(project);
+            }
+            drop(shared);
             drop(project.lock()?);
-            return Project::open(dir);
         }
-        Ok(project)
+    }
+
+    /// Lets go of the shared hold taken by [`Project::open`]: call it once the project files a
+    /// command needs are read, before it computes and prints, so writers need not wait for that.
+    pub fn end_reading(&self) {
+        self.reading.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
     /// Finds the project in `start` or the nearest parent directory holding a `quire.toml`.
@@ -147,7 +165,9 @@ impl Project {
 
     /// Takes the project's writer lock, waiting up to `QUIRE_LOCK_WAIT` seconds (default 10) for
     /// another writer to finish, then finishes any interrupted transaction.
+    /// Lets go of this process's shared hold first: a writer reads under the writer lock.
     pub fn lock(&self) -> Result<WriteLock> {
+        self.end_reading();
         let path = self.state_dir().join(LOCK_FILE);
         let file = open_lock_file(&path)?;
         let wait: f64 = std::env::var("QUIRE_LOCK_WAIT").ok().and_then(|v| v.parse().ok()).unwrap_or(10.0);
@@ -195,6 +215,7 @@ impl Project {
     /// Reads one canonical source of the project.
     pub fn load_source(&self, id: &SourceId) -> Result<Source> {
         let path = self.source_path(id);
+        crate::inside::check_not_outside(self, &path, &mut None)?;
         if !path.is_file() {
             return Err(Error::UnknownSource(id.to_string()));
         }
@@ -288,7 +309,7 @@ pub(crate) fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
 
 /// Syncs `tmp`, renames it onto `path` and syncs the directory.
 pub(crate) fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
-    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     crate::failpoint::hit("atomic-before-rename");
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     sync_dir(&dir_of(path));
@@ -334,6 +355,10 @@ impl Project {
             };
             entries.sort_by_key(|e| e.file_name());
             for entry in entries {
+                // A writer's temporary file is not part of any state (and may vanish meanwhile).
+                if entry.file_name().as_encoded_bytes().starts_with(TMP_PREFIX.as_bytes()) {
+                    continue;
+                }
                 // Read beside the directory handle (cheaper than resolving each path); a link is followed.
                 let meta = match entry.metadata() {
                     Ok(m) if !m.file_type().is_symlink() => m,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::failpoint;
 use crate::project::{persist, sync_dir, temp_beside, write_atomic, Project, TMP_PREFIX};
+use crate::{commit_lock, inside};
 
 const JOURNAL: &str = "journal.json";
 const JOURNAL_FORMAT: u32 = 1;
@@ -77,48 +78,118 @@ impl<'p> Transaction<'p> {
         self.ops.is_empty()
     }
 
-    /// Writes everything; the caller holds the project lock.
+    /// Writes everything; the caller holds the project lock. The renames run under the commit
+    /// lock, held exclusively, so readers see the old files or the new ones.
     pub fn commit(mut self) -> Result<()> {
         if self.ops.is_empty() {
             return Ok(());
         }
         if self.ops.len() == 1 {
             match self.ops.pop().expect("one op") {
-                (path, Op::Write(bytes)) => return write_atomic(&path, &bytes),
-                (path, Op::Staged(tmp)) => return persist(tmp, &path),
+                (path, Op::Write(bytes)) => {
+                    let mut tmp = temp_beside(&path)?;
+                    std::io::Write::write_all(tmp.as_file_mut(), &bytes).map_err(|e| Error::io(&path, e))?;
+                    let _commit = commit_lock::exclusive(self.project)?;
+                    return persist(tmp, &path);
+                }
+                (path, Op::Staged(tmp)) => {
+                    let _commit = commit_lock::exclusive(self.project)?;
+                    return persist(tmp, &path);
+                }
                 op => self.ops.push(op),
             }
         }
         let root = self.project.root();
         let relative = |p: &Path| p.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| p.to_path_buf());
-        let mut journal = Journal { format: JOURNAL_FORMAT, ops: Vec::new() };
+        // Every new file written and synced first (removed again if any of them fails: a full
+        // disk leaves no temporary files behind).
+        let mut staged = Vec::new();
         for (path, op) in std::mem::take(&mut self.ops) {
             let tmp = match op {
                 Op::Write(bytes) => {
                     let mut tmp = temp_beside(&path)?;
-                    std::io::Write::write_all(&mut tmp, &bytes).map_err(|e| Error::io(tmp.path(), e))?;
+                    std::io::Write::write_all(tmp.as_file_mut(), &bytes).map_err(|e| Error::io(&path, e))?;
                     Some(tmp)
                 }
                 Op::Staged(tmp) => Some(tmp),
                 Op::Remove => None,
             };
+            if let Some(tmp) = &tmp {
+                tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
+            }
+            staged.push((path, tmp));
+            failpoint::hit("tx-staging");
+        }
+        let _commit = commit_lock::exclusive(self.project)?;
+        let mut journal = Journal { format: JOURNAL_FORMAT, ops: Vec::new() };
+        let mut kept = Vec::new();
+        for (path, tmp) in staged {
             match tmp {
                 Some(tmp) => {
-                    tmp.as_file().sync_all().map_err(|e| Error::io(tmp.path(), e))?;
-                    let (_, kept) = tmp.keep().map_err(|e| Error::io(&path, e.error))?;
-                    journal.ops.push((Some(relative(&kept)), relative(&path)));
+                    let (_, at) = tmp.keep().map_err(|e| Error::io(&path, e.error))?;
+                    // Beside its target (the temporary file's own path may be made absolute).
+                    let target = relative(&path);
+                    let name = at.file_name().expect("a temporary file has a name");
+                    journal.ops.push((Some(target.with_file_name(name)), target));
+                    kept.push(at);
                 }
                 None => journal.ops.push((None, relative(&path))),
             }
-            failpoint::hit("tx-staging");
         }
         failpoint::hit("tx-before-journal");
-        write_atomic(&journal_path(self.project), &serde_json::to_vec_pretty(&journal).expect("journal serialises"))?;
+        // What recovery would refuse is not written either.
+        let checked = check(self.project, &journal_path(self.project), &journal);
+        if let Err(e) =
+            checked.and_then(|()| write_atomic(&journal_path(self.project), &serde_json::to_vec_pretty(&journal).expect("journal serialises")))
+        {
+            for at in &kept {
+                let _ = fs::remove_file(at);
+            }
+            return Err(e);
+        }
         failpoint::hit("tx-after-journal");
         apply(self.project, &journal)?;
         fs::remove_file(journal_path(self.project)).map_err(|e| Error::io(journal_path(self.project), e))?;
         Ok(())
     }
+}
+
+/// Refuses a journal naming anything but files inside the project, each replaced by one of
+/// quire's temporary files beside it: a journal copied or crafted elsewhere could otherwise
+/// remove or overwrite files anywhere.
+fn check(project: &Project, path: &Path, journal: &Journal) -> Result<()> {
+    let mut root = None;
+    for (n, (tmp, target)) in journal.ops.iter().enumerate() {
+        let bad = |what: &Path| {
+            Error::invalid(
+                crate::error::Location::file(path),
+                format!(
+                    "entry {} names `{}`, which is not a file quire writes inside this project; nothing in the journal was applied: move the journal away and run `quire verify`",
+                    n + 1,
+                    what.display()
+                ),
+            )
+        };
+        if !inside::is_plain_relative(target) {
+            return Err(bad(target));
+        }
+        if let Some(tmp) = tmp {
+            let beside = tmp.parent() == target.parent();
+            let ours = tmp.file_name().is_some_and(|n| n.to_string_lossy().starts_with(TMP_PREFIX));
+            if !inside::is_plain_relative(tmp) || !beside || !ours {
+                return Err(bad(tmp));
+            }
+        }
+        // No folder on the way may be a link that leads out of the project.
+        let mut at = PathBuf::new();
+        for part in target.components() {
+            at.push(part);
+            if inside::check_not_outside(project, &project.root().join(&at), &mut root).is_err() {
+                return Err(bad(target));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn apply(project: &Project, journal: &Journal) -> Result<()> {
@@ -153,7 +224,11 @@ pub fn recover(project: &Project) -> Result<()> {
     if path.is_file() {
         let bytes = fs::read(&path).map_err(|e| Error::io(&path, e))?;
         match serde_json::from_slice::<Journal>(&bytes) {
-            Ok(journal) if journal.format <= JOURNAL_FORMAT => apply(project, &journal)?,
+            Ok(journal) if journal.format <= JOURNAL_FORMAT => {
+                check(project, &path, &journal)?;
+                let _commit = commit_lock::exclusive(project)?;
+                apply(project, &journal)?;
+            }
             _ => {
                 return Err(Error::invalid(
                     crate::error::Location::file(&path),

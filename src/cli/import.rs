@@ -104,12 +104,9 @@ fn qdpx(args: QdpxArgs, ctx: &mut Ctx<'_>) -> Result<()> {
 /// Writes what was imported as a new project at `dir`: built in a temporary directory beside it,
 /// then renamed, so `dir` appears complete or not at all.
 pub fn write_project(dir: &Path, imported: &Imported, language: Language) -> Result<()> {
-    let absolute = std::path::absolute(dir).map_err(|e| Error::io(dir, e))?;
-    let parent = absolute.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let tmp = tempfile::Builder::new().prefix(".quire-import-").tempdir_in(&parent).map_err(|e| Error::io(&parent, e))?;
+    let staging = crate::staging::Staging::new(dir, ".quire-import-")?;
     let coder = imported.coders.first().map(|c| c.to_string()).unwrap_or_else(|| "me".into());
-    let project = Project::init(tmp.path(), Manifest::new(&imported.name, language, &coder), imported.codebook.to_json().as_bytes())?;
+    let project = Project::init(staging.path(), Manifest::new(&imported.name, language, &coder), imported.codebook.to_json().as_bytes())?;
     let mut sums = std::collections::BTreeMap::new();
     for source in &imported.sources {
         let rendered = transcript::render(source);
@@ -123,14 +120,8 @@ pub fn write_project(dir: &Path, imported: &Imported, language: Language) -> Res
     }
     // Check the project reads back before it takes its place.
     project.load_sources()?;
-    let built = tmp.keep();
-    if absolute.exists() {
-        std::fs::remove_dir(&absolute).map_err(|e| Error::io(&absolute, e))?;
-    }
-    std::fs::rename(&built, &absolute).map_err(|e| {
-        let _ = std::fs::remove_dir_all(&built);
-        Error::io(&absolute, e)
-    })
+    drop(project);
+    staging.finish()
 }
 
 fn report_table(report: &Report, format: Format, ctx: &mut Ctx<'_>) -> Result<()> {

@@ -35,6 +35,11 @@ pub struct Args {
 pub const REPORT: &str = "merge-report.md";
 
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
+    let existing = args.into.join(MANIFEST).is_file();
+    if !existing {
+        // Before anything is read or built.
+        crate::staging::check_target(&args.into)?;
+    }
     let mut inputs: Vec<(PathBuf, Input)> = Vec::new();
     for d in &args.inputs {
         if merge::is_qdpx(d) {
@@ -42,13 +47,17 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             ctx.note(format_args!("{}: {} sources, {} codings", d.display(), imported.sources.len(), imported.codings.len()));
             super::import::notes(&imported.report, ctx);
             inputs.push((d.clone(), imported.into_input()));
+        } else if !d.join(MANIFEST).is_file() {
+            return Err(Error::Usage(format!("{}: not a quire project (it has no {MANIFEST}) nor a .qdpx file", d.display())));
         } else {
             inputs.push((d.clone(), Input::read(d)?));
         }
     }
-    let existing = args.into.join(MANIFEST).is_file();
-    let (project, base) = if existing {
+    let (merged, report) = if existing {
+        // The target is read under its writer lock, held until the merge is written: a write
+        // made meanwhile by another process is either in what is read or waits for the merge.
         let project = Project::open(&args.into)?;
+        let _lock = project.lock()?;
         let codebook = match &args.codebook {
             Some(f) => Codebook::load(f)?,
             None => Codebook::load(&project.codebook_path())?,
@@ -58,41 +67,58 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         for c in store::read_all(&project)? {
             codings.entry(c.coder.clone()).or_default().push(c);
         }
-        (Some(project), Merged { codebook, sources, codings, reports: Vec::new() })
+        let (merged, report) = merge_with(args_mapping(&args, &inputs, Merged { codebook, sources, codings, reports: Vec::new() })?, &inputs, &args)?;
+        crate::failpoint::hit("merge-before-write");
+        write_all(&project, &merged, &report)?;
+        (merged, report)
     } else {
         let codebook = match &args.codebook {
             Some(f) => Codebook::load(f)?,
             None => inputs[0].1.codebook.clone(),
         };
-        (None, Merged { codebook, sources: BTreeMap::new(), codings: BTreeMap::new(), reports: Vec::new() })
-    };
-    let mapping = match &args.map {
-        Some(f) => merge::read_mapping(f, &base.codebook)?,
-        None => Vec::new(),
-    };
-    let merged = merge::merge(base, &inputs, &mapping, args.allow_drift)?;
-    let report = merge::report_md(&merged);
-    match project {
-        Some(project) => {
+        let base = Merged { codebook, sources: BTreeMap::new(), codings: BTreeMap::new(), reports: Vec::new() };
+        let (merged, report) = merge_with(args_mapping(&args, &inputs, base)?, &inputs, &args)?;
+        // Built beside OUT, then renamed: OUT appears complete or not at all.
+        let staging = crate::staging::Staging::new(&args.into, ".quire-merge-")?;
+        let name = args.into.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "merged".into());
+        let project = Project::init(staging.path(), Manifest::new(&name, Language::English, "merge"), merged.codebook.to_json().as_bytes())?;
+        {
             let _lock = project.lock()?;
             write_all(&project, &merged, &report)?;
         }
-        None => {
-            // Build beside OUT, then rename: OUT appears complete or not at all.
-            let parent = std::path::absolute(&args.into).map_err(|e| Error::io(&args.into, e))?;
-            let parent = parent.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
-            std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-            let tmp = tempfile::Builder::new().prefix(".quire-merge-").tempdir_in(&parent).map_err(|e| Error::io(&parent, e))?;
-            let name = args.into.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "merged".into());
-            let project = Project::init(tmp.path(), Manifest::new(&name, Language::English, "merge"), merged.codebook.to_json().as_bytes())?;
-            write_all(&project, &merged, &report)?;
-            let built = tmp.keep();
-            std::fs::rename(&built, &args.into).map_err(|e| Error::io(&args.into, e))?;
-        }
-    }
+        drop(project);
+        staging.finish()?;
+        (merged, report)
+    };
+    drop(merged);
     ctx.out.write_all(report.as_bytes()).map_err(crate::output::out_err)?;
     ctx.note(format_args!("merged {} input(s) into {}", inputs.len(), args.into.display()));
     Ok(())
+}
+
+/// The base with the mapping file read against its codebook; every row's project must be one
+/// of the inputs.
+fn args_mapping(args: &Args, inputs: &[(PathBuf, Input)], base: Merged) -> Result<(Merged, Vec<merge::MapRow>)> {
+    let Some(f) = &args.map else { return Ok((base, Vec::new())) };
+    let mapping = merge::read_mapping(f, &base.codebook)?;
+    for row in &mapping {
+        if let Some(p) = &row.project {
+            if !inputs.iter().any(|(_, i)| &i.name == p) {
+                let names: Vec<&str> = inputs.iter().map(|(_, i)| i.name.as_str()).collect();
+                return Err(Error::invalid(
+                    crate::error::Location::line(f, row.line),
+                    format!("`project`: no input is named `{p}` (the inputs are {})", names.join(", ")),
+                ));
+            }
+        }
+    }
+    Ok((base, mapping))
+}
+
+fn merge_with((base, mapping): (Merged, Vec<merge::MapRow>), inputs: &[(PathBuf, Input)], args: &Args) -> Result<(Merged, String)> {
+    let merged = merge::merge(base, inputs, &mapping, args.allow_drift)?;
+    let report = merge::report_md(&merged);
+    Ok((merged, report))
 }
 
 /// Writes the merged project's files in one transaction.

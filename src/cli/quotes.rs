@@ -128,6 +128,8 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     if let Some(unknown) = crate::coding::unknown::UnknownCodes::find(&codebook, index.coded_counts()) {
         ctx.note(format_args!("warning: {unknown}"));
     }
+    // The codebook and the index are open: writers need not wait while this one searches and prints.
+    project.end_reading();
     let query = args.filter.to_query(index.attribute_keys(), &codebook, args.query.as_deref())?;
     let found = index.search_limited(&query, args.limit)?;
     write_hits(&found.hits, args.format, ctx.out)?;

@@ -93,6 +93,8 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     if let Some(unknown) = crate::coding::unknown::UnknownCodes::find(&codebook, all.codes.iter().zip(all.coding_counts.iter().copied())) {
         ctx.note(format_args!("warning: {unknown}"));
     }
+    // Everything the table needs is read: writers need not wait while it is computed and printed.
+    project.end_reading();
     let keys = all.attribute_keys();
     for (k, _) in &filters {
         if !keys.contains(k) {

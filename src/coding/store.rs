@@ -43,9 +43,13 @@ pub fn coders(project: &Project) -> Result<Vec<Coder>> {
         Err(e) => return Err(Error::io(&dir, e)),
     };
     for entry in entries {
-        let name = entry.map_err(|e| Error::io(&dir, e))?.file_name().to_string_lossy().into_owned();
+        let entry = entry.map_err(|e| Error::io(&dir, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
         let stem = name.strip_suffix(ORPHANED).or_else(|| name.strip_suffix(".csv"));
         if let Some(coder) = stem.and_then(|s| s.parse::<Coder>().ok()) {
+            if entry.file_type().is_ok_and(|t| t.is_symlink()) {
+                crate::inside::check_not_outside(project, &entry.path(), &mut None)?;
+            }
             if !coders.contains(&coder) {
                 coders.push(coder);
             }

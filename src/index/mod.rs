@@ -107,8 +107,26 @@ fn register_tokenizers(index: &Index) {
     index.tokenizers().register("quire_raw", raw);
 }
 
+/// An index error as an I/O error on the index folder: tantivy's own I/O errors keep their kind
+/// (a full disk reads as one), and an indexing thread that failed is reported as such.
 fn tantivy_err(project: &Project, e: tantivy::TantivyError) -> Error {
-    Error::io(project.state_dir().join(DIR), std::io::Error::other(e.to_string()))
+    let dir = project.state_dir().join(DIR);
+    match e {
+        tantivy::TantivyError::IoError(io) => Error::io(dir, std::io::Error::new(io.kind(), io.to_string())),
+        tantivy::TantivyError::ErrorInThread(_) => {
+            Error::io(dir, std::io::Error::other("an indexing thread failed while writing the index (is the disk full?)"))
+        }
+        e => Error::io(dir, std::io::Error::other(e.to_string())),
+    }
+}
+
+/// A failed indexing thread shows its own error (a full disk, say) only once the writer's threads
+/// are joined: prefer that to the bare news that a thread failed.
+fn worker_err(project: &Project, writer: &mut IndexWriter, e: tantivy::TantivyError) -> Error {
+    match (e, writer.commit()) {
+        (tantivy::TantivyError::ErrorInThread(_), Err(cause @ tantivy::TantivyError::IoError(_))) => tantivy_err(project, cause),
+        (e, _) => tantivy_err(project, e),
+    }
 }
 
 /// An open, up-to-date index.
@@ -188,7 +206,14 @@ impl SegmentIndex {
             }
         }
         remove_leftovers(&project.state_dir());
-        Ok((Self::rebuild(project, &dir, &wanted, &lists, progress)?, Freshness::Rebuilt))
+        // A failure to write the index (a full disk) names the index, not the folder it was built in.
+        let built = Self::rebuild(project, &dir, &wanted, &lists, progress).map_err(|e| match e {
+            Error::Io { location, source } if location.path.components().any(|c| c.as_os_str().to_string_lossy().starts_with(BUILD_PREFIX)) => {
+                Error::io(&dir, source)
+            }
+            e => e,
+        })?;
+        Ok((built, Freshness::Rebuilt))
     }
 
     fn try_open(dir: &Path, wanted: &Meta) -> Option<SegmentIndex> {
@@ -262,7 +287,7 @@ impl SegmentIndex {
         for c in &codings.rows {
             by_source.entry(codings.sources[c.source as usize].as_str()).or_default().push(c);
         }
-        {
+        let indexed = 'indexing: {
             use rayon::prelude::*;
             let build = Build { writer: &writer, fields: &fields, numbers, facets, lists };
             // Quotes are listed by country, source and segment: respondent segments are numbered
@@ -291,14 +316,22 @@ impl SegmentIndex {
                         progress.advance(1);
                         add_source(&build, source, first, coded)
                     })
-                    .collect::<tantivy::Result<Vec<_>>>()
-                    .map_err(|e| tantivy_err(project, e))?;
+                    .collect::<tantivy::Result<Vec<_>>>();
+                let encoded = match encoded {
+                    Ok(encoded) => encoded,
+                    Err(e) => break 'indexing Err(e),
+                };
                 for e in &encoded {
                     quotes.add(e)?;
                 }
             }
             progress.end();
             quotes.finish()?;
+            Ok(())
+        };
+        if let Err(e) = indexed {
+            progress.end();
+            return Err(worker_err(project, &mut writer, e));
         }
         writer.commit().map_err(|e| tantivy_err(project, e))?;
         writer.wait_merging_threads().map_err(|e| tantivy_err(project, e))?;
