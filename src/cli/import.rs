@@ -71,6 +71,9 @@ fn qdpx(args: QdpxArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     if args.into.join(MANIFEST).exists() {
         return Err(Error::ProjectExists { path: args.into.clone() });
     }
+    if args.into.exists() && !args.into.is_dir() {
+        return Err(Error::Usage(format!("{}: is a file, not a directory; import into a new directory", args.into.display())));
+    }
     if args.into.exists() && std::fs::read_dir(&args.into).map(|mut d| d.next().is_some()).unwrap_or(true) {
         return Err(Error::Usage(format!("{}: exists and is not empty; import into a new directory", args.into.display())));
     }
@@ -151,9 +154,17 @@ fn report_table(report: &Report, format: Format, ctx: &mut Ctx<'_>) -> Result<()
 
 /// The import's messages: units, landing, defaults, warnings (also used by `quire merge`).
 pub fn notes(report: &Report, ctx: &mut Ctx<'_>) {
-    if let Some(units) = report.units {
-        let how = if report.detected { "detected from" } else { "as told; the file says" };
-        ctx.note(format_args!("positions read as {units} ({how} origin `{}`)", report.origin.as_deref().unwrap_or("none")));
+    let origin = report.origin.as_deref().unwrap_or("none");
+    match (report.units, report.switched) {
+        (Some(units), Some(before)) => ctx.note(format_args!(
+            "positions read as {units}, where every selection lands: read as {} (detected from origin `{origin}`), {} of {} did not",
+            before.units, before.fails, before.selections
+        )),
+        (Some(units), None) => {
+            let how = if report.detected { "detected from" } else { "as told; the file says" };
+            ctx.note(format_args!("positions read as {units} ({how} origin `{origin}`)"));
+        }
+        (None, _) => {}
     }
     let counts = report.miss_counts();
     let kinds: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use super::archive::{entry_location, Entries, Limits};
 use super::codebook::{self, Hints};
+use super::landing;
 use super::{guid_key, qde, strip_bom, Miss, PlainText, Project as RefiProject, TextMap, TextSource, Units};
 use crate::codebook::{validate, Codebook, CODEBOOK_FORMAT};
 use crate::coding::{Coder, Coding};
@@ -78,6 +79,8 @@ pub struct Report {
     pub origin: Option<String>,
     pub units: Option<Units>,
     pub detected: bool,
+    /// The detected units and how many selections failed in them, when others were used.
+    pub switched: Option<landing::Tally>,
     pub sources: Vec<SourceReport>,
     pub selections: usize,
     pub without_codings: usize,
@@ -235,8 +238,12 @@ fn decode_text(location: Location, bytes: &[u8]) -> Result<String> {
     if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
         return utf16(rest, false);
     }
-    String::from_utf8(bytes.to_vec())
-        .map_err(|e| Error::invalid(location.clone(), format!("invalid UTF-8 at byte {}; save the text as UTF-8", e.utf8_error().valid_up_to())))
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        let column = at - bytes[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        Error::invalid(Location { line: Some(line), ..location.clone() }, format!("invalid UTF-8 at column {column} (byte {at}); save the text as UTF-8"))
+    })
 }
 
 /// The plain text of a source and the entry it came from.
@@ -291,9 +298,12 @@ fn values_of(values: &[super::Value], names: &HashMap<String, String>) -> Vec<(S
 
 pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &Entries, options: &Options) -> Result<Imported> {
     let mut report = Report { origin: project.origin.clone(), ..Default::default() };
-    let units = options.units.unwrap_or_else(|| Units::detect(project.origin.as_deref()));
-    report.units = Some(units);
+    let planned = options.units.unwrap_or_else(|| Units::detect(project.origin.as_deref()));
     report.detected = options.units.is_none();
+    // Every plain text first: the units are chosen by how the selections land on them.
+    let texts: Vec<(String, String)> = project.sources.iter().map(|ts| plain_text(path, qde_path, entries, ts)).collect::<Result<_>>()?;
+    let units = choose_units(qde_path, project, &texts, planned, &mut report)?;
+    report.units = Some(units);
     for (what, n) in &project.ignored {
         report.warnings.push(format!("{n} × {what} not imported (quire has no place for it)"));
     }
@@ -351,22 +361,16 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
 
     // Variables and cases.
     let variable_names: HashMap<String, String> = project.variables.iter().map(|v| (guid_key(&v.guid), v.name.clone())).collect();
-    let mut cases_of: HashMap<String, Vec<&super::Case>> = HashMap::new();
-    for case in &project.cases {
-        for s in &case.sources {
-            cases_of.entry(guid_key(s)).or_default().push(case);
-        }
-    }
+    let cases_of = super::cases::link(project, &mut report.warnings);
 
     let mut sources: Vec<Source> = Vec::new();
     let mut codings: Vec<Coding> = Vec::new();
     let mut ids: HashSet<String> = HashSet::new();
-    for ts in &project.sources {
+    for (ts, (raw, entry)) in project.sources.iter().zip(&texts) {
         let label = ts.name.clone().unwrap_or_default();
-        let (raw, entry) = plain_text(path, qde_path, entries, ts)?;
-        let original = strip_bom(&raw);
+        let original = strip_bom(raw);
         let map = TextMap::new(original, units);
-        let virtual_path = shown(path, &entry);
+        let virtual_path = shown(path, entry);
 
         // A quire transcript comes back exactly; anything else is a plain body.
         // (Line ends normalised: a program may have rewritten the description with CRLF.)
@@ -481,12 +485,52 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
         report.sources.push(source_report);
         sources.push(source);
     }
+    codebook::keep_codings_of_folders(&mut codebook, &codings, &mut report.warnings);
     crate::coding::store::normalise(&mut codings);
     let mut used: Vec<Coder> = codings.iter().map(|c| c.coder.clone()).collect();
     used.sort();
     used.dedup();
     sources.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Imported { name, codebook, sources, codings, coders: used, report })
+}
+
+/// The units to read positions in: as planned, or others that land every selection when many
+/// miss in the planned ones (only when the units were detected, not told); refused with the
+/// `--positions` value to use when another unit lands clearly more without landing them all.
+fn choose_units(qde_path: &Path, project: &RefiProject, texts: &[(String, String)], planned: Units, report: &mut Report) -> Result<Units> {
+    let stripped: Vec<&str> = texts.iter().map(|(t, _)| strip_bom(t)).collect();
+    let told = !report.detected;
+    let origin = project.origin.as_deref().unwrap_or("none");
+    match landing::choose(&project.sources, &stripped, planned) {
+        landing::Choice::Keep => Ok(planned),
+        landing::Choice::Switch { to, before } if told => {
+            report.warnings.push(format!(
+                "{} of {} selections do not land on their text as told ({planned}); read as {to} (--positions {}), all of them land",
+                before.fails,
+                before.selections,
+                landing::flag(to)
+            ));
+            Ok(planned)
+        }
+        landing::Choice::Switch { to, before } => {
+            report.switched = Some(before);
+            Ok(to)
+        }
+        landing::Choice::Suggest { .. } if told => Ok(planned),
+        landing::Choice::Suggest { before, better } => Err(Error::invalid(
+            Location::file(qde_path),
+            format!(
+                "{} of {} selections do not land on their text when positions are read as {planned} (detected from origin `{origin}`); \
+read as {}, {} do not: pass --positions {} to import them so, or --positions {} to import as detected",
+                before.fails,
+                before.selections,
+                better.units,
+                better.fails,
+                landing::flag(better.units),
+                landing::flag(planned)
+            ),
+        )),
+    }
 }
 
 /// The header of a `body: plain` transcript: typed values from the case, then the source's
