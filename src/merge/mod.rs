@@ -233,7 +233,12 @@ pub fn merge(mut base: Merged, inputs: &[(PathBuf, Input)], mapping: &[MapRow], 
             {
                 report.by_map += 1;
                 Some(row.to.clone())
-            } else if let Some(found) = names_of(&input.codebook, path).and_then(|n| named.get(&n)) {
+            } else if let Some(found) = code
+                .filter(|c| c.guid.is_some())
+                .and_then(|_| names_of(&input.codebook, path))
+                .and_then(|n| named.get(&n))
+                .filter(|found| base.codebook.get(found).is_some_and(|t| t.guid.is_some()))
+            {
                 report.by_name.push((path.clone(), found.clone()));
                 Some(found.clone())
             } else {
@@ -291,11 +296,11 @@ pub fn merge(mut base: Merged, inputs: &[(PathBuf, Input)], mapping: &[MapRow], 
 
 /// `merge-report.md`: per input, sources, codings, codes aligned each way, conflicts.
 pub fn report_md(merged: &Merged) -> String {
-    let mut s = String::from("# Merge report\n\n| input | sources | new sources | codings | codes by path | by guid | by mapping | by name path | unaligned |\n|---|---|---|---|---|---|---|---|---|\n");
+    let mut s = String::from("# Merge report\n\n| input | sources | new sources | codings | codes by path | by guid | by mapping | unaligned |\n|---|---|---|---|---|---|---|---|\n");
     for r in &merged.reports {
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             r.name,
             r.sources,
             r.new_sources,
@@ -303,7 +308,6 @@ pub fn report_md(merged: &Merged) -> String {
             r.by_path,
             r.by_guid,
             r.by_map,
-            r.by_name.len(),
             r.unaligned.len()
         );
     }
@@ -312,6 +316,9 @@ pub fn report_md(merged: &Merged) -> String {
     for r in &merged.reports {
         if !r.unaligned.is_empty() || !r.conflicts.is_empty() || !r.by_name.is_empty() {
             let _ = writeln!(s, "## {}\n", r.name);
+            if !r.by_name.is_empty() {
+                let _ = writeln!(s, "{} code(s) aligned by the names of their path only (their guids differ: another program may have rewritten them):\n", r.by_name.len());
+            }
             for (from, to) in &r.by_name {
                 let _ = writeln!(s, "- by name path (guids differ): `{from}` taken for `{to}`");
             }

@@ -210,8 +210,8 @@ pub fn by_name_path(codebook: &Codebook) -> HashMap<Vec<String>, CodePath> {
 
 /// Adds the codes of `incoming` missing from `target`: a code is present when a code with its
 /// guid exists anywhere, or else one at the same path, or else (as a last resort, for files
-/// whose guids another program rewrote) one with the same path of names; children follow their
-/// parent.
+/// whose guids another program rewrote: both codes have guids, and they differ) one with the
+/// same path of names; children follow their parent.
 pub fn merge_into(target: &mut Codebook, incoming: &[Code]) -> MergeReport {
     struct Walk<'a> {
         target: &'a mut Codebook,
@@ -233,7 +233,12 @@ pub fn merge_into(target: &mut Codebook, incoming: &[Code]) -> MergeReport {
             } else if w.target.get(&here).is_some() {
                 w.report.by_path += 1;
                 here
-            } else if let Some(found) = w.named.get(&my_names).cloned() {
+            } else if let Some(found) = w
+                .named
+                .get(&my_names)
+                .filter(|found| code.guid.is_some() && w.target.get(found).is_some_and(|t| t.guid.is_some()))
+                .cloned()
+            {
                 w.report.by_name.push((mine.clone(), found.clone()));
                 found
             } else {
