@@ -518,3 +518,66 @@ fn a_folder_survives_export_qdpx_and_import_qdpx_and_codings_of_a_folder_are_kep
     );
     assert_eq!(w.run(&["--project", "coded", "codebook", "tree"]).ok().stdout, "folder  Folder\n  leaf  Leaf\n2 codes\n");
 }
+
+/// `(start, end, code, coder, text)` of every coding of a project, sorted.
+fn codings(w: &Workdir, project: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(w.path(&format!("{project}/codings"))).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            for r in csv::Reader::from_path(&path).unwrap().records() {
+                let r = r.unwrap();
+                out.push([0, 1, 2, 3, 4, 6].iter().map(|i| r[*i].to_string()).collect());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn qualcoder_file(name: &str) -> String {
+    common::repo().join("tests/data/qualcoder").join(name).to_str().unwrap().to_string()
+}
+
+#[test]
+fn qualcoders_export_with_maxqda_line_endings_lands_every_selection_like_its_plain_export() {
+    let w = Workdir::new();
+    w.run(&["import", "qdpx", &qualcoder_file("qualcoder-export.qdpx"), "--into", "plain"]).ok();
+    let r = w.run(&["import", "qdpx", &qualcoder_file("qualcoder-export-maxqda-endings.qdpx"), "--into", "crlf"]).ok();
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(
+        lines[1..3],
+        [
+            "positions read as Unicode code points (CRLF = 1), where every selection lands: read as Unicode code points (CRLF = 2) \
+(detected from origin `QualCoder 4.0 Beta`), 7 of 7 did not",
+            "selections: 7, landing on text: 7, not landing: 0"
+        ],
+        "{}",
+        r.stderr
+    );
+    let plain = codings(&w, "plain");
+    assert_eq!(plain.len(), 7);
+    assert_eq!(codings(&w, "crlf"), plain);
+}
+
+#[test]
+fn qualcoders_category_comes_back_as_a_folder_and_its_unlinked_cases_are_reported() {
+    let w = Workdir::new();
+    let r = w.run(&["import", "qdpx", &qualcoder_file("qualcoder-export.qdpx"), "--into", "p"]).ok();
+    let tree = w.run(&["--project", "p", "codebook", "tree"]).ok().stdout;
+    assert!(tree.contains("lugares  Lugares  (folder)\n  casa  Casa\n  aldeia  Aldeia\n"), "{tree}");
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("warning: case")).collect();
+    assert_eq!(
+        warnings,
+        [
+            "warning: case `Pessoa A` (guid 27a2b79e-899e-4cf8-a071-70fa7a910fee) is linked to no source; its variables are not imported",
+            "warning: case `Pessoa B` (guid 85bb8369-9d55-46b2-b086-dda303eb49fc) is linked to no source; its variables are not imported",
+        ]
+    );
+    let r = w.run(&["--project", "p", "code", "Entrevista-A:1", "lugares"]).fails();
+    assert_eq!(r.stderr, "quire: `lugares` is a folder: it groups codes but cannot be applied; apply one of its codes instead (lugares/casa, lugares/aldeia)\n");
+    w.run(&["--project", "p", "export", "qdpx", "back.qdpx"]).ok();
+    let qde = String::from_utf8(unzip(&w.path("back.qdpx")).into_iter().find(|(n, _)| n == "project.qde").unwrap().1).unwrap();
+    let folder = qde.lines().find(|l| l.contains("name=\"Lugares\"")).unwrap();
+    assert!(folder.contains("isCodable=\"false\""), "{folder}");
+}

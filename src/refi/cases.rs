@@ -1,6 +1,7 @@
 //! Cases linked to their sources: by the guids of their `SourceRef`s, and, for a `SourceRef` that
 //! points to no source (every QualCoder export has some), by name when the case's name
-//! identifies one source. Each such case is reported by name and guid.
+//! identifies one source. Each such case is reported by name and guid, as is a case with
+//! variables and no `SourceRef` at all (QualCoder's re-export of a project it imported).
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -47,10 +48,13 @@ pub fn link<'a>(project: &'a Project, warnings: &mut Vec<String>) -> HashMap<Str
                 dangling.push(s.as_str());
             }
         }
+        let name = case.name.as_deref().unwrap_or("").trim();
+        if case.sources.is_empty() && !case.values.is_empty() {
+            warnings.push(format!("case `{name}` (guid {}) is linked to no source; its variables are not imported", case.guid));
+        }
         if dangling.is_empty() {
             continue;
         }
-        let name = case.name.as_deref().unwrap_or("").trim();
         let what = format!(
             "case `{name}` (guid {}) refers to {} {}, which {} not in the file",
             case.guid,
