@@ -4,8 +4,8 @@
 
 mod common;
 
-use std::io::{Cursor, Read, Write};
 use std::collections::BTreeMap;
+use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
 
 use common::{snapshot, Workdir};
@@ -20,7 +20,6 @@ fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
     }
     w.finish().unwrap().into_inner()
 }
-
 
 /// A project's files and bytes, without its derived state (`.quire/`: the lock, the index).
 fn files(w: &Workdir, dir: &str) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -125,7 +124,10 @@ fn a_folder_made_with_codebook_add_is_refused_by_a_coding_sheet_and_skipped_by_a
     let before = files(&w, "p");
     let r = w.run(&["--project", "p", "sheet", "import", "sheet.csv"]).fails();
     assert_eq!(r.status, 1);
-    assert_eq!(r.stderr, "quire: sheet.csv:2: `themes` is a folder: it groups codes but cannot be applied; apply one of its codes instead (themes/work)\n");
+    assert_eq!(
+        r.stderr,
+        "quire: sheet.csv:2: `themes` is a folder: it groups codes but cannot be applied; apply one of its codes instead (themes/work)\n"
+    );
     assert_eq!(files(&w, "p"), before);
 
     // A rule put on a folder by hand is skipped by autocode, which says so; its codes still run.
@@ -254,13 +256,15 @@ fn round_tripped(w: &Workdir, from: &str, to: &str) {
     let kept: Vec<(String, Vec<u8>)> = entries
         .into_iter()
         .filter(|(name, _)| name != "quire/codebook.json")
-        .map(|(name, bytes)| {
-            if name == "project.qde" {
-                (name, rewrite_code_guids(std::str::from_utf8(&bytes).unwrap()).into_bytes())
-            } else {
-                (name, bytes)
-            }
-        })
+        .map(
+            |(name, bytes)| {
+                if name == "project.qde" {
+                    (name, rewrite_code_guids(std::str::from_utf8(&bytes).unwrap()).into_bytes())
+                } else {
+                    (name, bytes)
+                }
+            },
+        )
         .collect();
     let refs: Vec<(&str, &[u8])> = kept.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     w.write(to, zip(&refs));
@@ -275,10 +279,14 @@ fn codebook_import_finds_codes_whose_guids_were_rewritten_by_the_path_of_their_n
     let r = w.run(&["--project", "fixtures/first48/be", "codebook", "import", "rewritten.qdc"]).ok();
     let last = r.stderr.lines().last().unwrap();
     assert_eq!(last, "rewritten.qdc: 0 code(s) added, 0 already present by guid, 16 by path, 80 by name path", "{}", r.stderr);
-    assert!(r.stderr.starts_with(
-        "80 code(s) found only by the names of their path (their guids differ: another program may have rewritten them):\n  \
+    assert!(
+        r.stderr.starts_with(
+            "80 code(s) found only by the names of their path (their guids differ: another program may have rewritten them):\n  \
 challenges-upon-release taken for challenges\n"
-    ), "{}", r.stderr);
+        ),
+        "{}",
+        r.stderr
+    );
     assert_eq!(files(&w, "fixtures/first48/be"), before, "nothing to add, nothing written");
 }
 
@@ -322,8 +330,12 @@ fn a_merge_refused_for_drift_is_summarised_and_the_full_list_written_to_a_named_
     w.write("renamed.qdpx", zip(&refs));
     let r = w.run(&["merge", "fixtures/first48/be", "renamed.qdpx", "--into", "out"]).fails();
     assert_eq!(r.status, 2);
-    let message: Vec<&str> = r.stderr.lines().filter(|l| !l.starts_with("renamed.qdpx:") && !l.starts_with("positions ") && !l.starts_with("selections:")).collect();
-    assert_eq!(message[0], "quire: the inputs' codebooks differ from the merged codebook (pass --allow-drift to merge anyway, or --map to align renamed codes):");
+    let message: Vec<&str> =
+        r.stderr.lines().filter(|l| !l.starts_with("renamed.qdpx:") && !l.starts_with("positions ") && !l.starts_with("selections:")).collect();
+    assert_eq!(
+        message[0],
+        "quire: the inputs' codebooks differ from the merged codebook (pass --allow-drift to merge anyway, or --map to align renamed codes):"
+    );
     assert_eq!(message[1], "  Z first48-pt (renamed.qdpx): 192 difference(s): 96 code(s) only in the input, 96 missing from it");
     assert_eq!(message[7], "    ... and 187 more");
     let listed = message[8].strip_prefix("the full list: ").unwrap_or_else(|| panic!("{}", r.stderr));
@@ -410,7 +422,15 @@ fn a_dangling_case_whose_name_matches_two_sources_keeps_no_variables_and_says_wh
     };
     let fixed: Vec<(String, Vec<u8>)> = entries
         .into_iter()
-        .map(|(n, b)| if n == "project.qde" { (n, String::from_utf8(b).unwrap().replace("name=\"Ben\"", "name=\"ANNA\"").into_bytes()) } else { (n, b) })
+        .map(
+            |(n, b)| {
+                if n == "project.qde" {
+                    (n, String::from_utf8(b).unwrap().replace("name=\"Ben\"", "name=\"ANNA\"").into_bytes())
+                } else {
+                    (n, b)
+                }
+            },
+        )
         .collect();
     let refs: Vec<(&str, &[u8])> = fixed.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     w.write("two.qdpx", zip(&refs));
@@ -506,7 +526,21 @@ fn a_folder_survives_export_qdpx_and_import_qdpx_and_codings_of_a_folder_are_kep
     let coded_folder: Vec<(String, Vec<u8>)> = entries
         .into_iter()
         .filter(|(n, _)| n != "quire/codebook.json")
-        .map(|(n, b)| if n == "project.qde" { (n, String::from_utf8(b).unwrap().replace(LEAF_GUID, "X").replace(&format!("targetGUID=\"X\""), &format!("targetGUID=\"{FOLDER_GUID}\"")).replace("guid=\"X\"", &format!("guid=\"{LEAF_GUID}\"")).into_bytes()) } else { (n, b) })
+        .map(|(n, b)| {
+            if n == "project.qde" {
+                (
+                    n,
+                    String::from_utf8(b)
+                        .unwrap()
+                        .replace(LEAF_GUID, "X")
+                        .replace("targetGUID=\"X\"", &format!("targetGUID=\"{FOLDER_GUID}\""))
+                        .replace("guid=\"X\"", &format!("guid=\"{LEAF_GUID}\""))
+                        .into_bytes(),
+                )
+            } else {
+                (n, b)
+            }
+        })
         .collect();
     let refs: Vec<(&str, &[u8])> = coded_folder.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     w.write("coded.qdpx", zip(&refs));
@@ -575,7 +609,10 @@ fn qualcoders_category_comes_back_as_a_folder_and_its_unlinked_cases_are_reporte
         ]
     );
     let r = w.run(&["--project", "p", "code", "Entrevista-A:1", "lugares"]).fails();
-    assert_eq!(r.stderr, "quire: `lugares` is a folder: it groups codes but cannot be applied; apply one of its codes instead (lugares/casa, lugares/aldeia)\n");
+    assert_eq!(
+        r.stderr,
+        "quire: `lugares` is a folder: it groups codes but cannot be applied; apply one of its codes instead (lugares/casa, lugares/aldeia)\n"
+    );
     w.run(&["--project", "p", "export", "qdpx", "back.qdpx"]).ok();
     let qde = String::from_utf8(unzip(&w.path("back.qdpx")).into_iter().find(|(n, _)| n == "project.qde").unwrap().1).unwrap();
     let folder = qde.lines().find(|l| l.contains("name=\"Lugares\"")).unwrap();

@@ -18,7 +18,8 @@ pub enum Sub {
     #[command(after_help = "Example:\n  quire import qdpx study.qdpx --into study --role PR --country BE --language nl\n\n\
 Positions are read in the producer's units (NVivo: UTF-16 code units; ATLAS.ti: CRLF counts 1;\n\
 others: Unicode code points) unless --positions says otherwise, and every selection is checked\n\
-to land on text. Sources without a quire header become `body: plain` transcripts of one\n\
+to land on text; when many do not, the other units are tried and one that lands them all is\n\
+used (or the import is refused naming the --positions value that lands the most). Sources without a quire header become `body: plain` transcripts of one\n\
 respondent R, whose role, gender and country come from the linked case's variables when\n\
 present, else from --role and --country.")]
     Qdpx(QdpxArgs),

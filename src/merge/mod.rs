@@ -101,9 +101,7 @@ fn guid_key(g: &str) -> String {
 
 /// The path of names (as [`crate::refi::codebook::name_key`]) of the code at `path`.
 fn names_of(codebook: &Codebook, path: &CodePath) -> Option<Vec<String>> {
-    (1..=path.depth())
-        .map(|n| codebook.get(&CodePath::new(path.ids()[..n].to_vec())).map(|c| crate::refi::codebook::name_key(&c.name)))
-        .collect()
+    (1..=path.depth()).map(|n| codebook.get(&CodePath::new(path.ids()[..n].to_vec())).map(|c| crate::refi::codebook::name_key(&c.name))).collect()
 }
 
 /// An input whose codebook differs from the merged one.
@@ -317,7 +315,11 @@ pub fn report_md(merged: &Merged) -> String {
         if !r.unaligned.is_empty() || !r.conflicts.is_empty() || !r.by_name.is_empty() {
             let _ = writeln!(s, "## {}\n", r.name);
             if !r.by_name.is_empty() {
-                let _ = writeln!(s, "{} code(s) aligned by the names of their path only (their guids differ: another program may have rewritten them):\n", r.by_name.len());
+                let _ = writeln!(
+                    s,
+                    "{} code(s) aligned by the names of their path only (their guids differ: another program may have rewritten them):\n",
+                    r.by_name.len()
+                );
             }
             for (from, to) in &r.by_name {
                 let _ = writeln!(s, "- by name path (guids differ): `{from}` taken for `{to}`");

@@ -233,11 +233,8 @@ pub fn merge_into(target: &mut Codebook, incoming: &[Code]) -> MergeReport {
             } else if w.target.get(&here).is_some() {
                 w.report.by_path += 1;
                 here
-            } else if let Some(found) = w
-                .named
-                .get(&my_names)
-                .filter(|found| code.guid.is_some() && w.target.get(found).is_some_and(|t| t.guid.is_some()))
-                .cloned()
+            } else if let Some(found) =
+                w.named.get(&my_names).filter(|found| code.guid.is_some() && w.target.get(found).is_some_and(|t| t.guid.is_some())).cloned()
             {
                 w.report.by_name.push((mine.clone(), found.clone()));
                 found

@@ -94,7 +94,15 @@ mod tests {
             text: PlainText::Missing,
             selections: selections
                 .iter()
-                .map(|(start, end)| Selection { guid: "x".into(), start: *start, end: *end, creating_user: None, created: None, codings: vec![], line: 1 })
+                .map(|(start, end)| Selection {
+                    guid: "x".into(),
+                    start: *start,
+                    end: *end,
+                    creating_user: None,
+                    created: None,
+                    codings: vec![],
+                    line: 1,
+                })
                 .collect(),
             values: vec![],
             line: 1,
