@@ -58,6 +58,8 @@ fn a_qdc_folder_is_imported_not_codable_and_exported_with_is_codable_false() {
     let shown = w.run(&["--project", "p", "codebook", "show", "folder", "--format", "json"]).ok().json();
     assert_eq!(shown["codable"], false);
     assert_eq!(w.run(&["--project", "p", "codebook", "show", "leaf", "--format", "json"]).ok().json().get("codable"), None);
+    let tree = w.run(&["--project", "p", "codebook", "tree", "--format", "json"]).ok().json();
+    assert_eq!((&tree[0]["codable"], tree[0]["children"][0].get("codable")), (&serde_json::Value::Bool(false), None));
     let json = std::fs::read_to_string(w.path("p/codebook.json")).unwrap();
     assert!(json.starts_with("{\n  \"format\": 2,"), "{json}");
 
@@ -492,9 +494,12 @@ fn invalid_utf8_in_the_project_xml_and_in_a_source_text_is_reported_by_line() {
     w.write("badxml.qdpx", zip(&[("project.qde", &bad_qde), ("sources/a.txt", b"Some words.\n")]));
     let r = w.run(&["import", "qdpx", "badxml.qdpx", "--into", "p"]).fails();
     assert_eq!(r.stderr, format!("quire: badxml.qdpx!project.qde:2: invalid UTF-8 at column 48 (byte {at}); save the file as UTF-8\n"));
-    w.write("badtext.qdpx", zip(&[("project.qde", qde.as_bytes()), ("sources/a.txt", b"Line one.\nLine \xC3two.\n")]));
+    // The column counts characters: "Ligne é" is 7 characters before the bad byte (8 bytes).
+    let mut text = "Line one.\nLigne é".as_bytes().to_vec();
+    text.extend_from_slice(b"\xC3two.\n");
+    w.write("badtext.qdpx", zip(&[("project.qde", qde.as_bytes()), ("sources/a.txt", &text)]));
     let r = w.run(&["import", "qdpx", "badtext.qdpx", "--into", "p"]).fails();
-    assert_eq!(r.stderr, "quire: badtext.qdpx!sources/a.txt:2: invalid UTF-8 at column 6 (byte 15); save the text as UTF-8\n");
+    assert_eq!(r.stderr, "quire: badtext.qdpx!sources/a.txt:2: invalid UTF-8 at column 8 (byte 18); save the text as UTF-8\n");
     assert!(!w.path("p").exists());
 }
 

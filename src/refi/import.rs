@@ -240,8 +240,7 @@ fn decode_text(location: Location, bytes: &[u8]) -> Result<String> {
     }
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
-        let column = at - bytes[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        let (line, column) = super::xml::line_and_column(bytes, at);
         Error::invalid(
             Location { line: Some(line), ..location.clone() },
             format!("invalid UTF-8 at column {column} (byte {at}); save the text as UTF-8"),

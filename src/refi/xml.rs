@@ -52,13 +52,22 @@ fn local(name: &str) -> String {
     }
 }
 
+/// The 1-based line and column (in characters) of byte `at` of `bytes`, which are valid UTF-8
+/// before it (where a UTF-8 error was found).
+pub fn line_and_column(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = &bytes[..at.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+    (line, column)
+}
+
 /// Decodes XML bytes to text: UTF-8 (a BOM is dropped), or UTF-16 with a BOM.
 /// An error names the line when it can.
 fn decode(bytes: &[u8]) -> std::result::Result<String, (Option<usize>, String)> {
     // Invalid UTF-8: the line and column of the first bad byte (counted in the bytes as read).
     let bad_utf8 = |all: &[u8], at: usize| {
-        let line = all[..at].iter().filter(|b| **b == b'\n').count() + 1;
-        let column = at - all[..at].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        let (line, column) = line_and_column(all, at);
         (Some(line), format!("invalid UTF-8 at column {column} (byte {at}); save the file as UTF-8"))
     };
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
