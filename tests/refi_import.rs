@@ -133,9 +133,15 @@ fn a_folder_made_with_codebook_add_is_refused_by_a_coding_sheet_and_skipped_by_a
     assert_eq!(files(&w, "p"), before);
 
     // A rule put on a folder by hand is skipped by autocode, which says so; its codes still run.
+    // `codebook validate` warns about it.
     let json = std::fs::read_to_string(w.path("p/codebook.json")).unwrap();
     let json = json.replacen("\"codable\": false", "\"rules\": {\"pt\": \"casa\"},\n      \"codable\": false", 1);
     w.write("p/codebook.json", json);
+    let v = w.run(&["--project", "p", "codebook", "validate"]).ok();
+    assert_eq!(
+        v.stdout,
+        "p/codebook.json: $.codes[0].rules: warning: `themes` is a folder (not codable): autocode skips its rules; put them on a code inside it\n"
+    );
     let r = w.run(&["--project", "p", "autocode", "--dry-run", "--format", "csv"]).ok();
     assert!(r.stderr.starts_with("skipped the rules of `themes`: it is a folder (groups codes, cannot be applied)\n"), "{}", r.stderr);
     assert!(r.stdout.lines().skip(1).all(|l| l.contains(",themes/work,")), "{}", r.stdout);
@@ -224,6 +230,15 @@ fn when_no_units_land_every_selection_but_others_land_clearly_more_the_import_is
 code-points-crlf-as-one to import them so, or --positions code-points to import as detected\n"
     );
     assert!(!w.path("p").exists());
+    // As detected, when told so: imported, with a warning naming the better units.
+    let r = w.run(&["import", "qdpx", "qc.qdpx", "--into", "as-detected", "--positions", "code-points"]).ok();
+    assert!(
+        r.stderr.lines().any(|l| l
+            == "warning: 4 of 5 selections do not land on their text as told (Unicode code points (CRLF = 2)); \
+read as Unicode code points (CRLF = 1) (--positions code-points-crlf-as-one), 1 do not"),
+        "{}",
+        r.stderr
+    );
     // As suggested: imported, the one bad selection reported.
     let r = w.run(&["import", "qdpx", "qc.qdpx", "--into", "p", "--positions", "code-points-crlf-as-one"]).ok();
     assert!(r.stderr.contains("selections: 5, landing on text: 4, not landing: 1 (1 starts or ends inside a word)"), "{}", r.stderr);

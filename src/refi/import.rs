@@ -518,7 +518,17 @@ fn choose_units(qde_path: &Path, project: &RefiProject, texts: &[(String, String
             report.switched = Some(before);
             Ok(to)
         }
-        landing::Choice::Suggest { .. } if told => Ok(planned),
+        landing::Choice::Suggest { before, better } if told => {
+            report.warnings.push(format!(
+                "{} of {} selections do not land on their text as told ({planned}); read as {} (--positions {}), {} do not",
+                before.fails,
+                before.selections,
+                better.units,
+                landing::flag(better.units),
+                better.fails
+            ));
+            Ok(planned)
+        }
         landing::Choice::Suggest { before, better } => Err(Error::invalid(
             Location::file(qde_path),
             format!(
