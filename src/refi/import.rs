@@ -304,7 +304,9 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
     report.detected = options.units.is_none();
     // Every plain text first: the units are chosen by how the selections land on them.
     let texts: Vec<(String, String)> = project.sources.iter().map(|ts| plain_text(path, qde_path, entries, ts)).collect::<Result<_>>()?;
-    let units = choose_units(qde_path, project, &texts, planned, &mut report)?;
+    let stripped: Vec<&str> = texts.iter().map(|(t, _)| strip_bom(t)).collect();
+    let (units, switched) = landing::decide(qde_path, project, &stripped, planned, !report.detected, &mut report.warnings)?;
+    report.switched = switched;
     report.units = Some(units);
     for (what, n) in &project.ignored {
         report.warnings.push(format!("{n} × {what} not imported (quire has no place for it)"));
@@ -494,55 +496,6 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
     used.dedup();
     sources.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Imported { name, codebook, sources, codings, coders: used, report })
-}
-
-/// The units to read positions in: as planned, or others that land every selection when many
-/// miss in the planned ones (only when the units were detected, not told); refused with the
-/// `--positions` value to use when another unit lands clearly more without landing them all.
-fn choose_units(qde_path: &Path, project: &RefiProject, texts: &[(String, String)], planned: Units, report: &mut Report) -> Result<Units> {
-    let stripped: Vec<&str> = texts.iter().map(|(t, _)| strip_bom(t)).collect();
-    let told = !report.detected;
-    let origin = project.origin.as_deref().unwrap_or("none");
-    match landing::choose(&project.sources, &stripped, planned) {
-        landing::Choice::Keep => Ok(planned),
-        landing::Choice::Switch { to, before } if told => {
-            report.warnings.push(format!(
-                "{} of {} selections do not land on their text as told ({planned}); read as {to} (--positions {}), all of them land",
-                before.fails,
-                before.selections,
-                landing::flag(to)
-            ));
-            Ok(planned)
-        }
-        landing::Choice::Switch { to, before } => {
-            report.switched = Some(before);
-            Ok(to)
-        }
-        landing::Choice::Suggest { before, better } if told => {
-            report.warnings.push(format!(
-                "{} of {} selections do not land on their text as told ({planned}); read as {} (--positions {}), {} do not",
-                before.fails,
-                before.selections,
-                better.units,
-                landing::flag(better.units),
-                better.fails
-            ));
-            Ok(planned)
-        }
-        landing::Choice::Suggest { before, better } => Err(Error::invalid(
-            Location::file(qde_path),
-            format!(
-                "{} of {} selections do not land on their text when positions are read as {planned} (detected from origin `{origin}`); \
-read as {}, {} do not: pass --positions {} to import them so, or --positions {} to import as detected",
-                before.fails,
-                before.selections,
-                better.units,
-                better.fails,
-                landing::flag(better.units),
-                landing::flag(planned)
-            ),
-        )),
-    }
 }
 
 /// The header of a `body: plain` transcript: typed values from the case, then the source's

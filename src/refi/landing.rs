@@ -5,7 +5,10 @@
 //! Units only differ on texts with CR (CRLF counted 1 or 2) or characters outside the Basic
 //! Multilingual Plane (1 or 2 UTF-16 units), so files without either are never re-read.
 
-use super::{Miss, TextMap, TextSource, Units};
+use std::path::Path;
+
+use super::{Miss, Project, TextMap, TextSource, Units};
+use crate::error::{Error, Location, Result};
 
 /// Units tried, in order of preference when several land every selection.
 pub const ALL: [Units; 3] = [Units::CodePoints, Units::CodePointsCrlfAsOne, Units::Utf16];
@@ -78,6 +81,59 @@ pub fn choose(sources: &[TextSource], texts: &[&str], planned: Units) -> Choice 
     match others.into_iter().min_by_key(|t| t.fails) {
         Some(better) if better.fails * 2 < before.fails => Choice::Suggest { before, better },
         _ => Choice::Keep,
+    }
+}
+
+/// The units to read positions in: as planned, or others that land every selection when many
+/// miss in the planned ones (only when the units were detected, not told); refused with the
+/// `--positions` value to use when another unit lands clearly more without landing them all.
+/// `texts` are the sources' texts without BOM; `told`: the units were given, not detected.
+/// Returns the units and, when they were switched, the planned units' tally.
+pub fn decide(
+    qde_path: &Path,
+    project: &Project,
+    texts: &[&str],
+    planned: Units,
+    told: bool,
+    warnings: &mut Vec<String>,
+) -> Result<(Units, Option<Tally>)> {
+    let origin = project.origin.as_deref().unwrap_or("none");
+    match choose(&project.sources, texts, planned) {
+        Choice::Keep => Ok((planned, None)),
+        Choice::Switch { to, before } if told => {
+            warnings.push(format!(
+                "{} of {} selections do not land on their text as told ({planned}); read as {to} (--positions {}), all of them land",
+                before.fails,
+                before.selections,
+                flag(to)
+            ));
+            Ok((planned, None))
+        }
+        Choice::Switch { to, before } => Ok((to, Some(before))),
+        Choice::Suggest { before, better } if told => {
+            warnings.push(format!(
+                "{} of {} selections do not land on their text as told ({planned}); read as {} (--positions {}), {} do not",
+                before.fails,
+                before.selections,
+                better.units,
+                flag(better.units),
+                better.fails
+            ));
+            Ok((planned, None))
+        }
+        Choice::Suggest { before, better } => Err(Error::invalid(
+            Location::file(qde_path),
+            format!(
+                "{} of {} selections do not land on their text when positions are read as {planned} (detected from origin `{origin}`); \
+read as {}, {} do not: pass --positions {} to import them so, or --positions {} to import as detected",
+                before.fails,
+                before.selections,
+                better.units,
+                better.fails,
+                flag(better.units),
+                flag(planned)
+            ),
+        )),
     }
 }
 
