@@ -413,7 +413,7 @@ fn a_case_whose_source_ref_points_nowhere_is_reported_and_linked_by_its_name_whe
         warnings,
         [
             "warning: case `anna` (guid 7a000000-0000-4000-8000-0000000000c1) refers to source 7a000000-0000-4000-8000-00000000dead, \
-which is not in the file; its name matches source `Anna`, which takes its variables",
+which is not in the file; linked to source `Anna` by its name",
             "warning: case `carl` (guid 7a000000-0000-4000-8000-0000000000c2) refers to source 7a000000-0000-4000-8000-00000000beef, \
 which is not in the file; no source has its name, so its variables are not imported",
         ],
@@ -624,8 +624,8 @@ fn qualcoders_category_comes_back_as_a_folder_and_its_unlinked_cases_are_reporte
     assert_eq!(
         warnings,
         [
-            "warning: case `Pessoa A` (guid 27a2b79e-899e-4cf8-a071-70fa7a910fee) is linked to no source; its variables are not imported",
-            "warning: case `Pessoa B` (guid 85bb8369-9d55-46b2-b086-dda303eb49fc) is linked to no source; its variables are not imported",
+            "warning: case `Pessoa A` (guid 27a2b79e-899e-4cf8-a071-70fa7a910fee) is linked to no source; no source has its name, so its variables are not imported",
+            "warning: case `Pessoa B` (guid 85bb8369-9d55-46b2-b086-dda303eb49fc) is linked to no source; no source has its name, so its variables are not imported",
         ]
     );
     let r = w.run(&["--project", "p", "code", "Entrevista-A:1", "lugares"]).fails();
@@ -637,4 +637,31 @@ fn qualcoders_category_comes_back_as_a_folder_and_its_unlinked_cases_are_reporte
     let qde = String::from_utf8(unzip(&w.path("back.qdpx")).into_iter().find(|(n, _)| n == "project.qde").unwrap().1).unwrap();
     let folder = qde.lines().find(|l| l.contains("name=\"Lugares\"")).unwrap();
     assert!(folder.contains("isCodable=\"false\""), "{folder}");
+}
+
+/// The BE fixture after QualCoder's own import and export (`tests/data/qualcoder-roundtrip`).
+fn be_roundtrip() -> String {
+    common::repo().join("tests/data/qualcoder-roundtrip/be-roundtrip.qdpx").to_str().unwrap().to_string()
+}
+
+#[test]
+fn after_a_real_qualcoder_round_trip_codebook_import_adds_nothing_and_merge_aligns_every_code() {
+    let w = Workdir::new();
+    let before = files(&w, "fixtures/first48/be");
+    let r = w.run(&["--project", "fixtures/first48/be", "codebook", "import", &be_roundtrip()]).ok();
+    assert!(r.stderr.ends_with(": 0 code(s) added, 0 already present by guid, 16 by path, 80 by name path\n"), "{}", r.stderr);
+    assert_eq!(files(&w, "fixtures/first48/be"), before);
+
+    let r = w.run(&["merge", "fixtures/first48/pt", &be_roundtrip(), "--into", "out"]).ok();
+    assert!(r.stdout.contains("| proj.qda | 7 | 7 | 111 | 0 | 0 | 0 | 0 |\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("Merged project: 14 sources, 348 codings, 96 codes."), "{}", r.stdout);
+    assert!(r.stdout.contains("\n96 code(s) aligned by the names of their path only"), "{}", r.stdout);
+    // Its cases lost their SourceRefs; quire's `SOURCE/SPEAKER` case names link them back.
+    assert!(
+        r.stderr.lines().any(|l| l
+            == "warning: case `BE-EPR-01/R` (guid 16430a97-407a-426c-b2a6-63c26e188298) is linked to no source; \
+linked to source `BE-EPR-01` by its name"),
+        "{}",
+        r.stderr
+    );
 }

@@ -1,7 +1,7 @@
 //! Cases linked to their sources: by the guids of their `SourceRef`s, and, for a `SourceRef` that
 //! points to no source (every QualCoder export has some), by name when the case's name
-//! identifies one source. Each such case is reported by name and guid, as is a case with
-//! variables and no `SourceRef` at all (QualCoder's re-export of a project it imported).
+//! identifies one source; so is a case with variables and no `SourceRef` at all (QualCoder's
+//! re-export of a project it imported). Each such case is reported by name and guid.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -33,11 +33,29 @@ fn source_keys(source: &TextSource) -> HashSet<String> {
     keys
 }
 
-/// Every source's cases, by source guid ([`guid_key`]); a message per case whose `SourceRef`
-/// points to no source in `warnings`.
+/// The names a case may be known by: its name, without an extension, and the part before the
+/// last `/` (quire names a case `SOURCE/SPEAKER` when no `case=` groups it).
+fn case_keys(name: &str) -> HashSet<String> {
+    let mut candidates = vec![name];
+    if let Some(stem) = Path::new(name).file_stem().and_then(|s| s.to_str()) {
+        candidates.push(stem);
+    }
+    if let Some((source, _)) = name.rsplit_once('/') {
+        candidates.push(source);
+    }
+    candidates.into_iter().map(name_key).filter(|k| !k.is_empty()).collect()
+}
+
+/// Every source's cases, by source guid ([`guid_key`]). A case whose `SourceRef`s all point to no
+/// source, or that has variables and no `SourceRef`, is linked by name when exactly one source has
+/// its name; each such case gets a message in `warnings`.
 pub fn link<'a>(project: &'a Project, warnings: &mut Vec<String>) -> HashMap<String, Vec<&'a Case>> {
     let guids: HashSet<String> = project.sources.iter().map(|s| guid_key(&s.guid)).collect();
     let keys: Vec<(String, HashSet<String>)> = project.sources.iter().map(|s| (guid_key(&s.guid), source_keys(s))).collect();
+    let shown = |guid: &str| -> &str {
+        let source = project.sources.iter().find(|s| guid_key(&s.guid) == guid).expect("a source of the file");
+        source.name.as_deref().unwrap_or(&source.guid)
+    };
     let mut cases_of: HashMap<String, Vec<&Case>> = HashMap::new();
     for case in &project.cases {
         let mut dangling = Vec::new();
@@ -49,41 +67,36 @@ pub fn link<'a>(project: &'a Project, warnings: &mut Vec<String>) -> HashMap<Str
             }
         }
         let name = case.name.as_deref().unwrap_or("").trim();
-        if case.sources.is_empty() && !case.values.is_empty() {
-            warnings.push(format!("case `{name}` (guid {}) is linked to no source; its variables are not imported", case.guid));
-        }
-        if dangling.is_empty() {
+        let what = if case.sources.is_empty() {
+            if case.values.is_empty() {
+                continue;
+            }
+            format!("case `{name}` (guid {}) is linked to no source", case.guid)
+        } else if dangling.is_empty() {
+            continue;
+        } else {
+            format!(
+                "case `{name}` (guid {}) refers to {} {}, which {} not in the file",
+                case.guid,
+                if dangling.len() == 1 { "source" } else { "sources" },
+                dangling.join(", "),
+                if dangling.len() == 1 { "is" } else { "are" }
+            )
+        };
+        if dangling.len() < case.sources.len() {
+            warnings.push(format!("{what}; ignored (the case keeps its other sources)"));
             continue;
         }
-        let what = format!(
-            "case `{name}` (guid {}) refers to {} {}, which {} not in the file",
-            case.guid,
-            if dangling.len() == 1 { "source" } else { "sources" },
-            dangling.join(", "),
-            if dangling.len() == 1 { "is" } else { "are" }
-        );
-        let wanted: HashSet<String> = [name_key(name)]
-            .into_iter()
-            .chain(Path::new(name).file_stem().and_then(|s| s.to_str()).map(name_key))
-            .filter(|k| !k.is_empty())
-            .collect();
-        let matching: Vec<&(String, HashSet<String>)> = keys.iter().filter(|(_, k)| !k.is_disjoint(&wanted)).collect();
-        let linked_here = |g: &str| case.sources.iter().any(|s| guid_key(s) == g);
+        let wanted = case_keys(name);
+        let matching: Vec<&String> = keys.iter().filter(|(_, k)| !k.is_disjoint(&wanted)).map(|(g, _)| g).collect();
         match matching.as_slice() {
-            [(guid, _)] if !linked_here(guid) => {
-                let source = project.sources.iter().find(|s| &guid_key(&s.guid) == guid).expect("a source of the file");
-                let shown = source.name.as_deref().unwrap_or(&source.guid);
-                warnings.push(format!("{what}; its name matches source `{shown}`, which takes its variables"));
-                cases_of.entry(guid.clone()).or_default().push(case);
+            [guid] => {
+                warnings.push(format!("{what}; linked to source `{}` by its name", shown(guid)));
+                cases_of.entry((*guid).clone()).or_default().push(case);
             }
-            [_] => warnings.push(format!("{what}; its variables are not imported")),
             [] => warnings.push(format!("{what}; no source has its name, so its variables are not imported")),
             many => {
-                let names: Vec<&str> = many
-                    .iter()
-                    .filter_map(|(g, _)| project.sources.iter().find(|s| &guid_key(&s.guid) == g))
-                    .map(|s| s.name.as_deref().unwrap_or(&s.guid))
-                    .collect();
+                let names: Vec<&str> = many.iter().map(|g| shown(g)).collect();
                 warnings.push(format!("{what}; its name matches several sources ({}), so its variables are not imported", names.join(", ")));
             }
         }
