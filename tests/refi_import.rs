@@ -58,6 +58,8 @@ fn a_qdc_folder_is_imported_not_codable_and_exported_with_is_codable_false() {
     let shown = w.run(&["--project", "p", "codebook", "show", "folder", "--format", "json"]).ok().json();
     assert_eq!(shown["codable"], false);
     assert_eq!(w.run(&["--project", "p", "codebook", "show", "leaf", "--format", "json"]).ok().json().get("codable"), None);
+    let csv = w.run(&["--project", "p", "codebook", "tree", "--format", "csv"]).ok().stdout;
+    assert_eq!(csv, "path,depth,name,description,codable\nfolder,1,Folder,,false\nfolder/leaf,2,Leaf,,true\n");
     let tree = w.run(&["--project", "p", "codebook", "tree", "--format", "json"]).ok().json();
     assert_eq!((&tree[0]["codable"], tree[0]["children"][0].get("codable")), (&serde_json::Value::Bool(false), None));
     let json = std::fs::read_to_string(w.path("p/codebook.json")).unwrap();

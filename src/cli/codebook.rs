@@ -379,9 +379,15 @@ fn tree(codebook: &Codebook, depth: Option<usize>, format: Format, out: &mut dyn
             Ok(())
         }
         Format::Csv => {
-            let mut table = Table::new(["path", "depth", "name", "description"]);
+            let mut table = Table::new(["path", "depth", "name", "description", "codable"]);
             for v in &visits {
-                table.push(vec![v.path.to_string(), v.path.depth().to_string(), v.code.name.clone(), v.code.description.clone()]);
+                table.push(vec![
+                    v.path.to_string(),
+                    v.path.depth().to_string(),
+                    v.code.name.clone(),
+                    v.code.description.clone(),
+                    v.code.codable.to_string(),
+                ]);
             }
             table.write(Format::Csv, out)
         }
