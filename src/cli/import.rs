@@ -19,9 +19,10 @@ pub enum Sub {
 Positions are read in the producer's units (NVivo: UTF-16 code units; ATLAS.ti: CRLF counts 1;\n\
 others: Unicode code points) unless --positions says otherwise, and every selection is checked\n\
 to land on text; when many do not, the other units are tried and one that lands them all is\n\
-used (or the import is refused naming the --positions value that lands the most). Sources without a quire header become `body: plain` transcripts of one\n\
-respondent R, whose role, gender and country come from the linked case's variables when\n\
-present, else from --role and --country.")]
+used (or the import is refused naming the --positions value that lands the most). Sources\n\
+without a quire header become `body: plain` transcripts of one respondent R, whose role,\n\
+gender and country come from the linked case's variables when present, else from --role and\n\
+--country.")]
     Qdpx(QdpxArgs),
 }
 

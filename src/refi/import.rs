@@ -304,8 +304,10 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
     report.detected = options.units.is_none();
     // Every plain text first: the units are chosen by how the selections land on them.
     let texts: Vec<(String, String)> = project.sources.iter().map(|ts| plain_text(path, qde_path, entries, ts)).collect::<Result<_>>()?;
-    let stripped: Vec<&str> = texts.iter().map(|(t, _)| strip_bom(t)).collect();
-    let (units, switched) = landing::decide(qde_path, project, &stripped, planned, !report.detected, &mut report.warnings)?;
+    let (units, switched) = {
+        let stripped: Vec<&str> = texts.iter().map(|(t, _)| strip_bom(t)).collect();
+        landing::decide(qde_path, project, &stripped, planned, !report.detected, &mut report.warnings)?
+    };
     report.switched = switched;
     report.units = Some(units);
     for (what, n) in &project.ignored {
@@ -370,11 +372,12 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
     let mut sources: Vec<Source> = Vec::new();
     let mut codings: Vec<Coding> = Vec::new();
     let mut ids: HashSet<String> = HashSet::new();
-    for (ts, (raw, entry)) in project.sources.iter().zip(&texts) {
+    // Each text is dropped once its source is made.
+    for (ts, (raw, entry)) in project.sources.iter().zip(texts) {
         let label = ts.name.clone().unwrap_or_default();
-        let original = strip_bom(raw);
+        let original = strip_bom(&raw);
         let map = TextMap::new(original, units);
-        let virtual_path = shown(path, entry);
+        let virtual_path = shown(path, &entry);
 
         // A quire transcript comes back exactly; anything else is a plain body.
         // (Line ends normalised: a program may have rewritten the description with CRLF.)
