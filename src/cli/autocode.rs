@@ -45,7 +45,7 @@ pub fn propose(codebook: &Codebook, sources: &[Source], only: &[CodePath], progr
     let mut codes: Vec<CodePath> = Vec::new();
     let mut rules: BTreeMap<Language, (Vocabulary, Vec<(u32, Matcher)>)> = BTreeMap::new();
     for visit in codebook.walk() {
-        if !only.is_empty() && !only.iter().any(|o| visit.path.starts_with(o)) {
+        if (!only.is_empty() && !only.iter().any(|o| visit.path.starts_with(o))) || !visit.code.codable {
             continue;
         }
         let compiled: Vec<(Language, rule::Rule)> =
@@ -117,7 +117,11 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let _lock = project.lock()?;
     let codebook = Codebook::load(&project.codebook_path())?;
     let only: Vec<CodePath> = args.codes.iter().map(|c| codebook.resolve(c)).collect::<Result<_>>()?;
-    if !only.is_empty() && !codebook.walk().iter().any(|v| only.iter().any(|o| v.path.starts_with(o)) && !v.code.rules.is_empty()) {
+    let wanted = |v: &crate::codebook::Visit<'_>| only.is_empty() || only.iter().any(|o| v.path.starts_with(o));
+    for v in codebook.walk().iter().filter(|v| wanted(v) && !v.code.codable && !v.code.rules.is_empty()) {
+        ctx.note(format_args!("skipped the rules of `{}`: it is a folder (groups codes, cannot be applied)", v.path));
+    }
+    if !only.is_empty() && !codebook.walk().iter().any(|v| wanted(v) && v.code.codable && !v.code.rules.is_empty()) {
         return Err(Error::Usage("none of the given codes (or their descendants) has a rule".into()));
     }
     let sources = project.load_sources()?;

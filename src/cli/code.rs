@@ -47,8 +47,8 @@ pub fn coder_or_default(project: &Project, coder: Option<Coder>) -> Result<Coder
     }
 }
 
-fn resolve_all(codebook: &Codebook, codes: &[String]) -> Result<Vec<CodePath>> {
-    codes.iter().map(|c| codebook.resolve(c)).collect()
+fn resolve_all(codebook: &Codebook, codes: &[String], codable: bool) -> Result<Vec<CodePath>> {
+    codes.iter().map(|c| if codable { codebook.resolve_codable(c) } else { codebook.resolve(c) }).collect()
 }
 
 /// What `code` and `uncode` both need, read under the project's lock.
@@ -60,9 +60,10 @@ struct Edit {
     codings: Vec<Coding>,
 }
 
-fn prepare(project: &Project, target: &Target, codes: &[String], coder: Option<Coder>) -> Result<Edit> {
+/// `codable`: the codes are to be applied (a folder is refused); `uncode` may name any code.
+fn prepare(project: &Project, target: &Target, codes: &[String], coder: Option<Coder>, codable: bool) -> Result<Edit> {
     let codebook = Codebook::load(&project.codebook_path())?;
-    let codes = resolve_all(&codebook, codes)?;
+    let codes = resolve_all(&codebook, codes, codable)?;
     let source = project.load_source(target.source())?;
     let spans = target.spans(&source)?;
     let coder = coder_or_default(project, coder)?;
@@ -73,7 +74,7 @@ fn prepare(project: &Project, target: &Target, codes: &[String], coder: Option<C
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let _lock = project.lock()?;
-    let Edit { codes, source, spans, coder, mut codings } = prepare(&project, &args.target, &args.codes, args.coder)?;
+    let Edit { codes, source, spans, coder, mut codings } = prepare(&project, &args.target, &args.codes, args.coder, true)?;
     let before = codings.len();
     let created = now_rfc3339();
     for (start, end) in &spans {
@@ -100,7 +101,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
 pub fn run_uncode(args: UncodeArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let _lock = project.lock()?;
-    let Edit { codes, source, spans, coder, mut codings } = prepare(&project, &args.target, &args.codes, args.coder)?;
+    let Edit { codes, source, spans, coder, mut codings } = prepare(&project, &args.target, &args.codes, args.coder, false)?;
     let before = codings.len();
     codings.retain(|c| {
         let inside = c.source == source.id && spans.iter().any(|(s, e)| c.start >= *s && c.end <= *e);

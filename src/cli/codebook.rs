@@ -30,7 +30,7 @@ pub enum Sub {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Print one code: path, name, description, guid, colour, rules.
+    /// Print one code: path, name, description, guid, colour, whether it can be applied, rules.
     #[command(after_help = "Example:\n  quire codebook show structural/housing")]
     Show {
         /// Code path or unique suffix.
@@ -57,8 +57,12 @@ pub enum Sub {
         #[arg(long)]
         color: Option<String>,
         /// Autocoding rule for one language, `LANG=QUERY` (repeatable).
-        #[arg(long = "rule", value_name = "LANG=QUERY")]
+        #[arg(long = "rule", value_name = "LANG=QUERY", conflicts_with = "folder")]
         rules: Vec<String>,
+        /// A folder: it groups codes (tables count its codes under it) but cannot be applied
+        /// (REFI-QDA `isCodable="false"`).
+        #[arg(long)]
+        folder: bool,
     },
     /// Change a code's id (path segment) and/or name.
     #[command(after_help = "Example:\n  quire codebook rename housing lost-housing --name \"Housing lost\"")]
@@ -157,7 +161,7 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             show(&codebook, &path, format, ctx.out)
         }
         Sub::Validate { file } => validate_cmd(ctx, file),
-        Sub::Add { path, name, description, color, rules } => edit_project(ctx, |cb, _| {
+        Sub::Add { path, name, description, color, rules, folder } => edit_project(ctx, |cb, _| {
             let (parent, id) = match path.rsplit_once('/') {
                 Some((parent, id)) => (Some(cb.resolve(parent)?), id.to_string()),
                 None => (None, path.clone()),
@@ -175,8 +179,9 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
                 let (lang, query) = r.split_once('=').ok_or_else(|| Error::Usage(format!("--rule `{r}`: expected LANG=QUERY")))?;
                 code.rules.insert(lang.trim().to_string(), query.trim().to_string());
             }
+            code.codable = !folder;
             let added = edit::add(cb, parent.as_ref(), code)?;
-            Ok((format!("added {added}"), Vec::new()))
+            Ok((format!("added {}{added}", if folder { "folder " } else { "" }), Vec::new()))
         }),
         Sub::Rename { code, new_id, name } => edit_project(ctx, |cb, _| {
             let path = cb.resolve(&code)?;
@@ -256,7 +261,26 @@ fn import(ctx: &mut Ctx<'_>, file: &std::path::Path, dry_run: bool) -> Result<()
         for p in &report.added {
             ctx.note(format_args!("added {p}"));
         }
-        format!("{}: {} code(s) added, {} already present by guid, {} by path", file.display(), report.added.len(), report.by_guid, report.by_path)
+        if !report.by_name.is_empty() {
+            ctx.note(format_args!(
+                "{} code(s) found only by the names of their path (their guids differ: another program may have rewritten them):",
+                report.by_name.len()
+            ));
+            for (from, to) in report.by_name.iter().take(10) {
+                ctx.note(format_args!("  {from} taken for {to}"));
+            }
+            if report.by_name.len() > 10 {
+                ctx.note(format_args!("  ... and {} more", report.by_name.len() - 10));
+            }
+        }
+        format!(
+            "{}: {} code(s) added, {} already present by guid, {} by path, {} by name path",
+            file.display(),
+            report.added.len(),
+            report.by_guid,
+            report.by_path,
+            report.by_name.len()
+        )
     };
     let errors: Vec<_> = validate(&codebook).into_iter().filter(|i| i.severity == Severity::Error).collect();
     if !errors.is_empty() {
@@ -305,8 +329,24 @@ struct TreeNode<'a> {
     id: &'a str,
     path: String,
     name: &'a str,
+    /// Only a folder says so (`false`).
+    #[serde(skip_serializing_if = "is_true")]
+    codable: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     children: Vec<TreeNode<'a>>,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// ` (folder)` after a folder's name in text listings.
+fn folder_mark(code: &Code) -> &'static str {
+    if code.codable {
+        ""
+    } else {
+        "  (folder)"
+    }
 }
 
 fn tree_nodes<'a>(codes: &'a [Code], parent: &CodePath, depth: Option<usize>) -> Vec<TreeNode<'a>> {
@@ -315,7 +355,7 @@ fn tree_nodes<'a>(codes: &'a [Code], parent: &CodePath, depth: Option<usize>) ->
         .map(|c| {
             let path = parent.child(&c.id);
             let children = if depth.is_some_and(|d| path.depth() >= d) { Vec::new() } else { tree_nodes(&c.children, &path, depth) };
-            TreeNode { id: &c.id, path: path.to_string(), name: &c.name, children }
+            TreeNode { id: &c.id, path: path.to_string(), name: &c.name, codable: c.codable, children }
         })
         .collect()
 }
@@ -327,21 +367,27 @@ fn tree(codebook: &Codebook, depth: Option<usize>, format: Format, out: &mut dyn
         Format::Text => {
             for v in &visits {
                 let indent = "  ".repeat(v.path.depth() - 1);
-                writeln!(out, "{indent}{}  {}", v.code.id, v.code.name).map_err(out_err)?;
+                writeln!(out, "{indent}{}  {}{}", v.code.id, v.code.name, folder_mark(v.code)).map_err(out_err)?;
             }
             writeln!(out, "{} codes", visits.len()).map_err(out_err)
         }
         Format::Md => {
             for v in &visits {
                 let indent = "  ".repeat(v.path.depth() - 1);
-                writeln!(out, "{indent}- **{}** `{}`", v.code.name, v.path).map_err(out_err)?;
+                writeln!(out, "{indent}- **{}** `{}`{}", v.code.name, v.path, folder_mark(v.code)).map_err(out_err)?;
             }
             Ok(())
         }
         Format::Csv => {
-            let mut table = Table::new(["path", "depth", "name", "description"]);
+            let mut table = Table::new(["path", "depth", "name", "description", "codable"]);
             for v in &visits {
-                table.push(vec![v.path.to_string(), v.path.depth().to_string(), v.code.name.clone(), v.code.description.clone()]);
+                table.push(vec![
+                    v.path.to_string(),
+                    v.path.depth().to_string(),
+                    v.code.name.clone(),
+                    v.code.description.clone(),
+                    v.code.codable.to_string(),
+                ]);
             }
             table.write(Format::Csv, out)
         }
@@ -365,6 +411,7 @@ fn show(codebook: &Codebook, path: &CodePath, format: Format, out: &mut dyn Writ
     table.push(vec!["description".into(), code.description.clone()]);
     table.push(vec!["guid".into(), code.guid.clone().unwrap_or_default()]);
     table.push(vec!["color".into(), code.color.clone().unwrap_or_default()]);
+    table.push(vec!["codable".into(), if code.codable { "yes".into() } else { "no (a folder: groups codes, cannot be applied)".into() }]);
     for (lang, rule) in &code.rules {
         table.push(vec![format!("rule.{lang}"), rule.clone()]);
     }

@@ -18,9 +18,11 @@ pub enum Sub {
     #[command(after_help = "Example:\n  quire import qdpx study.qdpx --into study --role PR --country BE --language nl\n\n\
 Positions are read in the producer's units (NVivo: UTF-16 code units; ATLAS.ti: CRLF counts 1;\n\
 others: Unicode code points) unless --positions says otherwise, and every selection is checked\n\
-to land on text. Sources without a quire header become `body: plain` transcripts of one\n\
-respondent R, whose role, gender and country come from the linked case's variables when\n\
-present, else from --role and --country.")]
+to land on text; when many do not, the other units are tried and one that lands them all is\n\
+used (or the import is refused naming the --positions value that lands the most). Sources\n\
+without a quire header become `body: plain` transcripts of one respondent R, whose role,\n\
+gender and country come from the linked case's variables when present, else from --role and\n\
+--country.")]
     Qdpx(QdpxArgs),
 }
 
@@ -70,6 +72,9 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
 fn qdpx(args: QdpxArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     if args.into.join(MANIFEST).exists() {
         return Err(Error::ProjectExists { path: args.into.clone() });
+    }
+    if args.into.exists() && !args.into.is_dir() {
+        return Err(Error::Usage(format!("{}: is a file, not a directory; import into a new directory", args.into.display())));
     }
     if args.into.exists() && std::fs::read_dir(&args.into).map(|mut d| d.next().is_some()).unwrap_or(true) {
         return Err(Error::Usage(format!("{}: exists and is not empty; import into a new directory", args.into.display())));
@@ -142,9 +147,17 @@ fn report_table(report: &Report, format: Format, ctx: &mut Ctx<'_>) -> Result<()
 
 /// The import's messages: units, landing, defaults, warnings (also used by `quire merge`).
 pub fn notes(report: &Report, ctx: &mut Ctx<'_>) {
-    if let Some(units) = report.units {
-        let how = if report.detected { "detected from" } else { "as told; the file says" };
-        ctx.note(format_args!("positions read as {units} ({how} origin `{}`)", report.origin.as_deref().unwrap_or("none")));
+    let origin = report.origin.as_deref().unwrap_or("none");
+    match (report.units, report.switched) {
+        (Some(units), Some(before)) => ctx.note(format_args!(
+            "positions read as {units}, where every selection lands: read as {} (detected from origin `{origin}`), {} of {} did not",
+            before.units, before.fails, before.selections
+        )),
+        (Some(units), None) => {
+            let how = if report.detected { "detected from" } else { "as told; the file says" };
+            ctx.note(format_args!("positions read as {units} ({how} origin `{origin}`)"));
+        }
+        (None, _) => {}
     }
     let counts = report.miss_counts();
     let kinds: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();

@@ -127,8 +127,13 @@ pub fn merge(codebook: &mut Codebook, source: &CodePath, target: &CodePath) -> R
     if source == target || target.starts_with(source) || source.starts_with(target) {
         return Err(Error::Usage(format!("cannot merge `{source}` into `{target}`: one contains the other")));
     }
-    if codebook.get(target).is_none() {
-        return Err(Error::UnknownCode { query: target.to_string(), suggestions: Vec::new() });
+    match (codebook.get(source), codebook.get(target)) {
+        (_, None) => return Err(Error::UnknownCode { query: target.to_string(), suggestions: Vec::new() }),
+        // The source's codings would become codings of a folder.
+        (Some(from), Some(into)) if from.codable && !into.codable => {
+            return Err(Error::Usage(format!("cannot merge `{source}` into `{target}`: {}", super::not_codable(target, into))));
+        }
+        _ => {}
     }
     let code = take(codebook, source)?;
     let mut changes = Vec::new();

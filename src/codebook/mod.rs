@@ -12,8 +12,21 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Location, Result, Severity};
 
-/// The codebook format this build writes and the newest it reads.
-pub const CODEBOOK_FORMAT: u32 = 1;
+/// The newest codebook format this build reads. It writes format 1 unless the codebook holds a
+/// folder (a code with `"codable": false`, added in format 2), so a codebook without folders
+/// still opens in builds that know only format 1, and one with folders is refused there as newer.
+pub const CODEBOOK_FORMAT: u32 = 2;
+
+/// The first format with folders (`"codable": false`).
+pub const FOLDERS_FORMAT: u32 = 2;
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
 
 /// A code's position in the tree: its ids from the top, e.g. `challenges/structural/housing`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -98,6 +111,9 @@ pub struct Code {
     /// Autocoding rule per language code (`en`, `nl`, `fr`, `de`, `pt`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub rules: BTreeMap<String, String>,
+    /// False for a folder: a code that groups others but cannot be applied (REFI `isCodable`).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub codable: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Code>,
 }
@@ -111,6 +127,7 @@ impl Code {
             guid: None,
             color: None,
             rules: BTreeMap::new(),
+            codable: true,
             children: Vec::new(),
         }
     }
@@ -169,8 +186,24 @@ impl Codebook {
         Ok(codebook)
     }
 
+    /// The oldest format that holds this codebook: 1, or 2 when it has a folder.
+    pub fn format_needed(&self) -> u32 {
+        if self.walk().iter().any(|v| !v.code.codable) {
+            FOLDERS_FORMAT
+        } else {
+            1
+        }
+    }
+
+    /// The JSON file, in the oldest format that holds it ([`Codebook::format_needed`]).
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("codebook serialises");
+        let needed = self.format_needed();
+        let mut s = if self.format == needed {
+            serde_json::to_string_pretty(self)
+        } else {
+            serde_json::to_string_pretty(&Codebook { format: needed, ..self.clone() })
+        }
+        .expect("codebook serialises");
         s.push('\n');
         s
     }
@@ -247,6 +280,22 @@ impl Codebook {
             _ => Err(Error::AmbiguousCode { query: query.to_string(), candidates: matches.iter().map(|v| v.path.to_string()).collect() }),
         }
     }
+
+    /// [`Codebook::resolve`] for applying a code: a folder is refused, naming it.
+    pub fn resolve_codable(&self, query: &str) -> Result<CodePath> {
+        let path = self.resolve(query)?;
+        match self.get(&path) {
+            Some(code) if !code.codable => Err(Error::Usage(not_codable(&path, code))),
+            _ => Ok(path),
+        }
+    }
+}
+
+/// Why a folder cannot be applied, with its children as the codes to use instead.
+pub fn not_codable(path: &CodePath, code: &Code) -> String {
+    let children: Vec<String> = code.children.iter().filter(|c| c.codable).take(5).map(|c| path.child(&c.id).to_string()).collect();
+    let instead = if children.is_empty() { String::new() } else { format!("; apply one of its codes instead ({})", children.join(", ")) };
+    format!("`{path}` is a folder: it groups codes but cannot be applied{instead}")
 }
 
 fn json_error(path: &Path, e: &serde_json::Error) -> Error {
@@ -265,11 +314,29 @@ mod tests {
         let path = Path::new("codebook.json");
         let read = |json: &str| Codebook::from_json(path, json.as_bytes());
         assert_eq!(read(r#"{"format": 1, "name": "t", "codes": []}"#).unwrap().name, "t");
-        for newer in [r#"{"format": 2, "name": "t", "codes": []}"#, r#"{"format": 2, "name": "t", "codes": {"tree": []}}"#] {
+        for newer in [r#"{"format": 3, "name": "t", "codes": []}"#, r#"{"format": 3, "name": "t", "codes": {"tree": []}}"#] {
             let e = read(newer).unwrap_err();
-            assert!(matches!(e, Error::FormatTooNew { found: 2, .. }), "{e}");
+            assert!(matches!(e, Error::FormatTooNew { found: 3, .. }), "{e}");
         }
         let e = read(r#"{"format": 1, "name": "t", "codes": {"tree": []}}"#).unwrap_err();
         assert!(!matches!(e, Error::FormatTooNew { .. }) && e.to_string().starts_with("codebook.json"), "{e}");
+    }
+
+    #[test]
+    fn a_codebook_is_written_as_format_1_unless_it_holds_a_folder() {
+        let path = Path::new("codebook.json");
+        let plain = r#"{"format": 1, "name": "t", "codes": [{"id": "a", "name": "A", "children": [{"id": "b", "name": "B"}]}]}"#;
+        let mut codebook = Codebook::from_json(path, plain.as_bytes()).unwrap();
+        assert!(codebook.walk().iter().all(|v| v.code.codable));
+        let json = codebook.to_json();
+        assert!(json.starts_with("{\n  \"format\": 1,") && !json.contains("codable"), "{json}");
+        codebook.codes[0].codable = false;
+        let json = codebook.to_json();
+        assert!(json.starts_with("{\n  \"format\": 2,") && json.contains("\"codable\": false"), "{json}");
+        let back = Codebook::from_json(path, json.as_bytes()).unwrap();
+        assert!(!back.codes[0].codable && back.codes[0].children[0].codable);
+        assert_eq!(back.resolve("b").unwrap().to_string(), "a/b");
+        let e = back.resolve_codable("a").unwrap_err().to_string();
+        assert_eq!(e, "`a` is a folder: it groups codes but cannot be applied; apply one of its codes instead (a/b)");
     }
 }

@@ -75,6 +75,13 @@ pub fn validate(codebook: &Codebook) -> Vec<CodebookIssue> {
                 }
             }
         }
+        if !code.codable && !code.rules.is_empty() {
+            issues.push(issue(
+                Severity::Warning,
+                format!("{p}.rules"),
+                format!("`{}` is a folder (not codable): autocode skips its rules; put them on a code inside it", v.path),
+            ));
+        }
         if let Some(color) = &code.color {
             if !valid_color(color) {
                 issues.push(issue(Severity::Error, format!("{p}.color"), format!("`{color}` is not a colour (#RRGGBB)")));

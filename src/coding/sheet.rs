@@ -113,7 +113,7 @@ pub fn read_bytes(path: &Path, bytes: &[u8], sources: &BTreeMap<String, Source>,
         }
         let mut codes = BTreeSet::new();
         for code in record[codes_col].split(';').map(str::trim).filter(|c| !c.is_empty()) {
-            match codebook.resolve(code) {
+            match codebook.resolve_codable(code) {
                 Ok(p) => {
                     codes.insert(p);
                 }

@@ -1,5 +1,5 @@
 //! Merging per-country projects into one: codes aligned by id path, then REFI guid, then a mapping
-//! file; unalignable codes kept under `unaligned/<project>/`; colliding sources refused; every
+//! file, then the path of their names (guids rewritten by another program); unalignable codes kept under `unaligned/<project>/`; colliding sources refused; every
 //! coding keeps its origin project. Everything is decided in memory before anything is written.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -80,6 +80,9 @@ pub struct InputReport {
     pub by_path: usize,
     pub by_guid: usize,
     pub by_map: usize,
+    /// Codes aligned by the names of their path only (the input's guids and ids differ), as
+    /// (input path, merged path).
+    pub by_name: Vec<(CodePath, CodePath)>,
     pub unaligned: Vec<(CodePath, CodePath)>,
     pub conflicts: Vec<String>,
 }
@@ -94,6 +97,68 @@ pub struct Merged {
 
 fn guid_key(g: &str) -> String {
     g.trim_matches(|c| c == '{' || c == '}').to_lowercase()
+}
+
+/// The path of names (as [`crate::refi::codebook::name_key`]) of the code at `path`.
+fn names_of(codebook: &Codebook, path: &CodePath) -> Option<Vec<String>> {
+    (1..=path.depth()).map(|n| codebook.get(&CodePath::new(path.ids()[..n].to_vec())).map(|c| crate::refi::codebook::name_key(&c.name))).collect()
+}
+
+/// An input whose codebook differs from the merged one.
+struct Drift {
+    input: String,
+    differences: Vec<String>,
+}
+
+/// Differences shown in a refusal, per input; the full list goes to a file.
+const SHOWN: usize = 5;
+
+/// The refusal of drifted inputs: counts and the first differences of each input, and the full
+/// list in a file in the temporary directory, whose path the message names.
+fn drift_refusal(drifted: &[Drift]) -> String {
+    let mut full = String::new();
+    let mut summary = String::new();
+    for d in drifted {
+        let only_in = d.differences.iter().filter(|x| x.starts_with("only in the input")).count();
+        let _ = write!(
+            summary,
+            "\n  {}: {} difference(s): {only_in} code(s) only in the input, {} missing from it",
+            d.input,
+            d.differences.len(),
+            d.differences.len() - only_in
+        );
+        for x in d.differences.iter().take(SHOWN) {
+            let _ = write!(summary, "\n    {x}");
+        }
+        if d.differences.len() > SHOWN {
+            let _ = write!(summary, "\n    ... and {} more", d.differences.len() - SHOWN);
+        }
+        let _ = writeln!(full, "# {}", d.input);
+        for x in &d.differences {
+            let _ = writeln!(full, "{x}");
+        }
+    }
+    let total: usize = drifted.iter().map(|d| d.differences.len()).sum();
+    let listed = if total > SHOWN * drifted.len() {
+        let written = tempfile::Builder::new()
+            .prefix("quire-merge-drift-")
+            .suffix(".txt")
+            .tempfile()
+            .and_then(|f| {
+                std::fs::write(f.path(), &full)?;
+                f.keep().map_err(|e| e.error)
+            })
+            .map(|(_, path)| path);
+        match written {
+            Ok(path) => format!("\nthe full list: {}", path.display()),
+            Err(e) => format!("\n(the full list could not be written: {e})"),
+        }
+    } else {
+        String::new()
+    };
+    format!(
+        "the inputs' codebooks differ from the merged codebook (pass --allow-drift to merge anyway, or --map to align renamed codes):{summary}{listed}"
+    )
 }
 
 /// Codebook differences between an input and the target, by path (what `--allow-drift` accepts).
@@ -144,6 +209,7 @@ pub fn merge(mut base: Merged, inputs: &[(PathBuf, Input)], mapping: &[MapRow], 
     let mut origins: BTreeMap<String, String> = BTreeMap::new();
     let mut drifted = Vec::new();
     for (dir, input) in inputs {
+        let named = crate::refi::codebook::by_name_path(&base.codebook);
         let mut report = InputReport { name: input.name.clone(), sources: input.sources.len(), ..Default::default() };
         // Align every code of the input codebook (and any code its codings use).
         let mut alignment: BTreeMap<CodePath, CodePath> = BTreeMap::new();
@@ -165,6 +231,14 @@ pub fn merge(mut base: Merged, inputs: &[(PathBuf, Input)], mapping: &[MapRow], 
             {
                 report.by_map += 1;
                 Some(row.to.clone())
+            } else if let Some(found) = code
+                .filter(|c| c.guid.is_some())
+                .and_then(|_| names_of(&input.codebook, path))
+                .and_then(|n| named.get(&n))
+                .filter(|found| base.codebook.get(found).is_some_and(|t| t.guid.is_some()))
+            {
+                report.by_name.push((path.clone(), found.clone()));
+                Some(found.clone())
             } else {
                 None
             };
@@ -179,7 +253,7 @@ pub fn merge(mut base: Merged, inputs: &[(PathBuf, Input)], mapping: &[MapRow], 
             alignment.iter().filter(|(from, to)| from != to).flat_map(|(f, t)| [f.clone(), t.clone()]).collect();
         let differences = drift(&input.codebook, &base.codebook, &aligned_elsewhere);
         if !differences.is_empty() {
-            drifted.push(format!("{} ({}): {}", input.name, dir.display(), differences.join("; ")));
+            drifted.push(Drift { input: format!("{} ({})", input.name, dir.display()), differences });
         }
         for path in unaligned {
             let to = add_unaligned(&mut base.codebook, &input.name, &path, &input.codebook);
@@ -210,10 +284,7 @@ pub fn merge(mut base: Merged, inputs: &[(PathBuf, Input)], mapping: &[MapRow], 
         base.reports.push(report);
     }
     if !drifted.is_empty() && !allow_drift {
-        return Err(Error::Usage(format!(
-            "the inputs' codebooks differ from the merged codebook (pass --allow-drift to merge anyway, or --map to align renamed codes):\n  {}",
-            drifted.join("\n  ")
-        )));
+        return Err(Error::Usage(drift_refusal(&drifted)));
     }
     for codings in base.codings.values_mut() {
         store::normalise(codings);
@@ -241,8 +312,18 @@ pub fn report_md(merged: &Merged) -> String {
     let total: usize = merged.codings.values().map(Vec::len).sum();
     let _ = writeln!(s, "\nMerged project: {} sources, {total} codings, {} codes.\n", merged.sources.len(), merged.codebook.len());
     for r in &merged.reports {
-        if !r.unaligned.is_empty() || !r.conflicts.is_empty() {
+        if !r.unaligned.is_empty() || !r.conflicts.is_empty() || !r.by_name.is_empty() {
             let _ = writeln!(s, "## {}\n", r.name);
+            if !r.by_name.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "{} code(s) aligned by the names of their path only (their guids differ: another program may have rewritten them):\n",
+                    r.by_name.len()
+                );
+            }
+            for (from, to) in &r.by_name {
+                let _ = writeln!(s, "- by name path (guids differ): `{from}` taken for `{to}`");
+            }
             for (from, to) in &r.unaligned {
                 let _ = writeln!(s, "- unaligned: `{from}` kept as `{to}`");
             }

@@ -21,7 +21,7 @@ pub fn to_refi(codebook: &Codebook) -> Vec<RefiCode> {
                 RefiCode {
                     guid: c.guid.clone().filter(|g| valid_guid(g)).unwrap_or_else(|| stable_guid("code", &path.to_string())),
                     name: c.name.clone(),
-                    codable: true,
+                    codable: c.codable,
                     color: c.color.clone().filter(|col| valid_color(col)),
                     description: Some(c.description.clone()).filter(|d| !d.is_empty()),
                     children: go(&c.children, &path),
@@ -108,6 +108,7 @@ pub fn from_refi(codes: &[RefiCode], hints: &Hints) -> Converted {
             code.guid = Some(r.guid.trim_start_matches('{').trim_end_matches('}').to_string());
             code.color = color;
             code.rules = hint.map(|h| h.rules.clone()).unwrap_or_default();
+            code.codable = r.codable;
             code.children = children;
             result.push(code);
         }
@@ -116,6 +117,18 @@ pub fn from_refi(codes: &[RefiCode], hints: &Hints) -> Converted {
     let mut out = Converted::default();
     out.codes = go(codes, &CodePath::new(Vec::new()), hints, &mut out);
     out
+}
+
+/// A folder (`isCodable="false"`) that codings of the file use anyway becomes codable, so no
+/// coding is lost; each such folder is named in `warnings`.
+pub fn keep_codings_of_folders(codebook: &mut Codebook, codings: &[crate::coding::Coding], warnings: &mut Vec<String>) {
+    let used: std::collections::BTreeSet<&CodePath> = codings.iter().map(|c| &c.code).collect();
+    for path in used {
+        if let Some(code) = codebook.get_mut(path).filter(|c| !c.codable) {
+            code.codable = true;
+            warnings.push(format!("`{path}` is marked not codable (isCodable=\"false\") but has codings; imported as a codable code"));
+        }
+    }
 }
 
 /// A `.qdc` file as read: the codes and what was set aside.
@@ -133,6 +146,7 @@ pub fn read_qdc(path: &Path, bytes: &[u8]) -> Result<Qdc> {
     if root.name != "CodeBook" {
         return Err(at(root.line, format!("not a REFI-QDA codebook: the root element is <{}>, not <CodeBook>", root.name)));
     }
+    qde::check_namespace(&root, "codebook", CODEBOOK_NS, &at)?;
     qde::check_guids(&root, &at)?;
     let mut warnings = Vec::new();
     let codes = match root.child("Codes") {
@@ -170,39 +184,76 @@ pub struct MergeReport {
     pub added: Vec<CodePath>,
     pub by_guid: usize,
     pub by_path: usize,
+    /// Codes found by the names of their path only (the file's guids and ids differ), with the
+    /// code of the file and the code it was taken for.
+    pub by_name: Vec<(CodePath, CodePath)>,
+}
+
+/// A name as compared along a path of names: trimmed, spaces collapsed, lower case.
+pub fn name_key(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Every code of `codebook` by the path of its names ([`name_key`]), when no other code has the
+/// same path of names.
+pub fn by_name_path(codebook: &Codebook) -> HashMap<Vec<String>, CodePath> {
+    let mut found: HashMap<Vec<String>, Option<CodePath>> = HashMap::new();
+    let mut names: HashMap<CodePath, Vec<String>> = HashMap::new();
+    for v in codebook.walk() {
+        let mut key = v.path.parent().and_then(|p| names.get(&p).cloned()).unwrap_or_default();
+        key.push(name_key(&v.code.name));
+        names.insert(v.path.clone(), key.clone());
+        found.entry(key).and_modify(|e| *e = None).or_insert(Some(v.path));
+    }
+    found.into_iter().filter_map(|(k, v)| Some((k, v?))).collect()
 }
 
 /// Adds the codes of `incoming` missing from `target`: a code is present when a code with its
-/// guid exists anywhere, or else one at the same path; children follow their parent.
+/// guid exists anywhere, or else one at the same path, or else (as a last resort, for files
+/// whose guids another program rewrote: both codes have guids, and they differ) one with the
+/// same path of names; children follow their parent.
 pub fn merge_into(target: &mut Codebook, incoming: &[Code]) -> MergeReport {
-    fn go(target: &mut Codebook, incoming: &[Code], parent: Option<&CodePath>, report: &mut MergeReport) {
+    struct Walk<'a> {
+        target: &'a mut Codebook,
+        named: HashMap<Vec<String>, CodePath>,
+        report: MergeReport,
+    }
+    fn go(w: &mut Walk<'_>, incoming: &[Code], parent: Option<(&CodePath, &CodePath)>, names: &[String]) {
         for code in incoming {
-            let by_guid = code
-                .guid
-                .as_deref()
-                .and_then(|g| target.walk().into_iter().find(|v| v.code.guid.as_deref().is_some_and(|t| guid_key(t) == guid_key(g))).map(|v| v.path));
-            let here = parent.map(|p| p.child(&code.id)).unwrap_or_else(|| CodePath::new(vec![code.id.clone()]));
+            let mut my_names = names.to_vec();
+            my_names.push(name_key(&code.name));
+            let by_guid = code.guid.as_deref().and_then(|g| {
+                w.target.walk().into_iter().find(|v| v.code.guid.as_deref().is_some_and(|t| guid_key(t) == guid_key(g))).map(|v| v.path)
+            });
+            let mine = parent.map(|(p, _)| p.child(&code.id)).unwrap_or_else(|| CodePath::new(vec![code.id.clone()]));
+            let here = parent.map(|(_, p)| p.child(&code.id)).unwrap_or_else(|| CodePath::new(vec![code.id.clone()]));
             let at = if let Some(found) = by_guid {
-                report.by_guid += 1;
+                w.report.by_guid += 1;
                 found
-            } else if target.get(&here).is_some() {
-                report.by_path += 1;
+            } else if w.target.get(&here).is_some() {
+                w.report.by_path += 1;
                 here
+            } else if let Some(found) =
+                w.named.get(&my_names).filter(|found| code.guid.is_some() && w.target.get(found).is_some_and(|t| t.guid.is_some())).cloned()
+            {
+                w.report.by_name.push((mine.clone(), found.clone()));
+                found
             } else {
                 let mut bare = code.clone();
                 bare.children = Vec::new();
                 let siblings = match parent {
-                    Some(p) => &mut target.get_mut(p).expect("parent was placed").children,
-                    None => &mut target.codes,
+                    Some((_, p)) => &mut w.target.get_mut(p).expect("parent was placed").children,
+                    None => &mut w.target.codes,
                 };
                 siblings.push(bare);
-                report.added.push(here.clone());
+                w.report.added.push(here.clone());
                 here
             };
-            go(target, &code.children, Some(&at), report);
+            go(w, &code.children, Some((&mine, &at)), &my_names);
         }
     }
-    let mut report = MergeReport::default();
-    go(target, incoming, None, &mut report);
-    report
+    let named = by_name_path(target);
+    let mut w = Walk { target, named, report: MergeReport::default() };
+    go(&mut w, incoming, None, &[]);
+    w.report
 }

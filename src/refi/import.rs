@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use super::archive::{entry_location, Entries, Limits};
 use super::codebook::{self, Hints};
+use super::landing;
 use super::{guid_key, qde, strip_bom, Miss, PlainText, Project as RefiProject, TextMap, TextSource, Units};
 use crate::codebook::{validate, Codebook, CODEBOOK_FORMAT};
 use crate::coding::{Coder, Coding};
@@ -78,6 +79,8 @@ pub struct Report {
     pub origin: Option<String>,
     pub units: Option<Units>,
     pub detected: bool,
+    /// The detected units and how many selections failed in them, when others were used.
+    pub switched: Option<landing::Tally>,
     pub sources: Vec<SourceReport>,
     pub selections: usize,
     pub without_codings: usize,
@@ -235,8 +238,14 @@ fn decode_text(location: Location, bytes: &[u8]) -> Result<String> {
     if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
         return utf16(rest, false);
     }
-    String::from_utf8(bytes.to_vec())
-        .map_err(|e| Error::invalid(location.clone(), format!("invalid UTF-8 at byte {}; save the text as UTF-8", e.utf8_error().valid_up_to())))
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let (line, column) = super::xml::line_and_column(bytes, at);
+        Error::invalid(
+            Location { line: Some(line), ..location.clone() },
+            format!("invalid UTF-8 at column {column} (byte {at}); save the text as UTF-8"),
+        )
+    })
 }
 
 /// The plain text of a source and the entry it came from.
@@ -291,9 +300,16 @@ fn values_of(values: &[super::Value], names: &HashMap<String, String>) -> Vec<(S
 
 pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &Entries, options: &Options) -> Result<Imported> {
     let mut report = Report { origin: project.origin.clone(), ..Default::default() };
-    let units = options.units.unwrap_or_else(|| Units::detect(project.origin.as_deref()));
-    report.units = Some(units);
+    let planned = options.units.unwrap_or_else(|| Units::detect(project.origin.as_deref()));
     report.detected = options.units.is_none();
+    // Every plain text first: the units are chosen by how the selections land on them.
+    let texts: Vec<(String, String)> = project.sources.iter().map(|ts| plain_text(path, qde_path, entries, ts)).collect::<Result<_>>()?;
+    let (units, switched) = {
+        let stripped: Vec<&str> = texts.iter().map(|(t, _)| strip_bom(t)).collect();
+        landing::decide(qde_path, project, &stripped, planned, !report.detected, &mut report.warnings)?
+    };
+    report.switched = switched;
+    report.units = Some(units);
     for (what, n) in &project.ignored {
         report.warnings.push(format!("{n} × {what} not imported (quire has no place for it)"));
     }
@@ -351,19 +367,14 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
 
     // Variables and cases.
     let variable_names: HashMap<String, String> = project.variables.iter().map(|v| (guid_key(&v.guid), v.name.clone())).collect();
-    let mut cases_of: HashMap<String, Vec<&super::Case>> = HashMap::new();
-    for case in &project.cases {
-        for s in &case.sources {
-            cases_of.entry(guid_key(s)).or_default().push(case);
-        }
-    }
+    let cases_of = super::cases::link(project, &mut report.warnings);
 
     let mut sources: Vec<Source> = Vec::new();
     let mut codings: Vec<Coding> = Vec::new();
     let mut ids: HashSet<String> = HashSet::new();
-    for ts in &project.sources {
+    // Each text is dropped once its source is made.
+    for (ts, (raw, entry)) in project.sources.iter().zip(texts) {
         let label = ts.name.clone().unwrap_or_default();
-        let (raw, entry) = plain_text(path, qde_path, entries, ts)?;
         let original = strip_bom(&raw);
         let map = TextMap::new(original, units);
         let virtual_path = shown(path, &entry);
@@ -481,6 +492,7 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
         report.sources.push(source_report);
         sources.push(source);
     }
+    codebook::keep_codings_of_folders(&mut codebook, &codings, &mut report.warnings);
     crate::coding::store::normalise(&mut codings);
     let mut used: Vec<Coder> = codings.iter().map(|c| c.coder.clone()).collect();
     used.sort();

@@ -12,9 +12,11 @@
 //! writes code points of that canonical text.
 
 pub mod archive;
+pub mod cases;
 pub mod codebook;
 pub mod export;
 pub mod import;
+pub mod landing;
 pub mod qde;
 pub mod xml;
 

@@ -16,6 +16,7 @@ pub fn read(shown: &Path, bytes: &[u8]) -> Result<Project> {
     if root.name != "Project" {
         return Err(at(root.line, format!("not a REFI-QDA project: the root element is <{}>, not <Project>", root.name)));
     }
+    check_namespace(&root, "project", PROJECT_NS, &at)?;
     check_guids(&root, &at)?;
     let mut project = Project {
         name: root.attr("name").unwrap_or("").to_string(),
@@ -92,6 +93,19 @@ fn required(e: &Element, name: &str, at: &impl Fn(usize, String) -> Error) -> Re
     match e.attr(name) {
         Some(v) if !v.trim().is_empty() => Ok(v.trim().to_string()),
         _ => Err(at(e.line, format!("<{}> has no `{name}` attribute", e.name))),
+    }
+}
+
+/// The root's namespace must be QDA-XML's `urn:QDA-XML:KIND:VERSION` (any version: `1.0`, `1:0`
+/// and `0:4` are seen); none at all is accepted, another is refused.
+pub(crate) fn check_namespace(root: &Element, kind: &str, expected: &str, at: &impl Fn(usize, String) -> Error) -> Result<()> {
+    match root.xmlns.as_deref() {
+        None => Ok(()),
+        Some(ns) if ns.trim().strip_prefix("urn:QDA-XML:").and_then(|r| r.strip_prefix(kind)).is_some_and(|v| v.starts_with(':')) => Ok(()),
+        Some(ns) => Err(at(
+            root.line,
+            format!("not a REFI-QDA {kind} file: the root element's namespace is `{ns}`, not `{expected}` (or another version of it)"),
+        )),
     }
 }
 

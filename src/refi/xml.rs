@@ -15,7 +15,8 @@ const MAX_DEPTH: usize = 256;
 #[derive(Debug, Clone, Default)]
 pub struct Element {
     pub name: String,
-    /// Namespace URI declared on this element by `xmlns` (only kept for the root's check).
+    /// Namespace URI this element declares for its own name (`xmlns`, or `xmlns:P` for `P:Name`;
+    /// only kept for the root's check).
     pub xmlns: Option<String>,
     pub attrs: Vec<(String, String)>,
     pub children: Vec<Element>,
@@ -51,15 +52,31 @@ fn local(name: &str) -> String {
     }
 }
 
+/// The 1-based line and column (in characters) of byte `at` of `bytes`, which are valid UTF-8
+/// before it (where a UTF-8 error was found).
+pub fn line_and_column(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = &bytes[..at.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+    (line, column)
+}
+
 /// Decodes XML bytes to text: UTF-8 (a BOM is dropped), or UTF-16 with a BOM.
-fn decode(bytes: &[u8]) -> std::result::Result<String, String> {
+/// An error names the line when it can.
+fn decode(bytes: &[u8]) -> std::result::Result<String, (Option<usize>, String)> {
+    // Invalid UTF-8: the line and column of the first bad byte (counted in the bytes as read).
+    let bad_utf8 = |all: &[u8], at: usize| {
+        let (line, column) = line_and_column(all, at);
+        (Some(line), format!("invalid UTF-8 at column {column} (byte {at}); save the file as UTF-8"))
+    };
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return String::from_utf8(rest.to_vec()).map_err(|e| format!("invalid UTF-8 (byte {})", e.utf8_error().valid_up_to() + 3));
+        return String::from_utf8(rest.to_vec()).map_err(|e| bad_utf8(bytes, e.utf8_error().valid_up_to() + 3));
     }
     let utf16 = |rest: &[u8], le: bool| {
         let units: Vec<u16> =
             rest.chunks_exact(2).map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) }).collect();
-        String::from_utf16(&units).map_err(|_| "invalid UTF-16".to_string())
+        String::from_utf16(&units).map_err(|_| (None, "invalid UTF-16".to_string()))
     };
     if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
         return utf16(rest, true);
@@ -67,12 +84,12 @@ fn decode(bytes: &[u8]) -> std::result::Result<String, String> {
     if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
         return utf16(rest, false);
     }
-    String::from_utf8(bytes.to_vec()).map_err(|e| format!("invalid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+    String::from_utf8(bytes.to_vec()).map_err(|e| bad_utf8(bytes, e.utf8_error().valid_up_to()))
 }
 
 /// Parses XML into its root element; errors name `shown` (a file, or `IN.qdpx!entry`) and a line.
 pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
-    let text = decode(bytes).map_err(|m| Error::invalid(Location::file(shown), m))?;
+    let text = decode(bytes).map_err(|(line, m)| Error::invalid(Location { path: shown.to_path_buf(), line }, m))?;
     let line_of = |offset: u64| text.as_bytes()[..(offset as usize).min(text.len())].iter().filter(|b| **b == b'\n').count() + 1;
     let fail = |offset: u64, message: String| Error::invalid(Location::line(shown, line_of(offset)), message);
     let mut reader = Reader::from_str(&text);
@@ -97,15 +114,20 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(fail(at, format!("elements nested more than {MAX_DEPTH} deep")));
                 }
-                let mut element = Element { name: local(e.name().as_ref()), line: line_of(at), ..Default::default() };
+                let raw_name = e.name().as_ref().to_string();
+                let ns_key = match raw_name.split_once(':') {
+                    Some((prefix, _)) => format!("xmlns:{prefix}"),
+                    None => "xmlns".to_string(),
+                };
+                let mut element = Element { name: local(&raw_name), line: line_of(at), ..Default::default() };
                 for attr in e.attributes() {
                     let attr = attr.map_err(|err| fail(at, format!("malformed attribute: {err}")))?;
                     let key = attr.key.as_ref().to_string();
                     let value =
                         attr.normalized_value(XmlVersion::Implicit1_0).map_err(|err| fail(at, format!("attribute `{key}`: {err}")))?.into_owned();
-                    if key == "xmlns" {
+                    if key == ns_key {
                         element.xmlns = Some(value);
-                    } else if !key.starts_with("xmlns:") {
+                    } else if key != "xmlns" && !key.starts_with("xmlns:") {
                         element.attrs.push((local(&key), value));
                     }
                 }
