@@ -27,14 +27,14 @@ fn a_format_2_codebook_with_a_folder_opens_and_goes_back_to_format_1_without_it(
     copy_dir(&repo().join("tests/compat/v2-folders"), &w.path("v2"));
     let folder = w.run(&["--project", "v2", "codebook", "show", "challenges", "--format", "json"]).ok().json();
     assert_eq!(folder["codable"], false);
-    let r = w.run(&["--project", "v2", "code", "BE-X-01:2", "challenges"]).fails();
+    let r = w.run(&["--project", "v2", "code", "BE-X-01:2", "challenges"]).exits(2);
     assert_eq!(r.status, 2);
     w.run(&["--project", "v2", "code", "BE-X-01:2", "housing"]).ok();
     // Without its folder, the codebook is written as format 1 again, readable by older builds.
     w.run(&["--project", "v2", "codebook", "add", "other", "--name", "Other"]).ok();
     assert!(std::fs::read_to_string(w.path("v2/codebook.json")).unwrap().starts_with("{\n  \"format\": 2,"));
     // A code merged into a folder would make its codings codings of the folder: refused.
-    let r = w.run(&["--project", "v2", "codebook", "merge", "other", "challenges"]).fails();
+    let r = w.run(&["--project", "v2", "codebook", "merge", "other", "challenges"]).exits(2);
     assert_eq!(
         r.stderr,
         "quire: cannot merge `other` into `challenges`: `challenges` is a folder: it groups codes but cannot be applied; \
