@@ -1,6 +1,7 @@
 //! A quire project as a `.qdpx` file: users from coders, the code tree with guids, variables and
 //! cases from respondent attributes, text sources with their transcript header in `Description`,
-//! and every coding as a `PlainTextSelection` in Unicode code points. The output is deterministic.
+//! and every coded span as a `PlainTextSelection` per coder (each holding only that coder's codings),
+//! in Unicode code points. The output is deterministic.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -174,8 +175,8 @@ fn write<W: std::io::Write + std::io::Seek>(
     let code_path: Vec<String> = codings.codes.iter().map(CodePath::to_string).collect();
     let coder_guid: Vec<&str> = codings.coders.iter().map(|c| user_guids[c].as_str()).collect();
     let time: Vec<Option<&str>> = codings.times.iter().map(|t| Some(t.as_str()).filter(|t| is_datetime(t))).collect();
-    // One source's `<TextSource>`: one selection per coded span, its codings sorted by code and
-    // coder; written as it is made, with guids in buffers on the stack. Its counts of selections
+    // One source's `<TextSource>`: one selection per coded span and coder, its codings sorted by
+    // code; written as it is made, with guids in buffers on the stack. Its counts of selections
     // and codings.
     let write_source = |out: &mut qde::XmlOut, s: &Source| -> Result<(usize, usize)> {
         use std::fmt::Write as _;
@@ -186,6 +187,7 @@ fn write<W: std::io::Write + std::io::Seek>(
         let (mut selections, mut coded) = (0, 0);
         let mut key = String::new();
         let mut buffer = [0; GUID_LEN];
+        let mut scratch: Vec<store::Span> = Vec::new();
         // Sorted rows: a span's codings are a run of them.
         for group in codings.rows_of(s.id.as_str()).chunk_by(|a, b| (a.start, a.end) == (b.start, b.end)) {
             let (start, end) = (group[0].start, group[0].end);
@@ -197,27 +199,43 @@ fn write<W: std::io::Write + std::io::Seek>(
             }
             key.clear();
             let _ = write!(key, "{}@{start}..{end}", s.id);
-            let first = group[0];
-            let selection = qde::SelectionAttrs {
-                guid: StableGuid::new("selection").part(&key).finish_in(&mut buffer),
-                start: start as i64,
-                end: end as i64,
-                creating_user: Some(coder_guid[first.coder as usize]),
-                created: time[first.created as usize],
+            // One selection per coder of the span, as NVivo and QualCoder write them (readers
+            // that take a selection's `creatingUser` as its codings' coder get each one right).
+            // Rows are sorted by code, then coder: a span of one coder is used as it is, one of
+            // several is sorted by coder first.
+            let by_coder: &[store::Span] = if group.iter().all(|c| c.coder == group[0].coder) {
+                group
+            } else {
+                scratch.clear();
+                scratch.extend_from_slice(group);
+                scratch.sort_unstable_by_key(|c| (c.coder, c.code, c.created));
+                &scratch
             };
-            qde::open_selection(out, &selection);
-            // A coding's guid is that of `{key}:{code}:{coder}`; the key is hashed once.
+            // A selection's guid is that of `{key}:{coder}`, a coding's that of
+            // `{key}:{code}:{coder}`; the key is hashed once for all of them.
+            let keyed_selection = StableGuid::new("selection").part(&key).part(":");
             let keyed = StableGuid::new("coding").part(&key).part(":");
-            for c in group {
-                let Some(code) = code_guid[c.code as usize] else {
-                    return Err(Error::UnknownCode { query: code_path[c.code as usize].clone(), suggestions: Vec::new() });
+            for run in by_coder.chunk_by(|a, b| a.coder == b.coder) {
+                let coder = &codings.coders[run[0].coder as usize];
+                let user = coder_guid[run[0].coder as usize];
+                let selection = qde::SelectionAttrs {
+                    guid: keyed_selection.clone().part(coder.as_str()).finish_in(&mut buffer),
+                    start: start as i64,
+                    end: end as i64,
+                    creating_user: Some(user),
+                    created: run.iter().map(|c| c.created).min().and_then(|t| time[t as usize]),
                 };
-                let coder = &codings.coders[c.coder as usize];
-                let guid = keyed.clone().part(&code_path[c.code as usize]).part(":").part(coder.as_str()).finish_in(&mut buffer);
-                qde::write_coding(out, guid, code, Some(coder_guid[c.coder as usize]), time[c.created as usize]);
+                qde::open_selection(out, &selection);
+                for c in run {
+                    let Some(code) = code_guid[c.code as usize] else {
+                        return Err(Error::UnknownCode { query: code_path[c.code as usize].clone(), suggestions: Vec::new() });
+                    };
+                    let guid = keyed.clone().part(&code_path[c.code as usize]).part(":").part(coder.as_str()).finish_in(&mut buffer);
+                    qde::write_coding(out, guid, code, Some(user), time[c.created as usize]);
+                }
+                out.close("PlainTextSelection");
+                selections += 1;
             }
-            out.close("PlainTextSelection");
-            selections += 1;
             coded += group.len();
         }
         qde::close_source(out, &value_list(&mut source_values(s).into_iter()), &variables);

@@ -1,0 +1,171 @@
+//! Integration tests for the shape of `export qdpx`: one selection per span and coder, positions
+//! in UTF-16 code units for NVivo (`--positions utf16`, `--for nvivo`), and the limits that keep
+//! a hostile `.qdpx` from taking the machine's memory on import.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+use std::process::Command;
+
+use common::{repo, Workdir};
+
+/// One entry of a zip archive on disk.
+fn entry(path: &Path, name: &str) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
+    let mut file = archive.by_name(name).unwrap();
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).unwrap();
+    bytes
+}
+
+/// The value of attribute `name` in one line of XML as quire writes it (one element a line).
+fn attr<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+    let at = line.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(&line[at..at + line[at..].find('"')?])
+}
+
+/// Validates `xml` against `../shared/refi/xsd/Project.xsd` with xmllint; false (with a printed
+/// reason) when xmllint or the schema is missing.
+fn valid_project_xml(w: &Workdir, xml: &[u8]) -> bool {
+    let schema = repo().join("../shared/refi/xsd/Project.xsd");
+    if !schema.exists() || !Command::new("xmllint").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped XSD validation: xmllint or {} is missing", schema.display());
+        return false;
+    }
+    let file = w.write("validate/project.qde", xml);
+    let out = Command::new("xmllint").arg("--noout").arg("--schema").arg(&schema).arg(&file).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.contains("validates"), "{stderr}");
+    true
+}
+
+/// Distinct codings (source, start, end, code) per coder in a project's coding files.
+fn codings_per_coder(dir: &Path) -> BTreeMap<String, usize> {
+    let mut distinct: BTreeMap<String, std::collections::BTreeSet<(String, String, String, String)>> = BTreeMap::new();
+    for file in fs::read_dir(dir.join("codings")).unwrap() {
+        let path = file.unwrap().path();
+        if path.extension().is_none_or(|e| e != "csv") || path.to_str().unwrap().ends_with(".orphaned.csv") {
+            continue;
+        }
+        for row in csv::Reader::from_path(&path).unwrap().records() {
+            let r = row.unwrap();
+            distinct.entry(r[4].to_string()).or_default().insert((r[0].to_string(), r[1].to_string(), r[2].to_string(), r[3].to_string()));
+        }
+    }
+    distinct.into_iter().map(|(coder, set)| (coder, set.len())).collect()
+}
+
+/// Per selection of a project XML: its creatingUser's name and its codings' creatingUsers' names.
+fn selections_by_user(qde: &str) -> Vec<(String, Vec<String>)> {
+    let users: BTreeMap<&str, &str> =
+        qde.lines().filter(|l| l.trim_start().starts_with("<User ")).map(|l| (attr(l, "guid").unwrap(), attr(l, "name").unwrap())).collect();
+    let name = |line: &str| users[attr(line, "creatingUser").expect("a creatingUser")].to_string();
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for line in qde.lines().map(str::trim_start) {
+        if line.starts_with("<PlainTextSelection ") {
+            out.push((name(line), Vec::new()));
+        } else if line.starts_with("<Coding ") {
+            out.last_mut().unwrap().1.push(name(line));
+        }
+    }
+    out
+}
+
+#[test]
+fn export_writes_one_selection_per_span_and_coder() {
+    let w = Workdir::new();
+    let r = w.run(&["--project", "fixtures/first48/pt", "export", "qdpx", "pt.qdpx"]).ok();
+    let qde = String::from_utf8(entry(&w.path("pt.qdpx"), "project.qde")).unwrap();
+    let selections = selections_by_user(&qde);
+    // Every selection's codings are its own coder's, and it holds at least one.
+    for (user, codings) in &selections {
+        assert!(!codings.is_empty() && codings.iter().all(|c| c == user), "a selection of {user} holds codings of {codings:?}");
+    }
+    let mut exported: BTreeMap<String, usize> = BTreeMap::new();
+    for (user, codings) in &selections {
+        *exported.entry(user.clone()).or_default() += codings.len();
+    }
+    let expected = codings_per_coder(&w.path("fixtures/first48/pt"));
+    assert_eq!(expected, BTreeMap::from([("fixture".to_string(), 123), ("fixture2".to_string(), 114)]));
+    assert_eq!(exported, expected);
+    // 107 coded spans, 31 of them coded by both coders: 138 selections.
+    let mut spans = std::collections::BTreeSet::new();
+    let mut source = "";
+    for line in qde.lines().map(str::trim_start) {
+        if line.starts_with("<TextSource ") {
+            source = attr(line, "guid").unwrap();
+        } else if line.starts_with("<PlainTextSelection ") {
+            spans.insert((source, attr(line, "startPosition").unwrap(), attr(line, "endPosition").unwrap()));
+        }
+    }
+    assert_eq!(selections.len(), 138, "{}", r.stderr);
+    assert_eq!(spans.len(), 107);
+    assert!(r.stderr.contains(": 2 users, 96 codes, 10 variables, 11 cases, 7 sources, 138 selections, 237 codings\n"), "{}", r.stderr);
+    // Deterministic, and valid against the schema.
+    w.run(&["--project", "fixtures/first48/pt", "export", "qdpx", "pt2.qdpx"]).ok();
+    assert_eq!(fs::read(w.path("pt.qdpx")).unwrap(), fs::read(w.path("pt2.qdpx")).unwrap());
+    valid_project_xml(&w, qde.as_bytes());
+    // Imported back: the same codings, each with its coder.
+    w.run(&["import", "qdpx", "pt.qdpx", "--into", "back"]).ok();
+    assert_eq!(codings_per_coder(&w.path("back")), expected);
+    for coder in ["fixture", "fixture2"] {
+        let file = format!("codings/{coder}.csv");
+        assert_eq!(fs::read(w.path("back").join(&file)).unwrap(), fs::read(w.path("fixtures/first48/pt").join(&file)).unwrap(), "{file}");
+    }
+}
+
+/// A `.qdpx` archive from (name, bytes), deflated.
+fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        w.start_file(*name, options).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn a_selection_holding_codings_of_two_users_imports_each_with_its_own_coder() {
+    // The shape quire wrote before: one selection per span, codings of several users in it.
+    let g = |n: u32| format!("{n:08x}-0000-4000-8000-000000000000");
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="dois" origin="hand">
+  <Users><User guid="{ua}" name="ana" /><User guid="{ub}" name="rui" /></Users>
+  <CodeBook><Codes><Code guid="{c1}" name="Casa" isCodable="true" /><Code guid="{c2}" name="Trabalho" isCodable="true" /></Codes></CodeBook>
+  <Sources><TextSource guid="{s}" name="Entrevista" plainTextPath="internal://{s}.txt">
+    <PlainTextSelection guid="{p}" startPosition="0" endPosition="10" creatingUser="{ua}">
+      <Coding guid="{k1}" creatingUser="{ua}"><CodeRef targetGUID="{c1}" /></Coding>
+      <Coding guid="{k2}" creatingUser="{ub}"><CodeRef targetGUID="{c1}" /></Coding>
+      <Coding guid="{k3}" creatingUser="{ub}"><CodeRef targetGUID="{c2}" /></Coding>
+    </PlainTextSelection>
+  </TextSource></Sources>
+</Project>
+"#,
+        ua = g(1),
+        ub = g(2),
+        c1 = g(3),
+        c2 = g(4),
+        s = g(5),
+        p = g(6),
+        k1 = g(7),
+        k2 = g(8),
+        k3 = g(9),
+    );
+    let w = Workdir::new();
+    let text = "Uma frase. Outra frase.\n";
+    w.write("dois.qdpx", zip(&[("project.qde", xml.as_bytes()), (&format!("Sources/{}.txt", g(5)), text.as_bytes())]));
+    w.run(&["import", "qdpx", "dois.qdpx", "--into", "dois"]).ok();
+    assert_eq!(codings_per_coder(&w.path("dois")), BTreeMap::from([("ana".to_string(), 1), ("rui".to_string(), 2)]));
+    // Exported again, each coder's codings are a selection of their own.
+    let r = w.run(&["--project", "dois", "export", "qdpx", "again.qdpx"]).ok();
+    assert!(r.stderr.contains("2 users, 2 codes, 4 variables, 1 cases, 1 sources, 2 selections, 3 codings"), "{}", r.stderr);
+    let qde = String::from_utf8(entry(&w.path("again.qdpx"), "project.qde")).unwrap();
+    let shape: Vec<(String, Vec<String>)> = selections_by_user(&qde);
+    assert_eq!(shape, vec![("ana".to_string(), vec!["ana".to_string()]), ("rui".to_string(), vec!["rui".to_string(), "rui".to_string()])]);
+}
