@@ -169,3 +169,128 @@ fn a_selection_holding_codings_of_two_users_imports_each_with_its_own_coder() {
     let shape: Vec<(String, Vec<String>)> = selections_by_user(&qde);
     assert_eq!(shape, vec![("ana".to_string(), vec!["ana".to_string()]), ("rui".to_string(), vec!["rui".to_string(), "rui".to_string()])]);
 }
+
+/// A text with characters outside the BMP before its codings, on two lines.
+const ASTRAL: &str = "Uma frase 😀 e outra 🎉🎉 frase.\nSegunda linha 🌾 aqui.\n";
+
+/// A hand-made `.qdpx` (code points) of ASTRAL coded by `ana` on "e outra", "frase." and "aqui".
+fn astral_qdpx() -> Vec<u8> {
+    let g = |n: u32| format!("{n:08x}-0000-4000-8000-000000000000");
+    let selection = |n: u32, start: usize, end: usize| {
+        format!(
+            r#"<PlainTextSelection guid="{}" startPosition="{start}" endPosition="{end}" creatingUser="{u}"><Coding guid="{}" creatingUser="{u}"><CodeRef targetGUID="{c}" /></Coding></PlainTextSelection>"#,
+            g(100 + n),
+            g(200 + n),
+            u = g(1),
+            c = g(3),
+        )
+    };
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="astral" origin="hand">
+  <Users><User guid="{u}" name="ana" /></Users>
+  <CodeBook><Codes><Code guid="{c}" name="Marca" isCodable="true" /></Codes></CodeBook>
+  <Sources><TextSource guid="{s}" name="Chat" plainTextPath="internal://{s}.txt">{a}{b}{c2}</TextSource></Sources>
+</Project>
+"#,
+        u = g(1),
+        c = g(3),
+        s = g(5),
+        a = selection(1, 12, 19),
+        b = selection(2, 23, 29),
+        c2 = selection(3, 46, 50),
+    );
+    zip(&[("project.qde", xml.as_bytes()), (&format!("Sources/{}.txt", g(5)), ASTRAL.as_bytes())])
+}
+
+/// (start, end) of every selection of a project XML, in order.
+fn selection_positions(qde: &str) -> Vec<(usize, usize)> {
+    qde.lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with("<PlainTextSelection "))
+        .map(|l| (attr(l, "startPosition").unwrap().parse().unwrap(), attr(l, "endPosition").unwrap().parse().unwrap()))
+        .collect()
+}
+
+/// The one plain text entry of an archive.
+fn source_text(qdpx: &Path) -> Vec<u8> {
+    let archive = zip::ZipArchive::new(fs::File::open(qdpx).unwrap()).unwrap();
+    let names: Vec<String> = archive.file_names().map(|n| n.unwrap().to_string()).filter(|n| n.starts_with("Sources/")).collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    entry(qdpx, &names[0])
+}
+
+#[test]
+fn utf16_positions_count_characters_outside_the_bmp_twice() {
+    let w = Workdir::new();
+    w.write("astral.qdpx", astral_qdpx());
+    let r = w.run(&["import", "qdpx", "astral.qdpx", "--into", "astral"]).ok();
+    assert!(r.stderr.contains("selections: 3, landing on text: 3, not landing: 0"), "{}", r.stderr);
+    let r = w.run(&["--project", "astral", "export", "qdpx", "utf16.qdpx", "--positions", "utf16"]).ok();
+    assert!(
+        r.stderr.contains("positions are UTF-16 code units (as NVivo reads them) of each source's text in Sources/ (LF line ends, no BOM)"),
+        "{}",
+        r.stderr
+    );
+    let qde = String::from_utf8(entry(&w.path("utf16.qdpx"), "project.qde")).unwrap();
+    assert_eq!(selection_positions(&qde), [(13, 20), (26, 32), (50, 54)]);
+    assert!(qde.contains("count UTF-16 code units (a character outside the BMP counts 2)"), "{qde}");
+    assert_eq!(source_text(&w.path("utf16.qdpx")), ASTRAL.as_bytes(), "the text itself is unchanged");
+    valid_project_xml(&w, qde.as_bytes());
+    // The default is still code points.
+    w.run(&["--project", "astral", "export", "qdpx", "cp.qdpx"]).ok();
+    let qde = String::from_utf8(entry(&w.path("cp.qdpx"), "project.qde")).unwrap();
+    assert_eq!(selection_positions(&qde), [(12, 19), (23, 29), (46, 50)]);
+}
+
+#[test]
+fn for_nvivo_writes_utf16_positions_over_a_text_with_a_bom_and_crlf() {
+    let w = Workdir::new();
+    w.write("astral.qdpx", astral_qdpx());
+    w.run(&["import", "qdpx", "astral.qdpx", "--into", "astral"]).ok();
+    let r = w.run(&["--project", "astral", "export", "qdpx", "nvivo.qdpx", "--for", "nvivo"]).ok();
+    assert!(
+        r.stderr.contains("positions are UTF-16 code units (as NVivo reads them) of each source's text in Sources/ (CRLF line ends counting 2, a UTF-8 BOM not counted)"),
+        "{}",
+        r.stderr
+    );
+    let qde = String::from_utf8(entry(&w.path("nvivo.qdpx"), "project.qde")).unwrap();
+    // CRLF counts 2: "aqui", on the second line, is one further on than in utf16 alone.
+    assert_eq!(selection_positions(&qde), [(13, 20), (26, 32), (51, 55)]);
+    let text = format!("\u{FEFF}{}", ASTRAL.replace('\n', "\r\n"));
+    assert_eq!(source_text(&w.path("nvivo.qdpx")), text.as_bytes());
+    valid_project_xml(&w, qde.as_bytes());
+    let r = w.run(&["--project", "astral", "export", "qdpx", "x.qdpx", "--for", "nvivo", "--positions", "code-points"]).fails();
+    assert_eq!(r.status, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("error: the argument '--for <PROGRAM>' cannot be used with '--positions <UNIT>'\n"), "{}", r.stderr);
+}
+
+#[test]
+fn astral_text_round_trips_exactly_through_each_unit() {
+    let w = Workdir::new();
+    w.write("astral.qdpx", astral_qdpx());
+    w.run(&["import", "qdpx", "astral.qdpx", "--into", "astral"]).ok();
+    let original = fs::read(w.path("astral/codings/ana.csv")).unwrap();
+    let source = fs::read(w.path("astral/sources/Chat.txt")).unwrap();
+    // (export flags, import --positions)
+    let cases: [(&[&str], &str); 3] = [(&[], "code-points"), (&["--positions", "utf16"], "utf16"), (&["--for", "nvivo"], "utf16")];
+    for (n, (flags, units)) in cases.iter().enumerate() {
+        let file = format!("out{n}.qdpx");
+        let mut args = vec!["--project", "astral", "export", "qdpx", &file];
+        args.extend_from_slice(flags);
+        w.run(&args).ok();
+        for (into, positions) in [(format!("back{n}"), Some(*units)), (format!("detected{n}"), None)] {
+            let mut args = vec!["import", "qdpx", &file, "--into", &into];
+            if let Some(p) = positions {
+                args.extend(["--positions", p]);
+            }
+            let r = w.run(&args).ok();
+            assert!(r.stderr.contains("selections: 3, landing on text: 3, not landing: 0"), "{flags:?} {positions:?}: {}", r.stderr);
+            assert_eq!(fs::read(w.path(&into).join("codings/ana.csv")).unwrap(), original, "{flags:?} {positions:?}: the same codings");
+            assert_eq!(fs::read(w.path(&into).join("sources/Chat.txt")).unwrap(), source, "{flags:?} {positions:?}: the same source");
+        }
+    }
+    // Read in the wrong unit, the utf16 export's last selection is past the text's end.
+    let r = w.run(&["import", "qdpx", "out1.qdpx", "--into", "wrong", "--positions", "code-points"]).fails();
+    assert!(r.stderr.contains("positions 50..54 fall outside source `Chat` (52 code points long)"), "{}", r.stderr);
+}

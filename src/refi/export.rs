@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::archive;
 use super::codebook::{to_refi, with_guids};
 use super::import::CODEBOOK_ENTRY;
-use super::{is_datetime, qde, stable_guid, Case, Project as RefiProject, StableGuid, User, Value, Variable, VariableType, GUID_LEN, POSITIONS_NOTE};
+use super::shape::Shape;
+use super::{is_datetime, qde, stable_guid, Case, Project as RefiProject, StableGuid, User, Value, Variable, VariableType, GUID_LEN};
 use crate::codebook::{Code, CodePath, Codebook};
 use crate::coding::{store, Coder};
 use crate::corpus::{transcript, Source};
@@ -28,8 +29,9 @@ pub struct Summary {
     pub codings: usize,
 }
 
-/// Writes a project's `.qdpx` to `out`, replacing it atomically; the archive is streamed to disk.
-pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progress) -> Result<Summary> {
+/// Writes a project's `.qdpx` to `out` in `shape`, replacing it atomically; the archive is
+/// streamed to disk.
+pub fn export_to(project: &Project, out: &std::path::Path, shape: Shape, progress: &dyn Progress) -> Result<Summary> {
     // Selections need spans, codes, coders and times, not the coded texts. The codebook and the
     // source texts are read and compressed while the coding files are read.
     let (loaded, codings) = rayon::join(
@@ -38,7 +40,7 @@ pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progre
             let codebook = Codebook::load(&project.codebook_path())?;
             let sources = project.load_sources()?;
             let (texts, codebook_entry) = rayon::join(
-                || sources.par_iter().map(|s| archive::prepare(&format!("Sources/{}.txt", source_guid(s)), s.body.as_bytes())).collect::<Vec<_>>(),
+                || sources.par_iter().map(|s| archive::prepare(&format!("Sources/{}.txt", source_guid(s)), &shape.text(&s.body))).collect::<Vec<_>>(),
                 || archive::prepare(CODEBOOK_ENTRY, with_guids(&codebook).to_json().as_bytes()),
             );
             let mut after = texts;
@@ -57,7 +59,7 @@ pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progre
     write_atomic_with(out, |file| {
         let buffered = std::io::BufWriter::with_capacity(1 << 20, file);
         let zip = archive::Writer::new(buffered);
-        let content = Content { name: &project.manifest.name, codebook: &codebook, sources: &sources, codings: &codings, coders: &coders };
+        let content = Content { name: &project.manifest.name, codebook: &codebook, sources: &sources, codings: &codings, coders: &coders, shape };
         let (zip, written) = write(zip, content, after, progress)?;
         zip.into_inner().map_err(|e| Error::io(out, e.into_error()))?;
         summary = written;
@@ -77,6 +79,7 @@ struct Content<'a> {
     sources: &'a [Source],
     codings: &'a store::Spans,
     coders: &'a [Coder],
+    shape: Shape,
 }
 
 /// A source's guid, and the name of its text in the archive.
@@ -92,7 +95,7 @@ fn write<W: std::io::Write + std::io::Seek>(
     after: Vec<archive::Prepared>,
     progress: &dyn Progress,
 ) -> Result<(W, Summary)> {
-    let Content { name, codebook, sources, codings, coders } = content;
+    let Content { name, codebook, sources, codings, coders, shape } = content;
     let refi_codes = to_refi(codebook);
     let mut code_guids: BTreeMap<CodePath, String> = BTreeMap::new();
     fn paths(codes: &[Code], refi: &[super::Code], parent: &CodePath, out: &mut BTreeMap<CodePath, String>) {
@@ -182,6 +185,7 @@ fn write<W: std::io::Write + std::io::Seek>(
         use std::fmt::Write as _;
         let guid = source_guid(s);
         let len = s.body.chars().count();
+        let positions = shape.positions(&s.body);
         let path = format!("internal://{guid}.txt");
         qde::open_source(out, &guid, Some(s.id.as_str()), Some(&transcript::render_header(s)), Some(&path));
         let (mut selections, mut coded) = (0, 0);
@@ -220,8 +224,8 @@ fn write<W: std::io::Write + std::io::Seek>(
                 let user = coder_guid[run[0].coder as usize];
                 let selection = qde::SelectionAttrs {
                     guid: keyed_selection.clone().part(coder.as_str()).finish_in(&mut buffer),
-                    start: start as i64,
-                    end: end as i64,
+                    start: positions.at(start) as i64,
+                    end: positions.at(end) as i64,
                     creating_user: Some(user),
                     created: run.iter().map(|c| c.created).min().and_then(|t| time[t as usize]),
                 };
@@ -257,15 +261,16 @@ fn write<W: std::io::Write + std::io::Seek>(
             .collect();
         let project = RefiProject {
             name: name.to_string(),
-            origin: Some(super::origin()),
+            origin: Some(shape.origin()),
             users,
             codes: refi_codes,
             variables: variables.clone(),
             cases: refi_cases,
             sources: Vec::new(),
             description: Some(format!(
-                "Exported by {}. {POSITIONS_NOTE} Each source's Description holds its quire transcript header.",
-                super::origin()
+                "Exported by {}. {} Each source's Description holds its quire transcript header.",
+                super::origin(),
+                shape.note()
             )),
             ignored: Vec::new(),
         };
