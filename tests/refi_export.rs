@@ -294,3 +294,192 @@ fn astral_text_round_trips_exactly_through_each_unit() {
     let r = w.run(&["import", "qdpx", "out1.qdpx", "--into", "wrong", "--positions", "code-points"]).fails();
     assert!(r.stderr.contains("positions 50..54 fall outside source `Chat` (52 code points long)"), "{}", r.stderr);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile archives: refused quickly, with one message naming the entry (and the element), and
+// nothing written. Built here without holding what they unpack to.
+
+/// One entry of a zip archive, already deflated: (name, deflated bytes, CRC-32, unpacked size).
+struct Raw {
+    name: String,
+    deflated: Vec<u8>,
+    crc: u32,
+    size: u64,
+}
+
+/// An entry that unpacks to `head`, `repeat` copies of `chunk`, then `tail`: `chunk` is deflated
+/// once, ending on a sync flush, and its deflated bytes repeated (they refer to nothing before
+/// them), so a gigabyte costs a few kilobytes and no time.
+fn repeated(name: &str, head: &[u8], chunk: &[u8], repeat: usize, tail: &[u8]) -> Raw {
+    use flate2::{Compress, Compression, FlushCompress};
+    let deflate = |bytes: &[u8], flush: FlushCompress| {
+        let mut c = Compress::new(Compression::best(), false);
+        let mut out = Vec::with_capacity(bytes.len() + 1024);
+        c.compress_vec(bytes, &mut out, flush).unwrap();
+        assert_eq!(c.total_in() as usize, bytes.len());
+        out
+    };
+    let (head_d, chunk_d, tail_d) = (deflate(head, FlushCompress::Sync), deflate(chunk, FlushCompress::Sync), deflate(tail, FlushCompress::Finish));
+    let mut deflated = head_d;
+    for _ in 0..repeat {
+        deflated.extend_from_slice(&chunk_d);
+    }
+    deflated.extend_from_slice(&tail_d);
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(head);
+    let mut one = crc32fast::Hasher::new();
+    one.update(chunk);
+    for _ in 0..repeat {
+        crc.combine(&one);
+    }
+    crc.update(tail);
+    Raw { name: name.into(), deflated, crc: crc.finalize(), size: (head.len() + chunk.len() * repeat + tail.len()) as u64 }
+}
+
+/// A zip archive (no Zip64: every size under 4 GiB) of raw entries, with honest headers.
+fn raw_zip(entries: &[Raw]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for e in entries {
+        let offset = out.len() as u32;
+        let fields = |h: &mut Vec<u8>| {
+            for v in [20u16, 0, 8, 0, 0x21] {
+                h.extend_from_slice(&v.to_le_bytes()); // version needed, flags, deflated, time, date
+            }
+            h.extend_from_slice(&e.crc.to_le_bytes());
+            h.extend_from_slice(&(e.deflated.len() as u32).to_le_bytes());
+            h.extend_from_slice(&u32::try_from(e.size).unwrap().to_le_bytes());
+            h.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
+            h.extend_from_slice(&0u16.to_le_bytes()); // extra field length
+        };
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        fields(&mut out);
+        out.extend_from_slice(e.name.as_bytes());
+        out.extend_from_slice(&e.deflated);
+        central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+        central.extend_from_slice(&20u16.to_le_bytes()); // version made by
+        fields(&mut central);
+        for v in [0u16, 0, 0] {
+            central.extend_from_slice(&v.to_le_bytes()); // comment length, disk, internal attributes
+        }
+        central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(e.name.as_bytes());
+    }
+    let at = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    for v in [0u16, 0, entries.len() as u16, entries.len() as u16] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&at.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+const MIB: usize = 1 << 20;
+const HEAD: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"bomba\" origin=\"hand\">\n";
+
+/// Imports `bytes` as `bad.qdpx`: it fails with exit 1 and exactly `message`, within `seconds`,
+/// leaving the work directory as it was.
+fn refused(w: &Workdir, bytes: &[u8], message: &str, seconds: u64) {
+    w.write("bad.qdpx", bytes);
+    let before = common::snapshot(w.dir.path());
+    let started = std::time::Instant::now();
+    let r = w.run(&["import", "qdpx", "bad.qdpx", "--into", "out"]).fails();
+    let took = started.elapsed();
+    assert_eq!((r.status, r.stderr.as_str()), (1, format!("quire: {message}\n").as_str()));
+    assert!(took.as_secs() < seconds, "refused in {took:?}");
+    assert!(!w.path("out").exists());
+    assert!(common::snapshot(w.dir.path()) == before, "the work directory is as it was");
+    fs::remove_file(w.path("bad.qdpx")).unwrap();
+}
+
+#[test]
+fn a_small_qdpx_declaring_a_huge_project_qde_is_refused_before_unpacking() {
+    // The issue's file: 1.9 GiB of one <Description>, deflated to a few megabytes, its size
+    // honestly declared (under the 2 GiB the whole archive was once allowed).
+    let chunk = vec![b'a'; 4 * MIB];
+    let qde = repeated("project.qde", format!("{HEAD}  <Description>").as_bytes(), &chunk, 1900 / 4, b"</Description>\n</Project>\n");
+    let size = qde.size;
+    assert!(size > 1900 * MIB as u64 - MIB as u64);
+    let bytes = raw_zip(&[qde]);
+    assert!(bytes.len() < 4 * MIB, "{} bytes", bytes.len());
+    let w = Workdir::new();
+    refused(
+        &w,
+        &bytes,
+        &format!("bad.qdpx!project.qde: declares {size} unpacked bytes, more than the 128 MiB one entry may hold (a zip bomb?); nothing was read"),
+        5,
+    );
+}
+
+#[test]
+fn one_field_larger_than_16_mib_is_refused_naming_its_element() {
+    let w = Workdir::new();
+    let chunk = vec![b'a'; MIB];
+    // A project's <Description> on line 3, and an attribute.
+    let description = repeated("project.qde", format!("{HEAD}  <Description>").as_bytes(), &chunk, 17, b"</Description>\n</Project>\n");
+    refused(
+        &w,
+        &raw_zip(&[description]),
+        "bad.qdpx!project.qde:3: the text of <Description> holds more than 16 MiB, the most quire reads in one field; refused",
+        20,
+    );
+    let head = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Project xmlns=\"urn:QDA-XML:project:1.0\" origin=\"hand\">\n  <Users><User guid=\"00000000-0000-4000-8000-000000000001\" name=\"";
+    let attribute = repeated("project.qde", head.as_bytes(), &chunk, 17, b"\" /></Users>\n</Project>\n");
+    refused(
+        &w,
+        &raw_zip(&[attribute]),
+        "bad.qdpx!project.qde:3: attribute `name` of <User> holds more than 16 MiB, the most quire reads in one field; refused",
+        20,
+    );
+    // A source's plain text.
+    let g = "00000000-0000-4000-8000-000000000005";
+    let xml = format!("{HEAD}  <Sources><TextSource guid=\"{g}\" name=\"Longa\" plainTextPath=\"internal://{g}.txt\" /></Sources>\n</Project>\n");
+    let qde = repeated("project.qde", xml.as_bytes(), b"", 0, b"");
+    let text = repeated(&format!("Sources/{g}.txt"), b"", &chunk, 17, b"");
+    refused(
+        &w,
+        &raw_zip(&[qde, text]),
+        &format!("bad.qdpx!Sources/{g}.txt: the plain text of source `Longa` holds more than 16 MiB, the most quire reads in one field; refused"),
+        20,
+    );
+}
+
+#[test]
+fn selections_whose_texts_add_up_past_128_mib_are_refused() {
+    // A text of 1 MiB and 100 selections of all of it, each with a coding: 2 MiB each (the
+    // selection's text and its coding's), past 128 MiB at the 65th.
+    let g = |n: usize| format!("{n:08x}-0000-4000-8000-000000000000");
+    let mut xml = format!(
+        "{HEAD}  <Users><User guid=\"{}\" name=\"ana\" /></Users>\n  <CodeBook><Codes><Code guid=\"{}\" name=\"Tudo\" isCodable=\"true\" /></Codes></CodeBook>\n  <Sources><TextSource guid=\"{}\" name=\"Texto\" plainTextPath=\"internal://{}.txt\">\n",
+        g(1),
+        g(2),
+        g(3),
+        g(3)
+    );
+    for i in 0..100 {
+        xml.push_str(&format!(
+            "    <PlainTextSelection guid=\"{}\" startPosition=\"0\" endPosition=\"{MIB}\" creatingUser=\"{}\"><Coding guid=\"{}\"><CodeRef targetGUID=\"{}\" /></Coding></PlainTextSelection>\n",
+            g(1000 + i),
+            g(1),
+            g(2000 + i),
+            g(2)
+        ));
+    }
+    xml.push_str("  </TextSource></Sources>\n</Project>\n");
+    // Line 1 is the declaration, 2 the project, 3 users, 4 codes, 5 the source: the 65th
+    // selection is on line 70.
+    let text = "palavra ".repeat(MIB / 8);
+    let bytes =
+        raw_zip(&[repeated("project.qde", xml.as_bytes(), b"", 0, b""), repeated(&format!("Sources/{}.txt", g(3)), text.as_bytes(), b"", 0, b"")]);
+    let w = Workdir::new();
+    refused(
+        &w,
+        &bytes,
+        &format!("bad.qdpx!project.qde:70: selection {}: the selected texts add up to more than 128 MiB, the most quire imports; refused", g(1064)),
+        30,
+    );
+}

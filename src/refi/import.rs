@@ -25,6 +25,10 @@ use crate::error::{Error, Location, Result, Severity};
 /// The entry where a quire export keeps its codebook JSON (ids and autocoding rules).
 pub const CODEBOOK_ENTRY: &str = "quire/codebook.json";
 
+/// Most bytes of selected text an import holds (each coding keeps its text): 128 MiB, twice the
+/// coding files of quire's 1,000-interview benchmark; a real study's are a few MB.
+const MAX_CODED_TEXT: usize = 128 << 20;
+
 /// Choices for content the file does not carry.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -262,6 +266,15 @@ fn plain_text(path: &Path, qde: &Path, entries: &Entries, source: &TextSource) -
                 ));
             };
             let text = decode_text(entry_location(path, entry, None), bytes)?;
+            if text.len() > super::xml::MAX_FIELD {
+                return Err(Error::invalid(
+                    entry_location(path, entry, None),
+                    format!(
+                        "the plain text of source `{label}` holds more than {} MiB, the most quire reads in one field; refused",
+                        super::xml::MAX_FIELD >> 20
+                    ),
+                ));
+            }
             Ok((text, entry.to_string()))
         }
     }
@@ -361,6 +374,7 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
     let mut sources: Vec<Source> = Vec::new();
     let mut codings: Vec<Coding> = Vec::new();
     let mut ids: HashSet<String> = HashSet::new();
+    let mut coded_text = 0usize;
     for ts in &project.sources {
         let label = ts.name.clone().unwrap_or_default();
         let (raw, entry) = plain_text(path, qde_path, entries, ts)?;
@@ -448,6 +462,17 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
                     ),
                 ));
             };
+            coded_text += landed.text.len() * (1 + sel.codings.len());
+            if coded_text > MAX_CODED_TEXT {
+                return Err(Error::invalid(
+                    Location::line(qde_path, sel.line),
+                    format!(
+                        "selection {}: the selected texts add up to more than {} MiB, the most quire imports; refused",
+                        sel.guid,
+                        MAX_CODED_TEXT >> 20
+                    ),
+                ));
+            }
             if let Some(problem) = landed.problem {
                 source_report.missed += 1;
                 report.misses.push(MissReport { source: source.id.clone(), selection: sel.guid.clone(), problem, text: landed.text.clone() });
