@@ -410,13 +410,13 @@ fn a_small_qdpx_declaring_a_huge_project_qde_is_refused_before_unpacking() {
     refused(
         &w,
         &bytes,
-        &format!("bad.qdpx!project.qde: declares {size} unpacked bytes, more than the 128 MiB one entry may hold (a zip bomb?); nothing was read"),
+        &format!("bad.qdpx!project.qde: declares {size} unpacked bytes, more than the 96 MiB one entry may hold (a zip bomb?); nothing was read"),
         5,
     );
 }
 
 #[test]
-fn one_field_larger_than_16_mib_is_refused_naming_its_element() {
+fn one_field_larger_than_16_mib_or_a_text_larger_than_8_mib_is_refused_naming_it() {
     let w = Workdir::new();
     let chunk = vec![b'a'; MIB];
     // A project's <Description> on line 3, and an attribute.
@@ -435,7 +435,7 @@ fn one_field_larger_than_16_mib_is_refused_naming_its_element() {
         "bad.qdpx!project.qde:3: attribute `name` of <User> holds more than 16 MiB, the most quire reads in one field; refused",
         20,
     );
-    // A source's plain text.
+    // A source's plain text (17 MiB, more than the 8 MiB of one source).
     let g = "00000000-0000-4000-8000-000000000005";
     let xml = format!("{HEAD}  <Sources><TextSource guid=\"{g}\" name=\"Longa\" plainTextPath=\"internal://{g}.txt\" /></Sources>\n</Project>\n");
     let qde = repeated("project.qde", xml.as_bytes(), b"", 0, b"");
@@ -443,7 +443,7 @@ fn one_field_larger_than_16_mib_is_refused_naming_its_element() {
     refused(
         &w,
         &raw_zip(&[qde, text]),
-        &format!("bad.qdpx!Sources/{g}.txt: the plain text of source `Longa` holds more than 16 MiB, the most quire reads in one field; refused"),
+        &format!("bad.qdpx!Sources/{g}.txt: the plain text of source `Longa` holds more than 8 MiB, the most quire reads for one source; refused"),
         20,
     );
 }

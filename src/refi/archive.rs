@@ -31,11 +31,11 @@ pub struct Limits {
 pub const MIB: u64 = 1024 * 1024;
 
 impl Default for Limits {
-    /// 10,000 entries, 128 MiB an entry and 256 MiB in all: twice the `project.qde` of quire's
-    /// 1,000-interview benchmark (64 MB of XML; a real study's is a few MB), and room beside it
-    /// for its texts (15 MB there) and the `.docx` copies NVivo adds.
+    /// 10,000 entries, 96 MiB an entry and 128 MiB in all: room for the `project.qde` of quire's
+    /// 1,000-interview benchmark (64 MB of XML; a real study's is a few MB) and its texts (15 MB),
+    /// or the `.docx` copies NVivo adds. An import holds about 5 bytes for each byte of text.
     fn default() -> Limits {
-        Limits { max_entries: 10_000, max_total: 256 * MIB, max_entry: 128 * MIB }
+        Limits { max_entries: 10_000, max_total: 128 * MIB, max_entry: 96 * MIB }
     }
 }
 
@@ -155,6 +155,11 @@ impl Entries {
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
+    }
+
+    /// Removes an entry, handing over its bytes.
+    pub fn take(&mut self, name: &str) -> Option<Vec<u8>> {
+        self.files.remove(name)
     }
 
     pub fn get(&self, name: &str) -> Option<&[u8]> {

@@ -29,6 +29,10 @@ pub const CODEBOOK_ENTRY: &str = "quire/codebook.json";
 /// coding files of quire's 1,000-interview benchmark; a real study's are a few MB.
 const MAX_CODED_TEXT: usize = 128 << 20;
 
+/// Most bytes of one source's plain text: 8 MiB, some 4,000 pages (a long interview is 200 kB).
+/// Mapping positions onto it takes about 25 bytes a character.
+const MAX_SOURCE_TEXT: usize = 8 << 20;
+
 /// Choices for content the file does not carry.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -134,10 +138,11 @@ pub fn read_bytes(path: &Path, bytes: &[u8], options: &Options) -> Result<Import
     read_entries(path, entries, options)
 }
 
-fn read_entries(path: &Path, entries: Entries, options: &Options) -> Result<Imported> {
+fn read_entries(path: &Path, mut entries: Entries, options: &Options) -> Result<Imported> {
     let qde_name = find_qde(path, &entries)?;
     let qde_path = shown(path, &qde_name);
-    let project = qde::read(&qde_path, entries.get(&qde_name).expect("found"))?;
+    // Its bytes are let go once read: the model holds what is needed of them.
+    let project = qde::read(&qde_path, &entries.take(&qde_name).expect("found"))?;
     convert(path, &qde_path, &project, &entries, options)
 }
 
@@ -243,11 +248,17 @@ fn decode_text(location: Location, bytes: &[u8]) -> Result<String> {
         .map_err(|e| Error::invalid(location.clone(), format!("invalid UTF-8 at byte {}; save the text as UTF-8", e.utf8_error().valid_up_to())))
 }
 
+/// Why the plain text of source `label` is refused.
+fn too_long(label: &str) -> String {
+    format!("the plain text of source `{label}` holds more than {} MiB, the most quire reads for one source; refused", MAX_SOURCE_TEXT >> 20)
+}
+
 /// The plain text of a source and the entry it came from.
 fn plain_text(path: &Path, qde: &Path, entries: &Entries, source: &TextSource) -> Result<(String, String)> {
     let at = Location::line(qde, source.line);
     let label = source.name.clone().unwrap_or_else(|| source.guid.clone());
     match &source.text {
+        PlainText::Inline(text) if text.len() > MAX_SOURCE_TEXT => Err(Error::invalid(at, too_long(&label))),
         PlainText::Inline(text) => Ok((text.clone(), format!("{}:{}", qde.display(), source.line))),
         PlainText::Missing => Err(Error::invalid(at, format!("text source `{label}` has neither plainTextPath nor PlainTextContent"))),
         PlainText::Path(p) => {
@@ -266,14 +277,8 @@ fn plain_text(path: &Path, qde: &Path, entries: &Entries, source: &TextSource) -
                 ));
             };
             let text = decode_text(entry_location(path, entry, None), bytes)?;
-            if text.len() > super::xml::MAX_FIELD {
-                return Err(Error::invalid(
-                    entry_location(path, entry, None),
-                    format!(
-                        "the plain text of source `{label}` holds more than {} MiB, the most quire reads in one field; refused",
-                        super::xml::MAX_FIELD >> 20
-                    ),
-                ));
+            if text.len() > MAX_SOURCE_TEXT {
+                return Err(Error::invalid(entry_location(path, entry, None), too_long(&label)));
             }
             Ok((text, entry.to_string()))
         }

@@ -12,9 +12,15 @@ use crate::error::{Error, Location, Result};
 /// Deepest element nesting accepted (REFI trees are a few dozen levels at most).
 const MAX_DEPTH: usize = 256;
 
-/// Most elements a document may hold: each costs about 200 bytes in the tree, so this keeps a
-/// tree under 400 MB. quire's 1,000-interview benchmark export has about 500,000.
-pub const MAX_ELEMENTS: usize = 2_000_000;
+/// Most elements a document may hold. An import holds about 1.2 kB for each (the tree, the model
+/// read from it, what it converts them to), so this keeps it under 500 MB: some 130,000
+/// codings, where a real study has thousands (quire's 1,000-interview benchmark, about 500,000
+/// elements, is past it).
+pub const MAX_ELEMENTS: usize = 400_000;
+
+/// Most attributes a document may hold, all elements together (about 3 an element in a real
+/// project; each costs some 100 bytes).
+pub const MAX_ATTRIBUTES: usize = 3 * MAX_ELEMENTS;
 
 /// Most bytes of text one element, or one attribute value, may hold: 16 MiB, some 8,000 pages
 /// (a `<PlainTextContent>` holds a whole interview; a `<Description>` far less).
@@ -113,7 +119,7 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
             format!("{what} holds more than {} MiB, the most quire reads in one field; refused", MAX_FIELD >> 20),
         )
     };
-    let mut elements = 0usize;
+    let (mut elements, mut attributes) = (0usize, 0usize);
     let mut reader = Reader::from_str(&text);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Element> = Vec::new();
@@ -144,6 +150,10 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
                 for attr in e.attributes() {
                     let attr = attr.map_err(|err| fail(at, format!("malformed attribute: {err}")))?;
                     let key = attr.key.as_ref().to_string();
+                    attributes += 1;
+                    if attributes > MAX_ATTRIBUTES {
+                        return Err(fail(at, format!("more than {MAX_ATTRIBUTES} attributes, more than quire reads in one document; refused")));
+                    }
                     if attr.value.len() > MAX_FIELD {
                         return Err(too_much(element.line, format!("attribute `{key}` of <{}>", element.name)));
                     }
@@ -303,6 +313,24 @@ mod tests {
         assert!(e.to_string().contains("project.qde:2: undefined entity `&x;`"), "{e}");
         let e = p("<Project>\n<Users></Project>").unwrap_err();
         assert!(e.to_string().contains("malformed XML"), "{e}");
+    }
+
+    #[test]
+    fn elements_and_attributes_past_the_caps_are_refused_with_a_line() {
+        // The root and MAX_ELEMENTS more; one attribute past the cap.
+        let error = |xml: &str| p(xml).err().map(|e| e.to_string());
+        let many = format!("<Project>\n{}</Project>", "<a/>".repeat(MAX_ELEMENTS));
+        let e = error(&many);
+        assert_eq!(
+            e.as_deref(),
+            Some(format!("t.qdpx!project.qde:2: more than {MAX_ELEMENTS} elements, more than quire reads in one document; refused").as_str())
+        );
+        let attributes: String = (0..=MAX_ATTRIBUTES).map(|i| format!(" a{i}=\"\"")).collect();
+        let e = error(&format!("<Project>\n<User{attributes} />\n</Project>"));
+        assert_eq!(
+            e.as_deref(),
+            Some(format!("t.qdpx!project.qde:2: more than {MAX_ATTRIBUTES} attributes, more than quire reads in one document; refused").as_str())
+        );
     }
 
     #[test]
