@@ -41,7 +41,7 @@ impl Default for Limits {
 
 /// `n` bytes in MiB for messages (`128 MiB`), or bytes when they are not a whole number of MiB.
 fn shown_size(n: u64) -> String {
-    if n % MIB == 0 {
+    if n.is_multiple_of(MIB) {
         format!("{} MiB", n / MIB)
     } else {
         format!("{n} bytes")
