@@ -483,3 +483,21 @@ fn selections_whose_texts_add_up_past_128_mib_are_refused() {
         30,
     );
 }
+
+#[test]
+fn a_qdc_codebook_larger_than_96_mib_is_refused_unread() {
+    let w = Workdir::new();
+    // A sparse file: 200 MiB long, no disk used.
+    let big = w.path("big.qdc");
+    fs::File::create(&big).unwrap().set_len(200 * MIB as u64).unwrap();
+    // The project's files, derived state (`.quire/`: its lock) left out.
+    let files = || {
+        let mut all = common::snapshot(&w.path("fixtures/first48/be"));
+        all.retain(|p, _| !p.starts_with(".quire"));
+        all
+    };
+    let before = files();
+    let r = w.run(&["--project", "fixtures/first48/be", "codebook", "import", "big.qdc"]).fails();
+    assert_eq!((r.status, r.stderr.as_str()), (1, "quire: big.qdc: larger than the 96 MiB quire reads of a codebook; refused\n"));
+    assert!(files() == before, "the project is as it was");
+}
