@@ -1,7 +1,7 @@
-//! QualCoder, a real REFI-QDA client, reads quire's exports: its own import code (driven headless
-//! by `../shared/peers/qualcoder_drive.py`) runs in the virtual environment `.ci/run` prepares,
-//! named by `QUIRE_QUALCODER_PYTHON`. Without it the test says why and skips, unless
-//! `QUIRE_REQUIRE_TOOLS=1`, when a missing tool fails it.
+//! QualCoder, a real REFI-QDA client, reads quire's exports, and its exports of them come back:
+//! its own import and export code (driven headless by `../shared/peers/qualcoder_drive.py`) runs
+//! in the virtual environment `.ci/run` prepares, named by `QUIRE_QUALCODER_PYTHON`. Without it
+//! the tests say why and skip, unless `QUIRE_REQUIRE_TOOLS=1`, when a missing tool fails them.
 
 mod common;
 
@@ -61,6 +61,36 @@ fn qualcoder_import(w: &Workdir, python: &Path, driver: &Path, qdpx: &Path, proj
     db
 }
 
+/// Runs the driver's `export` of QualCoder project `qda` into `out`; the one .qdpx it writes.
+fn qualcoder_export(w: &Workdir, python: &Path, driver: &Path, qda: &Path, out: &Path) -> PathBuf {
+    fs::create_dir_all(out).unwrap();
+    let result = Command::new(python)
+        .arg(driver)
+        .arg("export")
+        .arg(qda)
+        .arg(out)
+        .env("QT_QPA_PLATFORM", "offscreen")
+        .env("HOME", w.path("qualcoder-home"))
+        .output()
+        .unwrap();
+    assert!(result.status.success(), "QualCoder's export failed:\n{}", String::from_utf8_lossy(&result.stderr));
+    let made: Vec<PathBuf> = fs::read_dir(out).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "qdpx")).collect();
+    assert_eq!(made.len(), 1, "{made:?}");
+    made[0].clone()
+}
+
+/// A project's codings as (source, start, end, coder, created, text) with how many codes each.
+fn codings(dir: &Path) -> BTreeMap<[String; 6], usize> {
+    let mut out = BTreeMap::new();
+    for entry in fs::read_dir(dir.join("codings")).unwrap() {
+        for row in csv::Reader::from_path(entry.unwrap().path()).unwrap().records() {
+            let r = row.unwrap();
+            *out.entry([0, 1, 2, 4, 5, 6].map(|i| r[i].to_string())).or_default() += 1;
+        }
+    }
+    out
+}
+
 /// Rows of an SQL query on a SQLite file, read with python3's sqlite3 module, as JSON arrays.
 fn sqlite(db: &Path, query: &str) -> Vec<serde_json::Value> {
     let script = "import json, sqlite3, sys\nprint(json.dumps(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall()))";
@@ -107,4 +137,21 @@ fn qualcoder_imports_a_two_coder_export_with_every_coding_credited_to_its_coder(
         })
         .collect();
     assert_eq!(theirs, ours, "QualCoder's codings by source, span and coder");
+}
+
+#[test]
+fn a_two_coder_export_comes_back_from_qualcoder_with_every_coding_and_coder() {
+    let Some((python, driver)) = qualcoder_or_skip("a_two_coder_export_comes_back_from_qualcoder_with_every_coding_and_coder") else {
+        return;
+    };
+    let w = Workdir::new();
+    w.run(&["--project", "fixtures/first48/pt", "export", "qdpx", "pt.qdpx"]).ok();
+    qualcoder_import(&w, &python, &driver, &w.path("pt.qdpx"), &w.path("qc/pt"));
+    let back = qualcoder_export(&w, &python, &driver, &w.path("qc/pt.qda"), &w.path("qc/out"));
+    let r = w.run(&["import", "qdpx", back.to_str().unwrap(), "--into", "back"]).ok();
+    assert!(r.stderr.contains("7 sources, 237 codings by 2 coder(s) (fixture, fixture2)"), "{}", r.stderr);
+    assert!(r.stderr.contains("selections: 237, landing on text: 237, not landing: 0"), "{}", r.stderr);
+    // The same spans, coders, times and texts (QualCoder gives the codes new guids, so their ids
+    // are made from names: the codes are compared by count).
+    assert_eq!(codings(&w.path("back")), codings(&w.path("fixtures/first48/pt")));
 }
