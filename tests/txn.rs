@@ -393,7 +393,7 @@ impl Tmpfs {
             .status()
             .is_ok_and(|s| s.success());
         if !mounted {
-            eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+            common::skip("the disk-full check: cannot mount a tmpfs here (needs root)");
             return None;
         }
         Some(Tmpfs { dir })

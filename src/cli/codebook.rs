@@ -243,8 +243,7 @@ fn import(ctx: &mut Ctx<'_>, file: &std::path::Path, dry_run: bool) -> Result<()
         let imported = crate::refi::import::read(file, &crate::refi::import::Options::default())?;
         (imported.codebook.codes, imported.report.warnings)
     } else {
-        let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
-        let qdc = crate::refi::codebook::read_qdc(file, &bytes)?;
+        let qdc = crate::refi::codebook::read_qdc_file(file)?;
         let converted = crate::refi::codebook::from_refi(&qdc.codes, &Default::default());
         let mut warnings = qdc.warnings;
         warnings.extend(converted.warnings);

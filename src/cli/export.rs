@@ -24,8 +24,10 @@ pub enum Sub {
     #[command(after_help = "Example:\n  quire export qdpx study.qdpx\n\n\
 Users are the coders, codes keep their guids (a stable one is made for a code without), cases are\n\
 the respondents with their attributes as variables, each source is a TextSource with its text in\n\
-Sources/ and its transcript header in its Description, and every coding is a PlainTextSelection.\n\
-Positions are Unicode code points of that text (LF line ends, no BOM).")]
+Sources/ and its transcript header in its Description, and each coded span is a PlainTextSelection\n\
+per coder. Positions are Unicode code points of that text (LF line ends, no BOM), or UTF-16 code\n\
+units with --positions utf16; --for nvivo also writes the texts with a BOM and CRLF line ends, as\n\
+NVivo for Windows does.")]
     Qdpx(QdpxArgs),
 }
 
@@ -33,6 +35,14 @@ Positions are Unicode code points of that text (LF line ends, no BOM).")]
 pub struct QdpxArgs {
     /// The .qdpx file to write (replaced atomically if it exists).
     pub out: PathBuf,
+    /// What selection positions count: code points (the standard's unit) or UTF-16 code units (as
+    /// NVivo reads them).
+    #[arg(long, value_enum, value_name = "UNIT", conflicts_with = "target")]
+    pub positions: Option<crate::refi::shape::ExportUnits>,
+    /// Shape the file for a program: `nvivo` = UTF-16 positions, texts with a UTF-8 BOM and CRLF
+    /// line ends (CRLF counting 2, the BOM not counted), as NVivo for Windows writes them.
+    #[arg(long = "for", value_enum, value_name = "PROGRAM")]
+    pub target: Option<crate::refi::shape::Target>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -61,7 +71,8 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
 
 fn qdpx(args: QdpxArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
-    let s = crate::refi::export::export_to(&project, &args.out, ctx.progress)?;
+    let shape = crate::refi::shape::Shape::new(args.positions, args.target);
+    let s = crate::refi::export::export_to(&project, &args.out, shape, ctx.progress)?;
     ctx.note(format_args!(
         "{}: {} users, {} codes, {} variables, {} cases, {} sources, {} selections, {} codings",
         args.out.display(),
@@ -73,7 +84,7 @@ fn qdpx(args: QdpxArgs, ctx: &mut Ctx<'_>) -> Result<()> {
         s.selections,
         s.codings
     ));
-    ctx.note(format_args!("positions are Unicode code points (not UTF-16 units) of each source's text in Sources/ (LF line ends, no BOM)"));
+    ctx.note(format_args!("{}", shape.says()));
     Ok(())
 }
 

@@ -1,9 +1,11 @@
 //! Safe reading and deterministic writing of the zip container of a `.qdpx` file.
 //!
 //! Reading refuses entry names with `..`, absolute paths or drive letters (zip slip), more than
-//! [`Limits::max_entries`] entries, and more than [`Limits::max_total`] unpacked bytes in all. The
-//! sizes written in the archive's headers are used only to refuse early: every entry is read
-//! through a counter that stops at the budget left, whatever its header claims.
+//! [`Limits::max_entries`] entries, an entry that unpacks to more than [`Limits::max_entry`]
+//! bytes, and more than [`Limits::max_total`] unpacked bytes in all. The sizes written in the
+//! archive's headers are used only to refuse early: every entry is read through a counter that
+//! stops at the budget left, whatever its header claims. The limits keep an import's memory under
+//! 1 GB whatever the archive holds: the entries are held in memory while the project is read.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, Write};
@@ -21,11 +23,28 @@ pub struct Limits {
     pub max_entries: usize,
     /// Most bytes all entries together may unpack to.
     pub max_total: u64,
+    /// Most bytes one entry (`project.qde`, a source's text) may unpack to.
+    pub max_entry: u64,
 }
 
+/// A mebibyte.
+pub const MIB: u64 = 1024 * 1024;
+
 impl Default for Limits {
+    /// 10,000 entries, 96 MiB an entry and 128 MiB in all: room for the `project.qde` of quire's
+    /// 1,000-interview benchmark (64 MB of XML; a real study's is a few MB) and its texts (15 MB),
+    /// or the `.docx` copies NVivo adds. An import holds about 5 bytes for each byte of text.
     fn default() -> Limits {
-        Limits { max_entries: 10_000, max_total: 2 * 1024 * 1024 * 1024 }
+        Limits { max_entries: 10_000, max_total: 128 * MIB, max_entry: 96 * MIB }
+    }
+}
+
+/// `n` bytes in MiB for messages (`128 MiB`), or bytes when they are not a whole number of MiB.
+fn shown_size(n: u64) -> String {
+    if n.is_multiple_of(MIB) {
+        format!("{} MiB", n / MIB)
+    } else {
+        format!("{n} bytes")
     }
 }
 
@@ -84,12 +103,22 @@ impl Entries {
                     "unsafe entry name (`..`, an absolute path or a drive letter would write outside the project); refused",
                 ));
             }
+            if entry.size() > limits.max_entry {
+                return Err(Error::invalid(
+                    entry_location(path, &raw, None),
+                    format!(
+                        "declares {} unpacked bytes, more than the {} one entry may hold (a zip bomb?); nothing was read",
+                        entry.size(),
+                        shown_size(limits.max_entry)
+                    ),
+                ));
+            }
             declared = declared.saturating_add(entry.size());
         }
         if declared > limits.max_total {
             return Err(whole(format!(
                 "the archive declares {declared} unpacked bytes, more than the {} allowed (a zip bomb?); nothing was read",
-                limits.max_total
+                shown_size(limits.max_total)
             )));
         }
         let mut files = BTreeMap::new();
@@ -100,17 +129,21 @@ impl Entries {
             if entry.is_dir() {
                 continue;
             }
-            let mut bytes = Vec::new();
-            // Never trust the header: read at most one byte more than the budget left.
+            // Never trust the header: read at most one byte more than the entry may hold, or
+            // than the budget left; its declared size (checked above) is only a capacity hint.
+            let cap = budget.min(limits.max_entry);
+            let mut bytes = Vec::with_capacity(entry.size().min(cap) as usize);
             let read = (&mut entry)
-                .take(budget + 1)
+                .take(cap + 1)
                 .read_to_end(&mut bytes)
                 .map_err(|e| Error::invalid(entry_location(path, &name, None), format!("cannot unpack: {e}")))?;
-            if read as u64 > budget {
-                return Err(Error::invalid(
-                    entry_location(path, &name, None),
-                    format!("unpacking goes past the {} bytes allowed for the whole archive (a zip bomb?); nothing was read", limits.max_total),
-                ));
+            if read as u64 > cap {
+                let message = if cap == limits.max_entry {
+                    format!("unpacks to more than the {} one entry may hold (a zip bomb?); nothing was read", shown_size(limits.max_entry))
+                } else {
+                    format!("unpacking goes past the {} allowed for the whole archive (a zip bomb?); nothing was read", shown_size(limits.max_total))
+                };
+                return Err(Error::invalid(entry_location(path, &name, None), message));
             }
             budget -= read as u64;
             if files.insert(name.clone(), bytes).is_some() {
@@ -122,6 +155,11 @@ impl Entries {
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.files.keys().map(String::as_str)
+    }
+
+    /// Removes an entry, handing over its bytes.
+    pub fn take(&mut self, name: &str) -> Option<Vec<u8>> {
+        self.files.remove(name)
     }
 
     pub fn get(&self, name: &str) -> Option<&[u8]> {
@@ -399,10 +437,14 @@ mod tests {
         bytes[local + 22..local + 26].copy_from_slice(&lie);
         let central = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
         bytes[central + 24..central + 28].copy_from_slice(&lie);
-        let limits = Limits { max_entries: 10, max_total: 1000 };
-        let e = Entries::from_reader(Path::new("t.qdpx"), Cursor::new(bytes), limits).unwrap_err().to_string();
+        let limits = Limits { max_entries: 10, max_total: 1000, max_entry: 5000 };
+        let e = Entries::from_reader(Path::new("t.qdpx"), Cursor::new(bytes.clone()), limits).unwrap_err().to_string();
         // Refused while unpacking, by our counter or by the zip reader's own check.
         assert!(e.starts_with("t.qdpx!big.txt: ") && (e.contains("zip bomb") || e.contains("larger than its declared")), "{e}");
+        // The same with the cap of one entry.
+        let limits = Limits { max_entries: 10, max_total: 100_000, max_entry: 1000 };
+        let e = Entries::from_reader(Path::new("t.qdpx"), Cursor::new(bytes), limits).unwrap_err().to_string();
+        assert!(e.starts_with("t.qdpx!big.txt: ") && (e.contains("one entry may hold") || e.contains("larger than its declared")), "{e}");
     }
 
     #[test]
@@ -466,12 +508,19 @@ mod tests {
     #[test]
     fn entry_count_and_declared_size_are_capped() {
         let bytes = zip_of(&[("a", b"1"), ("b", b"2"), ("c", b"3")]);
-        let limits = Limits { max_entries: 2, max_total: 100 };
+        let limits = Limits { max_entries: 2, max_total: 100, max_entry: 100 };
         let e = Entries::from_reader(Path::new("t.qdpx"), Cursor::new(bytes.clone()), limits).unwrap_err();
         assert!(e.to_string().contains("3 entries"), "{e}");
-        let limits = Limits { max_entries: 10, max_total: 2 };
+        let limits = Limits { max_entries: 10, max_total: 2, max_entry: 100 };
         let e = Entries::from_reader(Path::new("t.qdpx"), Cursor::new(bytes.clone()), limits).unwrap_err();
-        assert!(e.to_string().contains("declares 3 unpacked bytes"), "{e}");
+        assert_eq!(e.to_string(), "t.qdpx: the archive declares 3 unpacked bytes, more than the 2 bytes allowed (a zip bomb?); nothing was read");
+        let big = zip_of(&[("a", b"1"), ("Sources/b.txt", b"22")]);
+        let limits = Limits { max_entries: 10, max_total: 100, max_entry: 1 };
+        let e = Entries::from_reader(Path::new("t.qdpx"), Cursor::new(big), limits).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.qdpx!Sources/b.txt: declares 2 unpacked bytes, more than the 1 bytes one entry may hold (a zip bomb?); nothing was read"
+        );
         let ok = Entries::from_reader(Path::new("t.qdpx"), Cursor::new(bytes), Limits::default()).unwrap();
         assert_eq!(ok.names().collect::<Vec<_>>(), ["a", "b", "c"]);
         assert_eq!(zip_of(&[("x", b"y")]), zip_of(&[("x", b"y")]), "the same entries give the same bytes");

@@ -139,6 +139,20 @@ pub struct Qdc {
     pub warnings: Vec<String>,
 }
 
+/// Reads the `.qdc` codebook file at `path`, refusing one larger than an archive entry may be
+/// (a codebook is kilobytes; the file is read whole).
+pub fn read_qdc_file(path: &Path) -> Result<Qdc> {
+    use std::io::Read;
+    let max = super::archive::Limits::default().max_entry;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > max {
+        return Err(Error::invalid(Location::file(path), format!("larger than the {} MiB quire reads of a codebook; refused", max >> 20)));
+    }
+    read_qdc(path, &bytes)
+}
+
 /// Reads a `.qdc` codebook file (bytes of `path`).
 pub fn read_qdc(path: &Path, bytes: &[u8]) -> Result<Qdc> {
     let root = super::xml::parse(path, bytes)?;

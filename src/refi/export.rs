@@ -1,13 +1,15 @@
 //! A quire project as a `.qdpx` file: users from coders, the code tree with guids, variables and
 //! cases from respondent attributes, text sources with their transcript header in `Description`,
-//! and every coding as a `PlainTextSelection` in Unicode code points. The output is deterministic.
+//! and every coded span as a `PlainTextSelection` per coder (each holding only that coder's codings),
+//! in Unicode code points. The output is deterministic.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::archive;
 use super::codebook::{to_refi, with_guids};
 use super::import::CODEBOOK_ENTRY;
-use super::{is_datetime, qde, stable_guid, Case, Project as RefiProject, StableGuid, User, Value, Variable, VariableType, GUID_LEN, POSITIONS_NOTE};
+use super::shape::Shape;
+use super::{is_datetime, qde, stable_guid, Case, Project as RefiProject, StableGuid, User, Value, Variable, VariableType, GUID_LEN};
 use crate::codebook::{Code, CodePath, Codebook};
 use crate::coding::{store, Coder};
 use crate::corpus::{transcript, Source};
@@ -27,8 +29,9 @@ pub struct Summary {
     pub codings: usize,
 }
 
-/// Writes a project's `.qdpx` to `out`, replacing it atomically; the archive is streamed to disk.
-pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progress) -> Result<Summary> {
+/// Writes a project's `.qdpx` to `out` in `shape`, replacing it atomically; the archive is
+/// streamed to disk.
+pub fn export_to(project: &Project, out: &std::path::Path, shape: Shape, progress: &dyn Progress) -> Result<Summary> {
     // Selections are offsets: a source edited outside quire would get other text coded.
     crate::edits::check(project, &project.fingerprint()?)?;
     // Selections need spans, codes, coders and times, not the coded texts. The codebook and the
@@ -39,7 +42,7 @@ pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progre
             let codebook = Codebook::load(&project.codebook_path())?;
             let sources = project.load_sources()?;
             let (texts, codebook_entry) = rayon::join(
-                || sources.par_iter().map(|s| archive::prepare(&format!("Sources/{}.txt", source_guid(s)), s.body.as_bytes())).collect::<Vec<_>>(),
+                || sources.par_iter().map(|s| archive::prepare(&format!("Sources/{}.txt", source_guid(s)), &shape.text(&s.body))).collect::<Vec<_>>(),
                 || archive::prepare(CODEBOOK_ENTRY, with_guids(&codebook).to_json().as_bytes()),
             );
             let mut after = texts;
@@ -58,7 +61,7 @@ pub fn export_to(project: &Project, out: &std::path::Path, progress: &dyn Progre
     write_atomic_with(out, |file| {
         let buffered = std::io::BufWriter::with_capacity(1 << 20, file);
         let zip = archive::Writer::new(buffered);
-        let content = Content { name: &project.manifest.name, codebook: &codebook, sources: &sources, codings: &codings, coders: &coders };
+        let content = Content { name: &project.manifest.name, codebook: &codebook, sources: &sources, codings: &codings, coders: &coders, shape };
         let (zip, written) = write(zip, content, after, progress)?;
         zip.into_inner().map_err(|e| Error::io(out, e.into_error()))?;
         summary = written;
@@ -78,6 +81,7 @@ struct Content<'a> {
     sources: &'a [Source],
     codings: &'a store::Spans,
     coders: &'a [Coder],
+    shape: Shape,
 }
 
 /// A source's guid, and the name of its text in the archive.
@@ -93,7 +97,7 @@ fn write<W: std::io::Write + std::io::Seek>(
     after: Vec<archive::Prepared>,
     progress: &dyn Progress,
 ) -> Result<(W, Summary)> {
-    let Content { name, codebook, sources, codings, coders } = content;
+    let Content { name, codebook, sources, codings, coders, shape } = content;
     let refi_codes = to_refi(codebook);
     let mut code_guids: BTreeMap<CodePath, String> = BTreeMap::new();
     fn paths(codes: &[Code], refi: &[super::Code], parent: &CodePath, out: &mut BTreeMap<CodePath, String>) {
@@ -176,18 +180,20 @@ fn write<W: std::io::Write + std::io::Seek>(
     let code_path: Vec<String> = codings.codes.iter().map(CodePath::to_string).collect();
     let coder_guid: Vec<&str> = codings.coders.iter().map(|c| user_guids[c].as_str()).collect();
     let time: Vec<Option<&str>> = codings.times.iter().map(|t| Some(t.as_str()).filter(|t| is_datetime(t))).collect();
-    // One source's `<TextSource>`: one selection per coded span, its codings sorted by code and
-    // coder; written as it is made, with guids in buffers on the stack. Its counts of selections
+    // One source's `<TextSource>`: one selection per coded span and coder, its codings sorted by
+    // code; written as it is made, with guids in buffers on the stack. Its counts of selections
     // and codings.
     let write_source = |out: &mut qde::XmlOut, s: &Source| -> Result<(usize, usize)> {
         use std::fmt::Write as _;
         let guid = source_guid(s);
         let len = s.body.chars().count();
+        let positions = shape.positions(&s.body);
         let path = format!("internal://{guid}.txt");
         qde::open_source(out, &guid, Some(s.id.as_str()), Some(&transcript::render_header(s)), Some(&path));
         let (mut selections, mut coded) = (0, 0);
         let mut key = String::new();
         let mut buffer = [0; GUID_LEN];
+        let mut scratch: Vec<store::Span> = Vec::new();
         // Sorted rows: a span's codings are a run of them.
         for group in codings.rows_of(s.id.as_str()).chunk_by(|a, b| (a.start, a.end) == (b.start, b.end)) {
             let (start, end) = (group[0].start, group[0].end);
@@ -199,27 +205,43 @@ fn write<W: std::io::Write + std::io::Seek>(
             }
             key.clear();
             let _ = write!(key, "{}@{start}..{end}", s.id);
-            let first = group[0];
-            let selection = qde::SelectionAttrs {
-                guid: StableGuid::new("selection").part(&key).finish_in(&mut buffer),
-                start: start as i64,
-                end: end as i64,
-                creating_user: Some(coder_guid[first.coder as usize]),
-                created: time[first.created as usize],
+            // One selection per coder of the span, as NVivo and QualCoder write them (readers
+            // that take a selection's `creatingUser` as its codings' coder get each one right).
+            // Rows are sorted by code, then coder: a span of one coder is used as it is, one of
+            // several is sorted by coder first.
+            let by_coder: &[store::Span] = if group.iter().all(|c| c.coder == group[0].coder) {
+                group
+            } else {
+                scratch.clear();
+                scratch.extend_from_slice(group);
+                scratch.sort_unstable_by_key(|c| (c.coder, c.code, c.created));
+                &scratch
             };
-            qde::open_selection(out, &selection);
-            // A coding's guid is that of `{key}:{code}:{coder}`; the key is hashed once.
+            // A selection's guid is that of `{key}:{coder}`, a coding's that of
+            // `{key}:{code}:{coder}`; the key is hashed once for all of them.
+            let keyed_selection = StableGuid::new("selection").part(&key).part(":");
             let keyed = StableGuid::new("coding").part(&key).part(":");
-            for c in group {
-                let Some(code) = code_guid[c.code as usize] else {
-                    return Err(Error::UnknownCode { query: code_path[c.code as usize].clone(), suggestions: Vec::new() });
+            for run in by_coder.chunk_by(|a, b| a.coder == b.coder) {
+                let coder = &codings.coders[run[0].coder as usize];
+                let user = coder_guid[run[0].coder as usize];
+                let selection = qde::SelectionAttrs {
+                    guid: keyed_selection.clone().part(coder.as_str()).finish_in(&mut buffer),
+                    start: positions.at(start) as i64,
+                    end: positions.at(end) as i64,
+                    creating_user: Some(user),
+                    created: run.iter().map(|c| c.created).min().and_then(|t| time[t as usize]),
                 };
-                let coder = &codings.coders[c.coder as usize];
-                let guid = keyed.clone().part(&code_path[c.code as usize]).part(":").part(coder.as_str()).finish_in(&mut buffer);
-                qde::write_coding(out, guid, code, Some(coder_guid[c.coder as usize]), time[c.created as usize]);
+                qde::open_selection(out, &selection);
+                for c in run {
+                    let Some(code) = code_guid[c.code as usize] else {
+                        return Err(Error::UnknownCode { query: code_path[c.code as usize].clone(), suggestions: Vec::new() });
+                    };
+                    let guid = keyed.clone().part(&code_path[c.code as usize]).part(":").part(coder.as_str()).finish_in(&mut buffer);
+                    qde::write_coding(out, guid, code, Some(user), time[c.created as usize]);
+                }
+                out.close("PlainTextSelection");
+                selections += 1;
             }
-            out.close("PlainTextSelection");
-            selections += 1;
             coded += group.len();
         }
         qde::close_source(out, &value_list(&mut source_values(s).into_iter()), &variables);
@@ -241,15 +263,16 @@ fn write<W: std::io::Write + std::io::Seek>(
             .collect();
         let project = RefiProject {
             name: name.to_string(),
-            origin: Some(super::origin()),
+            origin: Some(shape.origin()),
             users,
             codes: refi_codes,
             variables: variables.clone(),
             cases: refi_cases,
             sources: Vec::new(),
             description: Some(format!(
-                "Exported by {}. {POSITIONS_NOTE} Each source's Description holds its quire transcript header.",
-                super::origin()
+                "Exported by {}. {} Each source's Description holds its quire transcript header.",
+                super::origin(),
+                shape.note()
             )),
             ignored: Vec::new(),
         };

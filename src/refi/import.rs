@@ -26,6 +26,14 @@ use crate::error::{Error, Location, Result, Severity};
 /// The entry where a quire export keeps its codebook JSON (ids and autocoding rules).
 pub const CODEBOOK_ENTRY: &str = "quire/codebook.json";
 
+/// Most bytes of selected text an import holds (each coding keeps its text): 128 MiB, twice the
+/// coding files of quire's 1,000-interview benchmark; a real study's are a few MB.
+const MAX_CODED_TEXT: usize = 128 << 20;
+
+/// Most bytes of one source's plain text: 8 MiB, some 4,000 pages (a long interview is 200 kB).
+/// Mapping positions onto it takes about 25 bytes a character.
+const MAX_SOURCE_TEXT: usize = 8 << 20;
+
 /// Choices for content the file does not carry.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -133,10 +141,11 @@ pub fn read_bytes(path: &Path, bytes: &[u8], options: &Options) -> Result<Import
     read_entries(path, entries, options)
 }
 
-fn read_entries(path: &Path, entries: Entries, options: &Options) -> Result<Imported> {
+fn read_entries(path: &Path, mut entries: Entries, options: &Options) -> Result<Imported> {
     let qde_name = find_qde(path, &entries)?;
     let qde_path = shown(path, &qde_name);
-    let project = qde::read(&qde_path, entries.get(&qde_name).expect("found"))?;
+    // Its bytes are let go once read: the model holds what is needed of them.
+    let project = qde::read(&qde_path, &entries.take(&qde_name).expect("found"))?;
     convert(path, &qde_path, &project, &entries, options)
 }
 
@@ -248,11 +257,17 @@ fn decode_text(location: Location, bytes: &[u8]) -> Result<String> {
     })
 }
 
+/// Why the plain text of source `label` is refused.
+fn too_long(label: &str) -> String {
+    format!("the plain text of source `{label}` holds more than {} MiB, the most quire reads for one source; refused", MAX_SOURCE_TEXT >> 20)
+}
+
 /// The plain text of a source and the entry it came from.
 fn plain_text(path: &Path, qde: &Path, entries: &Entries, source: &TextSource) -> Result<(String, String)> {
     let at = Location::line(qde, source.line);
     let label = source.name.clone().unwrap_or_else(|| source.guid.clone());
     match &source.text {
+        PlainText::Inline(text) if text.len() > MAX_SOURCE_TEXT => Err(Error::invalid(at, too_long(&label))),
         PlainText::Inline(text) => Ok((text.clone(), format!("{}:{}", qde.display(), source.line))),
         PlainText::Missing => Err(Error::invalid(at, format!("text source `{label}` has neither plainTextPath nor PlainTextContent"))),
         PlainText::Path(p) => {
@@ -271,6 +286,9 @@ fn plain_text(path: &Path, qde: &Path, entries: &Entries, source: &TextSource) -
                 ));
             };
             let text = decode_text(entry_location(path, entry, None), bytes)?;
+            if text.len() > MAX_SOURCE_TEXT {
+                return Err(Error::invalid(entry_location(path, entry, None), too_long(&label)));
+            }
             Ok((text, entry.to_string()))
         }
     }
@@ -372,6 +390,7 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
     let mut sources: Vec<Source> = Vec::new();
     let mut codings: Vec<Coding> = Vec::new();
     let mut ids: HashSet<String> = HashSet::new();
+    let mut coded_text = 0usize;
     // Each text is dropped once its source is made.
     for (ts, (raw, entry)) in project.sources.iter().zip(texts) {
         let label = ts.name.clone().unwrap_or_default();
@@ -459,6 +478,17 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
                     ),
                 ));
             };
+            coded_text += landed.text.len() * (1 + sel.codings.len());
+            if coded_text > MAX_CODED_TEXT {
+                return Err(Error::invalid(
+                    Location::line(qde_path, sel.line),
+                    format!(
+                        "selection {}: the selected texts add up to more than {} MiB, the most quire imports; refused",
+                        sel.guid,
+                        MAX_CODED_TEXT >> 20
+                    ),
+                ));
+            }
             if let Some(problem) = landed.problem {
                 source_report.missed += 1;
                 report.misses.push(MissReport { source: source.id.clone(), selection: sel.guid.clone(), problem, text: landed.text.clone() });

@@ -9,7 +9,7 @@
 //! every program does: NVivo counts UTF-16 code units (an emoji is 2), with a leading BOM not
 //! counted and CRLF as 2; ATLAS.ti counts CRLF as 1. [`Units`] names the conventions and
 //! [`TextMap`] maps positions in each onto quire's canonical text (no BOM, LF line ends). quire
-//! writes code points of that canonical text.
+//! writes code points of that canonical text, or what [`shape`] asks for (UTF-16 units for NVivo).
 
 pub mod archive;
 pub mod cases;
@@ -18,6 +18,7 @@ pub mod export;
 pub mod import;
 pub mod landing;
 pub mod qde;
+pub mod shape;
 pub mod xml;
 
 use std::fmt;
@@ -30,10 +31,6 @@ pub const CODEBOOK_NS: &str = "urn:QDA-XML:codebook:1.0";
 pub fn origin() -> String {
     format!("quire {}", env!("CARGO_PKG_VERSION"))
 }
-
-/// What exports say about positions, in the project XML and on the command line.
-pub const POSITIONS_NOTE: &str = "PlainTextSelection startPosition/endPosition count Unicode code points (scalar values) \
-of the UTF-8 plain text in Sources/, from 0, end exclusive; the text has LF line ends and no BOM.";
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Project {
@@ -296,7 +293,8 @@ impl Units {
     /// The convention of the program named by a project's `origin` attribute.
     pub fn detect(origin: Option<&str>) -> Units {
         let o = origin.unwrap_or("").to_ascii_lowercase();
-        if o.contains("nvivo") {
+        // quire's own exports name their unit when it is not the standard's (`shape::Shape::origin`).
+        if o.contains("nvivo") || (o.starts_with("quire ") && o.contains("utf-16 positions")) {
             Units::Utf16
         } else if o.contains("atlas.ti") || o.contains("atlasti") || o.contains("atlas ti") {
             Units::CodePointsCrlfAsOne

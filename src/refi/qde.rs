@@ -112,14 +112,14 @@ pub(crate) fn check_namespace(root: &Element, kind: &str, expected: &str, at: &i
 /// Every `guid` attribute names one thing: a second use is refused (`MemberCode guid` in a
 /// codebook's sets is a reference, not a definition).
 pub(crate) fn check_guids(root: &Element, at: &impl Fn(usize, String) -> Error) -> Result<()> {
-    fn walk(e: &Element, seen: &mut HashMap<String, (String, usize)>, at: &impl Fn(usize, String) -> Error) -> Result<()> {
+    fn walk<'a>(e: &'a Element, seen: &mut HashMap<String, (&'a str, usize)>, at: &impl Fn(usize, String) -> Error) -> Result<()> {
         if e.name != "MemberCode" {
             if let Some(g) = e.attr("guid") {
                 let key = super::guid_key(g);
                 if let Some((what, line)) = seen.get(&key) {
                     return Err(at(e.line, format!("duplicate guid {g}: <{}> here and <{what}> on line {line}", e.name)));
                 }
-                seen.insert(key, (e.name.clone(), e.line));
+                seen.insert(key, (e.name.as_str(), e.line));
             }
         }
         e.children.iter().try_for_each(|c| walk(c, seen, at))

@@ -1,5 +1,6 @@
 //! A small XML tree read with quick-xml, refusing document type declarations (and so entity
-//! declarations), undefined entities and absurd nesting; and the escaping used when writing.
+//! declarations), undefined entities, absurd nesting, more elements than a real project has and
+//! a text or attribute larger than one could need; and the escaping used when writing.
 
 use std::path::Path;
 
@@ -10,6 +11,20 @@ use crate::error::{Error, Location, Result};
 
 /// Deepest element nesting accepted (REFI trees are a few dozen levels at most).
 const MAX_DEPTH: usize = 256;
+
+/// Most elements a document may hold. An import holds about 1.2 kB for each (the tree, the model
+/// read from it, what it converts them to), so this keeps it under 500 MB: some 130,000
+/// codings, where a real study has thousands (quire's 1,000-interview benchmark, about 500,000
+/// elements, is past it).
+pub const MAX_ELEMENTS: usize = 400_000;
+
+/// Most attributes a document may hold, all elements together (about 3 an element in a real
+/// project; each costs some 100 bytes).
+pub const MAX_ATTRIBUTES: usize = 3 * MAX_ELEMENTS;
+
+/// Most bytes of text one element, or one attribute value, may hold: 16 MiB, some 8,000 pages
+/// (a `<PlainTextContent>` holds a whole interview; a `<Description>` far less).
+pub const MAX_FIELD: usize = 16 * 1024 * 1024;
 
 /// One element: local name (namespace prefix dropped), attributes, children, and its text.
 #[derive(Debug, Clone, Default)]
@@ -62,21 +77,22 @@ pub fn line_and_column(bytes: &[u8], at: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Decodes XML bytes to text: UTF-8 (a BOM is dropped), or UTF-16 with a BOM.
-/// An error names the line when it can.
-fn decode(bytes: &[u8]) -> std::result::Result<String, (Option<usize>, String)> {
+/// Decodes XML bytes to text: UTF-8 (a BOM is dropped; borrowed, not copied), or UTF-16 with a
+/// BOM. An error names the line when it can.
+fn decode(bytes: &[u8]) -> std::result::Result<std::borrow::Cow<'_, str>, (Option<usize>, String)> {
+    use std::borrow::Cow;
     // Invalid UTF-8: the line and column of the first bad byte (counted in the bytes as read).
     let bad_utf8 = |all: &[u8], at: usize| {
         let (line, column) = line_and_column(all, at);
         (Some(line), format!("invalid UTF-8 at column {column} (byte {at}); save the file as UTF-8"))
     };
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return String::from_utf8(rest.to_vec()).map_err(|e| bad_utf8(bytes, e.utf8_error().valid_up_to() + 3));
+        return std::str::from_utf8(rest).map(Cow::Borrowed).map_err(|e| bad_utf8(bytes, e.valid_up_to() + 3));
     }
     let utf16 = |rest: &[u8], le: bool| {
         let units: Vec<u16> =
             rest.chunks_exact(2).map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) }).collect();
-        String::from_utf16(&units).map_err(|_| (None, "invalid UTF-16".to_string()))
+        String::from_utf16(&units).map(Cow::Owned).map_err(|_| (None, "invalid UTF-16".to_string()))
     };
     if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
         return utf16(rest, true);
@@ -84,14 +100,42 @@ fn decode(bytes: &[u8]) -> std::result::Result<String, (Option<usize>, String)> 
     if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
         return utf16(rest, false);
     }
-    String::from_utf8(bytes.to_vec()).map_err(|e| bad_utf8(bytes, e.utf8_error().valid_up_to()))
+    std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|e| bad_utf8(bytes, e.valid_up_to()))
+}
+
+/// Line numbers of offsets in a text, counted on from the last offset asked for (the parser asks
+/// in order), not from the start each time.
+struct Lines<'a> {
+    text: &'a [u8],
+    at: std::cell::Cell<(usize, usize)>,
+}
+
+impl Lines<'_> {
+    fn of(&self, offset: u64) -> usize {
+        let offset = (offset as usize).min(self.text.len());
+        let (mut from, mut line) = self.at.get();
+        if offset < from {
+            (from, line) = (0, 1);
+        }
+        line += memchr::memchr_iter(b'\n', &self.text[from..offset]).count();
+        self.at.set((offset, line));
+        line
+    }
 }
 
 /// Parses XML into its root element; errors name `shown` (a file, or `IN.qdpx!entry`) and a line.
 pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
     let text = decode(bytes).map_err(|(line, m)| Error::invalid(Location { path: shown.to_path_buf(), line }, m))?;
-    let line_of = |offset: u64| text.as_bytes()[..(offset as usize).min(text.len())].iter().filter(|b| **b == b'\n').count() + 1;
+    let lines = Lines { text: text.as_bytes(), at: std::cell::Cell::new((0, 1)) };
+    let line_of = |offset: u64| lines.of(offset);
     let fail = |offset: u64, message: String| Error::invalid(Location::line(shown, line_of(offset)), message);
+    let too_much = |line: usize, what: String| {
+        Error::invalid(
+            Location::line(shown, line),
+            format!("{what} holds more than {} MiB, the most quire reads in one field; refused", MAX_FIELD >> 20),
+        )
+    };
+    let (mut elements, mut attributes) = (0usize, 0usize);
     let mut reader = Reader::from_str(&text);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Element> = Vec::new();
@@ -114,6 +158,10 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
                 if stack.len() >= MAX_DEPTH {
                     return Err(fail(at, format!("elements nested more than {MAX_DEPTH} deep")));
                 }
+                elements += 1;
+                if elements > MAX_ELEMENTS {
+                    return Err(fail(at, format!("more than {MAX_ELEMENTS} elements, more than quire reads in one document; refused")));
+                }
                 let raw_name = e.name().as_ref().to_string();
                 let ns_key = match raw_name.split_once(':') {
                     Some((prefix, _)) => format!("xmlns:{prefix}"),
@@ -123,6 +171,13 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
                 for attr in e.attributes() {
                     let attr = attr.map_err(|err| fail(at, format!("malformed attribute: {err}")))?;
                     let key = attr.key.as_ref().to_string();
+                    attributes += 1;
+                    if attributes > MAX_ATTRIBUTES {
+                        return Err(fail(at, format!("more than {MAX_ATTRIBUTES} attributes, more than quire reads in one document; refused")));
+                    }
+                    if attr.value.len() > MAX_FIELD {
+                        return Err(too_much(element.line, format!("attribute `{key}` of <{}>", element.name)));
+                    }
                     let value =
                         attr.normalized_value(XmlVersion::Implicit1_0).map_err(|err| fail(at, format!("attribute `{key}`: {err}")))?.into_owned();
                     if key == ns_key {
@@ -142,6 +197,9 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
                 close(&mut stack, &mut root, element);
             }
             Event::Text(t) => {
+                if let Some(top) = stack.last().filter(|top| top.text.len() + t.len() > MAX_FIELD) {
+                    return Err(too_much(top.line, format!("the text of <{}>", top.name)));
+                }
                 let content = t.xml10_content();
                 match stack.last_mut() {
                     Some(top) => top.text.push_str(&content),
@@ -150,6 +208,9 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
                 }
             }
             Event::CData(t) => {
+                if let Some(top) = stack.last().filter(|top| top.text.len() + t.len() > MAX_FIELD) {
+                    return Err(too_much(top.line, format!("the text of <{}>", top.name)));
+                }
                 if let Some(top) = stack.last_mut() {
                     top.text.push_str(&t.xml10_content());
                 }
@@ -167,6 +228,9 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
                     },
                 };
                 if let Some(top) = stack.last_mut() {
+                    if top.text.len() + c.len() > MAX_FIELD {
+                        return Err(too_much(top.line, format!("the text of <{}>", top.name)));
+                    }
                     top.text.push_str(&c);
                 }
             }
@@ -270,6 +334,24 @@ mod tests {
         assert!(e.to_string().contains("project.qde:2: undefined entity `&x;`"), "{e}");
         let e = p("<Project>\n<Users></Project>").unwrap_err();
         assert!(e.to_string().contains("malformed XML"), "{e}");
+    }
+
+    #[test]
+    fn elements_and_attributes_past_the_caps_are_refused_with_a_line() {
+        // The root and MAX_ELEMENTS more; one attribute past the cap.
+        let error = |xml: &str| p(xml).err().map(|e| e.to_string());
+        let many = format!("<Project>\n{}</Project>", "<a/>".repeat(MAX_ELEMENTS));
+        let e = error(&many);
+        assert_eq!(
+            e.as_deref(),
+            Some(format!("t.qdpx!project.qde:2: more than {MAX_ELEMENTS} elements, more than quire reads in one document; refused").as_str())
+        );
+        let attributes: String = (0..=MAX_ATTRIBUTES).map(|i| format!(" a{i}=\"\"")).collect();
+        let e = error(&format!("<Project>\n<User{attributes} />\n</Project>"));
+        assert_eq!(
+            e.as_deref(),
+            Some(format!("t.qdpx!project.qde:2: more than {MAX_ATTRIBUTES} attributes, more than quire reads in one document; refused").as_str())
+        );
     }
 
     #[test]
