@@ -260,7 +260,7 @@ fn for_nvivo_writes_utf16_positions_over_a_text_with_a_bom_and_crlf() {
     let text = format!("\u{FEFF}{}", ASTRAL.replace('\n', "\r\n"));
     assert_eq!(source_text(&w.path("nvivo.qdpx")), text.as_bytes());
     valid_project_xml(&w, qde.as_bytes());
-    let r = w.run(&["--project", "astral", "export", "qdpx", "x.qdpx", "--for", "nvivo", "--positions", "code-points"]).fails();
+    let r = w.run(&["--project", "astral", "export", "qdpx", "x.qdpx", "--for", "nvivo", "--positions", "code-points"]).exits(2);
     assert_eq!(r.status, 2, "{}", r.stderr);
     assert!(r.stderr.contains("error: the argument '--for <PROGRAM>' cannot be used with '--positions <UNIT>'\n"), "{}", r.stderr);
 }
@@ -291,7 +291,7 @@ fn astral_text_round_trips_exactly_through_each_unit() {
         }
     }
     // Read in the wrong unit, the utf16 export's last selection is past the text's end.
-    let r = w.run(&["import", "qdpx", "out1.qdpx", "--into", "wrong", "--positions", "code-points"]).fails();
+    let r = w.run(&["import", "qdpx", "out1.qdpx", "--into", "wrong", "--positions", "code-points"]).exits(1);
     assert!(r.stderr.contains("positions 50..54 fall outside source `Chat` (52 code points long)"), "{}", r.stderr);
 }
 
@@ -387,7 +387,7 @@ fn refused(w: &Workdir, bytes: &[u8], message: &str, seconds: u64) {
     w.write("bad.qdpx", bytes);
     let before = common::snapshot(w.dir.path());
     let started = std::time::Instant::now();
-    let r = w.run(&["import", "qdpx", "bad.qdpx", "--into", "out"]).fails();
+    let r = w.run(&["import", "qdpx", "bad.qdpx", "--into", "out"]).exits(1);
     let took = started.elapsed();
     assert_eq!((r.status, r.stderr.as_str()), (1, format!("quire: {message}\n").as_str()));
     assert!(took.as_secs() < seconds, "refused in {took:?}");
@@ -497,7 +497,7 @@ fn a_qdc_codebook_larger_than_96_mib_is_refused_unread() {
         all
     };
     let before = files();
-    let r = w.run(&["--project", "fixtures/first48/be", "codebook", "import", "big.qdc"]).fails();
+    let r = w.run(&["--project", "fixtures/first48/be", "codebook", "import", "big.qdc"]).exits(1);
     assert_eq!((r.status, r.stderr.as_str()), (1, "quire: big.qdc: larger than the 96 MiB quire reads of a codebook; refused\n"));
     assert!(files() == before, "the project is as it was");
 }
