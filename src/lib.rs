@@ -18,6 +18,7 @@ pub mod embedded;
 pub mod error;
 pub mod failpoint;
 pub mod index;
+pub mod ingest;
 pub mod inside;
 pub mod merge;
 pub mod output;
