@@ -112,7 +112,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     if store::coders(&project)?.contains(&second) {
         let coders = ["fixture".parse().expect("valid coder"), second];
         let themes: Vec<CodePath> = codebook.codes.iter().map(|c| CodePath::new(vec![c.id.clone()])).collect();
-        let (agreement, shared) = super::agreement::compare(&project, &coders, &themes, super::agreement::Unit::Segment, false)?;
+        let (agreement, shared) = crate::agreement::compare(&project, &coders, &themes, crate::agreement::Unit::Segment, false)?;
         writeln!(ctx.out).map_err(out_err)?;
         heading(ctx, args.format, &format!("Agreement of coders fixture and fixture2 on {shared} Portuguese sources, per theme (segments)"))?;
         render::write(&agreement, args.format, ctx.out)?;
