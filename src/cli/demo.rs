@@ -87,7 +87,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let base = Merged { codebook: inputs[0].1.codebook.clone(), sources: Default::default(), codings: Default::default(), reports: Vec::new() };
     let merged = merge::merge(base, &inputs, &[], false)?;
     let project = Project::init(&merged_dir, Manifest::new("first48", Language::English, "fixture"), merged.codebook.to_json().as_bytes())?;
-    super::merge::write_all(&project, &merged, &merge::report_md(&merged))?;
+    merge::write_all(&project, &merged, &merge::report_md(&merged))?;
     ctx.note(format_args!("merged the four countries into {}", merged_dir.display()));
     let countries_csv = merged_dir.join("countries.csv");
     write_atomic(&countries_csv, embedded::file("fixtures/first48/countries.csv").expect("the country table is embedded"))?;
