@@ -17,6 +17,7 @@ pub mod edits;
 pub mod embedded;
 pub mod error;
 pub mod failpoint;
+pub mod import;
 pub mod index;
 pub mod ingest;
 pub mod inside;
