@@ -25,6 +25,7 @@ pub mod merge;
 pub mod output;
 pub mod progress;
 pub mod project;
+pub mod quotes;
 pub mod refi;
 pub mod report;
 pub mod staging;

@@ -44,7 +44,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             let (source, segment) = Proposals::segment(&sources, found);
             let citation = source.speaker_of(segment).respondent().map(|r| r.citation()).unwrap_or_default();
             let code = &proposals.codes[found.2 as usize];
-            table.push(vec![segment.id.to_string(), code.to_string(), citation, super::quotes::one_line(&segment.text)]);
+            table.push(vec![segment.id.to_string(), code.to_string(), citation, crate::output::one_line(&segment.text)]);
         }
         table.write(args.format, ctx.out)?;
         ctx.note(format_args!("{} coding(s) proposed (dry run: nothing written)", proposals.found.len()));

@@ -4,17 +4,17 @@
 
 use std::path::{Path, PathBuf};
 
-use super::quotes::write_hits;
 use super::Ctx;
 use crate::codebook::{CodePath, Codebook};
 use crate::coding::store;
 use crate::corpus::Language;
 use crate::embedded;
 use crate::error::{Error, Result};
-use crate::index::{Hit, QuoteQuery, SegmentIndex};
+use crate::index::{QuoteQuery, SegmentIndex};
 use crate::merge::{self, Input, Merged};
 use crate::output::{out_err, Format};
 use crate::project::{write_atomic, Manifest, Project};
+use crate::quotes::{write_hits, Spread};
 use crate::table::render::{self, TableFormat};
 use crate::table::{self as tables, Count};
 
@@ -121,16 +121,13 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     if matches!(args.format, TableFormat::Text | TableFormat::Md) {
         let (index, _) = SegmentIndex::open(&project, false)?;
         let format = if args.format == TableFormat::Md { Format::Md } else { Format::Text };
+        let countries = COUNTRIES.map(str::to_uppercase);
+        let countries = countries.each_ref().map(String::as_str);
+        let spread = Spread { limit: 3, countries: Some(&countries), shorter_than: Some(400), per_country: Some(1) };
         for code in &codebook.codes {
             let hits = index.search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], ..Default::default() })?.hits;
             // Three short quotes, from different countries where possible.
-            let mut picked: Vec<Hit> = Vec::new();
-            for country in COUNTRIES.map(str::to_uppercase) {
-                if let Some(h) = hits.iter().find(|h| h.country == country && h.text.chars().count() < 400) {
-                    picked.push(h.clone());
-                }
-            }
-            picked.truncate(3);
+            let picked = spread.pick(&hits);
             writeln!(ctx.out, "\n## {}\n", code.name).map_err(out_err)?;
             write_hits(&picked, format, ctx.out)?;
         }
