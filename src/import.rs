@@ -1,5 +1,6 @@
 //! The import operation: a new project from a REFI-QDA project file (`.qdpx`), read by
-//! `refi::import`, built in a folder beside its target and renamed into place.
+//! `refi::import`, built in a folder beside its target and renamed into place; and the lines
+//! that tell the user how the file was read.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -8,7 +9,7 @@ use crate::coding::store::{self, Kind};
 use crate::corpus::{transcript, Language};
 use crate::error::{Error, Result};
 use crate::project::{write_atomic, Manifest, Project, MANIFEST};
-use crate::refi::import::{self, Imported, Options};
+use crate::refi::import::{self, Imported, Options, Report};
 
 /// Imports `file` as a new project at `into`, which must not exist or be an empty directory.
 /// `language` is the project's language; without it, the most common language of the imported
@@ -65,4 +66,51 @@ pub fn write_project(dir: &Path, imported: &Imported, language: Language) -> Res
     project.load_sources()?;
     drop(project);
     staging.finish()
+}
+
+/// The import's messages, one a line: units, landing, defaults, warnings (`import qdpx`, and
+/// `merge` of a .qdpx input).
+pub fn notes(report: &Report) -> Vec<String> {
+    let mut lines = Vec::new();
+    let origin = report.origin.as_deref().unwrap_or("none");
+    match (report.units, report.switched) {
+        (Some(units), Some(before)) => lines.push(format!(
+            "positions read as {units}, where every selection lands: read as {} (detected from origin `{origin}`), {} of {} did not",
+            before.units, before.fails, before.selections
+        )),
+        (Some(units), None) => {
+            let how = if report.detected { "detected from" } else { "as told; the file says" };
+            lines.push(format!("positions read as {units} ({how} origin `{origin}`)"));
+        }
+        (None, _) => {}
+    }
+    let counts = report.miss_counts();
+    let kinds: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    lines.push(format!(
+        "selections: {}, landing on text: {}, not landing: {}{}",
+        report.selections,
+        report.landed(),
+        report.misses.len(),
+        if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) }
+    ));
+    for m in report.misses.iter().take(10) {
+        let text: String = m.text.chars().take(60).collect::<String>().replace('\n', "⏎");
+        lines.push(format!("  not landing: {} selection {}: {}: \"{text}\"", m.source, m.selection, m.problem));
+    }
+    if report.misses.len() > 10 {
+        lines.push(format!("  ... and {} more", report.misses.len() - 10));
+    }
+    if report.without_codings > 0 {
+        lines.push(format!("{} selection(s) carry no coding and were skipped", report.without_codings));
+    }
+    if report.default_roles + report.default_countries > 0 {
+        lines.push(format!(
+            "defaults used: role for {} respondent(s), country for {} source(s) (no case or source variable named them; see --role, --country)",
+            report.default_roles, report.default_countries
+        ));
+    }
+    for w in &report.warnings {
+        lines.push(format!("warning: {w}"));
+    }
+    lines
 }

@@ -83,7 +83,9 @@ fn qdpx(args: QdpxArgs, ctx: &mut Ctx<'_>) -> Result<()> {
         coded.len(),
         if coded.is_empty() { String::new() } else { format!(" ({})", coded.join(", ")) }
     ));
-    notes(&imported.report, ctx);
+    for line in crate::import::notes(&imported.report) {
+        ctx.note(format_args!("{line}"));
+    }
     Ok(())
 }
 
@@ -101,48 +103,4 @@ fn report_table(report: &Report, format: Format, ctx: &mut Ctx<'_>) -> Result<()
         ]);
     }
     table.write(format, ctx.out)
-}
-
-/// The import's messages: units, landing, defaults, warnings (also used by `quire merge`).
-pub fn notes(report: &Report, ctx: &mut Ctx<'_>) {
-    let origin = report.origin.as_deref().unwrap_or("none");
-    match (report.units, report.switched) {
-        (Some(units), Some(before)) => ctx.note(format_args!(
-            "positions read as {units}, where every selection lands: read as {} (detected from origin `{origin}`), {} of {} did not",
-            before.units, before.fails, before.selections
-        )),
-        (Some(units), None) => {
-            let how = if report.detected { "detected from" } else { "as told; the file says" };
-            ctx.note(format_args!("positions read as {units} ({how} origin `{origin}`)"));
-        }
-        (None, _) => {}
-    }
-    let counts = report.miss_counts();
-    let kinds: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    ctx.note(format_args!(
-        "selections: {}, landing on text: {}, not landing: {}{}",
-        report.selections,
-        report.landed(),
-        report.misses.len(),
-        if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) }
-    ));
-    for m in report.misses.iter().take(10) {
-        let text: String = m.text.chars().take(60).collect::<String>().replace('\n', "⏎");
-        ctx.note(format_args!("  not landing: {} selection {}: {}: \"{text}\"", m.source, m.selection, m.problem));
-    }
-    if report.misses.len() > 10 {
-        ctx.note(format_args!("  ... and {} more", report.misses.len() - 10));
-    }
-    if report.without_codings > 0 {
-        ctx.note(format_args!("{} selection(s) carry no coding and were skipped", report.without_codings));
-    }
-    if report.default_roles + report.default_countries > 0 {
-        ctx.note(format_args!(
-            "defaults used: role for {} respondent(s), country for {} source(s) (no case or source variable named them; see --role, --country)",
-            report.default_roles, report.default_countries
-        ));
-    }
-    for w in &report.warnings {
-        ctx.note(format_args!("warning: {w}"));
-    }
 }

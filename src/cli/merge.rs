@@ -38,7 +38,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         if merge::is_qdpx(d) {
             let imported = crate::refi::import::read(d, &crate::refi::import::Options::default())?;
             ctx.note(format_args!("{}: {} sources, {} codings", d.display(), imported.sources.len(), imported.codings.len()));
-            super::import::notes(&imported.report, ctx);
+            for line in crate::import::notes(&imported.report) {
+                ctx.note(format_args!("{line}"));
+            }
             inputs.push((d.clone(), imported.into_input()));
         } else if !d.join(MANIFEST).is_file() {
             return Err(Error::Usage(format!("{}: not a quire project (it has no {MANIFEST}) nor a .qdpx file", d.display())));
