@@ -13,6 +13,7 @@ pub mod coding;
 pub mod commit_lock;
 pub mod corpus;
 pub mod csv_rows;
+pub mod demo;
 pub mod edits;
 pub mod embedded;
 pub mod error;

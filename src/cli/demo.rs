@@ -2,18 +2,16 @@
 //! them into one framework, and print the sample table, respondents per theme and country, and
 //! three quotes per theme.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::Ctx;
 use crate::codebook::{CodePath, Codebook};
 use crate::coding::store;
-use crate::corpus::Language;
-use crate::embedded;
+use crate::demo::{merge_countries, unpack, write_countries, COUNTRIES};
 use crate::error::{Error, Result};
 use crate::index::{QuoteQuery, SegmentIndex};
-use crate::merge::{self, Input, Merged};
+use crate::merge::Input;
 use crate::output::{out_err, Format};
-use crate::project::{write_atomic, Manifest, Project};
 use crate::quotes::{write_hits, Spread};
 use crate::table::render::{self, TableFormat};
 use crate::table::{self as tables, Count};
@@ -26,9 +24,6 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "text")]
     pub format: TableFormat,
 }
-
-/// The study's countries, each a fixture project under `fixtures/first48/`.
-pub const COUNTRIES: [&str; 4] = ["be", "fr", "de", "pt"];
 
 fn work_dir(out: Option<PathBuf>) -> Result<PathBuf> {
     match out {
@@ -44,18 +39,6 @@ fn work_dir(out: Option<PathBuf>) -> Result<PathBuf> {
             Ok(tmp.keep())
         }
     }
-}
-
-/// Copies the shipped fixture project of one country to `dir` and opens it.
-fn unpack(country: &str, dir: &Path) -> Result<Project> {
-    for (name, bytes) in embedded::files_under(&format!("fixtures/first48/{country}/")) {
-        write_atomic(&dir.join(name), bytes)?;
-    }
-    for sub in [crate::project::MEMOS_DIR, crate::project::STATE_DIR] {
-        let p = dir.join(sub);
-        std::fs::create_dir_all(&p).map_err(|e| Error::io(&p, e))?;
-    }
-    Project::open(dir)
 }
 
 /// A title before a table, in the formats meant for reading.
@@ -83,14 +66,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     }
 
     // One framework: the four countries merged.
-    let merged_dir = dir.join("first48");
-    let base = Merged { codebook: inputs[0].1.codebook.clone(), sources: Default::default(), codings: Default::default(), reports: Vec::new() };
-    let merged = merge::merge(base, &inputs, &[], false)?;
-    let project = Project::init(&merged_dir, Manifest::new("first48", Language::English, "fixture"), merged.codebook.to_json().as_bytes())?;
-    merge::write_all(&project, &merged, &merge::report_md(&merged))?;
-    ctx.note(format_args!("merged the four countries into {}", merged_dir.display()));
-    let countries_csv = merged_dir.join("countries.csv");
-    write_atomic(&countries_csv, embedded::file("fixtures/first48/countries.csv").expect("the country table is embedded"))?;
+    let project = merge_countries(&dir, &inputs)?;
+    ctx.note(format_args!("merged the four countries into {}", dir.join("first48").display()));
+    let countries_csv = write_countries(&project)?;
     heading(ctx, args.format, "Country context")?;
     render::write(&tables::countries(&countries_csv)?, args.format, ctx.out)?;
     writeln!(ctx.out).map_err(out_err)?;
