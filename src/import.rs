@@ -48,9 +48,13 @@ fn most_common_language(imported: &Imported, default: Language) -> Language {
 /// Writes what was imported as a new project at `dir`: built in a temporary directory beside it,
 /// then renamed, so `dir` appears complete or not at all.
 pub fn write_project(dir: &Path, imported: &Imported, language: Language) -> Result<()> {
-    let staging = crate::staging::Staging::new(dir, ".quire-import-")?;
     let coder = imported.coders.first().map(|c| c.to_string()).unwrap_or_else(|| "me".into());
-    let project = Project::init(staging.path(), Manifest::new(&imported.name, language, &coder), imported.codebook.to_json().as_bytes())?;
+    let manifest = || Manifest::new(&imported.name, language, &coder);
+    crate::staging::create_project(dir, ".quire-import-", manifest, imported.codebook.to_json().as_bytes(), |project| fill(project, imported))
+}
+
+/// Writes the imported sources, their sums and every coder's codings into the new `project`.
+fn fill(project: &Project, imported: &Imported) -> Result<()> {
     let mut sums = BTreeMap::new();
     for source in &imported.sources {
         let rendered = transcript::render(source);
@@ -60,12 +64,11 @@ pub fn write_project(dir: &Path, imported: &Imported, language: Language) -> Res
     write_atomic(&project.sums_path(), &crate::project::sums_bytes(&sums))?;
     for coder in &imported.coders {
         let mut mine: Vec<_> = imported.codings.iter().filter(|c| &c.coder == coder).cloned().collect();
-        store::write(&project, coder, Kind::Anchored, &mut mine)?;
+        store::write(project, coder, Kind::Anchored, &mut mine)?;
     }
     // Check the project reads back before it takes its place.
     project.load_sources()?;
-    drop(project);
-    staging.finish()
+    Ok(())
 }
 
 /// The import's messages, one a line: units, landing, defaults, warnings (`import qdpx`, and

@@ -57,15 +57,12 @@ pub fn into_new(dir: &Path, inputs: &[(PathBuf, Input)], options: &Options) -> R
     };
     let base = Merged { codebook, sources: BTreeMap::new(), codings: BTreeMap::new(), reports: Vec::new() };
     let (merged, report) = merge_with(with_mapping(options, inputs, base)?, inputs, options)?;
-    let staging = crate::staging::Staging::new(dir, ".quire-merge-")?;
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "merged".into());
-    let project = Project::init(staging.path(), Manifest::new(&name, Language::English, "merge"), merged.codebook.to_json().as_bytes())?;
-    {
+    let manifest = || Manifest::new(&name, Language::English, "merge");
+    crate::staging::create_project(dir, ".quire-merge-", manifest, merged.codebook.to_json().as_bytes(), |project| {
         let _lock = project.lock()?;
-        write_all(&project, &merged, &report)?;
-    }
-    drop(project);
-    staging.finish()?;
+        write_all(project, &merged, &report)
+    })?;
     Ok(report)
 }
 
