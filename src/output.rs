@@ -117,3 +117,8 @@ pub fn write_json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T) 
     serde_json::to_writer_pretty(&mut *out, value).map_err(|e| out_err(e.into()))?;
     writeln!(out).map_err(out_err)
 }
+
+/// Collapses a paragraph's line breaks for one-line display.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -143,7 +143,7 @@ pub fn render(r: &Report<'_>) -> String {
                 s,
                 "<blockquote class=\"quote\" data-segment=\"{}\">“{}” <span class=\"cite\">{}</span></blockquote>",
                 html_escape(&h.segment),
-                html_escape(&crate::cli::quotes::one_line(&h.text)),
+                html_escape(&crate::output::one_line(&h.text)),
                 html_escape(&h.citation)
             );
         }

@@ -7,7 +7,7 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::project::{open_lock_file, STATE_DIR};
+use crate::project::{open_lock_file, Manifest, Project, STATE_DIR};
 
 const STAGING_LOCK: &str = "staging.lock";
 /// A staging folder without its lock file is a builder's first instant, or one killed then.
@@ -63,6 +63,22 @@ impl Staging {
         let _ = fs::remove_file(self.target.join(STATE_DIR).join(STAGING_LOCK));
         Ok(())
     }
+}
+
+/// Creates a new project at `target`: initialised in a staging folder `prefix*` beside it, filled
+/// by `build`, then renamed into place, so `target` appears complete or not at all.
+pub fn create_project(
+    target: &Path,
+    prefix: &str,
+    manifest: impl FnOnce() -> Manifest,
+    codebook_json: &[u8],
+    build: impl FnOnce(&Project) -> Result<()>,
+) -> Result<()> {
+    let staging = Staging::new(target, prefix)?;
+    let project = Project::init(staging.path(), manifest(), codebook_json)?;
+    build(&project)?;
+    drop(project);
+    staging.finish()
 }
 
 /// Removes the folders named `prefix*` in `parent` whose builder is gone.

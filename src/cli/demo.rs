@@ -2,19 +2,17 @@
 //! them into one framework, and print the sample table, respondents per theme and country, and
 //! three quotes per theme.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::quotes::write_hits;
 use super::Ctx;
 use crate::codebook::{CodePath, Codebook};
 use crate::coding::store;
-use crate::corpus::Language;
-use crate::embedded;
+use crate::demo::{merge_countries, unpack, write_countries, COUNTRIES};
 use crate::error::{Error, Result};
-use crate::index::{Hit, QuoteQuery, SegmentIndex};
-use crate::merge::{self, Input, Merged};
+use crate::index::{QuoteQuery, SegmentIndex};
+use crate::merge::Input;
 use crate::output::{out_err, Format};
-use crate::project::{write_atomic, Manifest, Project};
+use crate::quotes::{write_hits, Spread};
 use crate::table::render::{self, TableFormat};
 use crate::table::{self as tables, Count};
 
@@ -26,9 +24,6 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "text")]
     pub format: TableFormat,
 }
-
-/// The study's countries, each a fixture project under `fixtures/first48/`.
-pub const COUNTRIES: [&str; 4] = ["be", "fr", "de", "pt"];
 
 fn work_dir(out: Option<PathBuf>) -> Result<PathBuf> {
     match out {
@@ -44,18 +39,6 @@ fn work_dir(out: Option<PathBuf>) -> Result<PathBuf> {
             Ok(tmp.keep())
         }
     }
-}
-
-/// Copies the shipped fixture project of one country to `dir` and opens it.
-fn unpack(country: &str, dir: &Path) -> Result<Project> {
-    for (name, bytes) in embedded::files_under(&format!("fixtures/first48/{country}/")) {
-        write_atomic(&dir.join(name), bytes)?;
-    }
-    for sub in [crate::project::MEMOS_DIR, crate::project::STATE_DIR] {
-        let p = dir.join(sub);
-        std::fs::create_dir_all(&p).map_err(|e| Error::io(&p, e))?;
-    }
-    Project::open(dir)
 }
 
 /// A title before a table, in the formats meant for reading.
@@ -83,14 +66,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     }
 
     // One framework: the four countries merged.
-    let merged_dir = dir.join("first48");
-    let base = Merged { codebook: inputs[0].1.codebook.clone(), sources: Default::default(), codings: Default::default(), reports: Vec::new() };
-    let merged = merge::merge(base, &inputs, &[], false)?;
-    let project = Project::init(&merged_dir, Manifest::new("first48", Language::English, "fixture"), merged.codebook.to_json().as_bytes())?;
-    super::merge::write_all(&project, &merged, &merge::report_md(&merged))?;
-    ctx.note(format_args!("merged the four countries into {}", merged_dir.display()));
-    let countries_csv = merged_dir.join("countries.csv");
-    write_atomic(&countries_csv, embedded::file("fixtures/first48/countries.csv").expect("the country table is embedded"))?;
+    let project = merge_countries(&dir, &inputs)?;
+    ctx.note(format_args!("merged the four countries into {}", dir.join("first48").display()));
+    let countries_csv = write_countries(&project)?;
     heading(ctx, args.format, "Country context")?;
     render::write(&tables::countries(&countries_csv)?, args.format, ctx.out)?;
     writeln!(ctx.out).map_err(out_err)?;
@@ -112,7 +90,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     if store::coders(&project)?.contains(&second) {
         let coders = ["fixture".parse().expect("valid coder"), second];
         let themes: Vec<CodePath> = codebook.codes.iter().map(|c| CodePath::new(vec![c.id.clone()])).collect();
-        let (agreement, shared) = super::agreement::compare(&project, &coders, &themes, super::agreement::Unit::Segment, false)?;
+        let (agreement, shared) = crate::agreement::compare(&project, &coders, &themes, crate::agreement::Unit::Segment, false)?;
         writeln!(ctx.out).map_err(out_err)?;
         heading(ctx, args.format, &format!("Agreement of coders fixture and fixture2 on {shared} Portuguese sources, per theme (segments)"))?;
         render::write(&agreement, args.format, ctx.out)?;
@@ -121,16 +99,13 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     if matches!(args.format, TableFormat::Text | TableFormat::Md) {
         let (index, _) = SegmentIndex::open(&project, false)?;
         let format = if args.format == TableFormat::Md { Format::Md } else { Format::Text };
+        let countries = COUNTRIES.map(str::to_uppercase);
+        let countries = countries.each_ref().map(String::as_str);
+        let spread = Spread { limit: 3, countries: Some(&countries), shorter_than: Some(400), per_country: Some(1) };
         for code in &codebook.codes {
             let hits = index.search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], ..Default::default() })?.hits;
             // Three short quotes, from different countries where possible.
-            let mut picked: Vec<Hit> = Vec::new();
-            for country in COUNTRIES.map(str::to_uppercase) {
-                if let Some(h) = hits.iter().find(|h| h.country == country && h.text.chars().count() < 400) {
-                    picked.push(h.clone());
-                }
-            }
-            picked.truncate(3);
+            let picked = spread.pick(&hits);
             writeln!(ctx.out, "\n## {}\n", code.name).map_err(out_err)?;
             write_hits(&picked, format, ctx.out)?;
         }

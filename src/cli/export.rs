@@ -7,13 +7,14 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::quotes::{write_hits, Filter};
+use super::quotes::Filter;
 use super::Ctx;
 use crate::codebook::{CodePath, Codebook};
 use crate::error::{Error, Result};
 use crate::index::{Hit, SegmentIndex};
 use crate::output::{out_err, Format};
 use crate::project::write_atomic;
+use crate::quotes::write_hits;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {

@@ -1,15 +1,13 @@
 //! `quire import qdpx`: a new project from a REFI-QDA project file (NVivo, ATLAS.ti, MAXQDA,
 //! QualCoder, qc, Taguette, quire), built beside the target and renamed into place.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::Ctx;
-use crate::coding::store::{self, Kind};
-use crate::corpus::{transcript, Country, Language, Role};
-use crate::error::{Error, Result};
+use crate::corpus::{Country, Language, Role};
+use crate::error::Result;
 use crate::output::{Format, Table};
-use crate::project::{write_atomic, Manifest, Project, MANIFEST};
-use crate::refi::import::{self, Imported, Options, Report};
+use crate::refi::import::{Options, Report};
 use crate::refi::Units;
 
 #[derive(Debug, clap::Subcommand)]
@@ -70,26 +68,9 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
 }
 
 fn qdpx(args: QdpxArgs, ctx: &mut Ctx<'_>) -> Result<()> {
-    if args.into.join(MANIFEST).exists() {
-        return Err(Error::ProjectExists { path: args.into.clone() });
-    }
-    if args.into.exists() && !args.into.is_dir() {
-        return Err(Error::Usage(format!("{}: is a file, not a directory; import into a new directory", args.into.display())));
-    }
-    if args.into.exists() && std::fs::read_dir(&args.into).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        return Err(Error::Usage(format!("{}: exists and is not empty; import into a new directory", args.into.display())));
-    }
     let language = args.language.unwrap_or(Language::English);
     let options = Options { units: args.positions, role: args.role, country: args.country, language, ..Default::default() };
-    let imported = import::read(&args.file, &options)?;
-    let project_language = args.language.unwrap_or_else(|| {
-        let mut counts: std::collections::BTreeMap<Language, usize> = Default::default();
-        for s in &imported.sources {
-            *counts.entry(s.language).or_default() += 1;
-        }
-        counts.into_iter().max_by_key(|(l, n)| (*n, std::cmp::Reverse(*l))).map(|(l, _)| l).unwrap_or(language)
-    });
-    write_project(&args.into, &imported, project_language)?;
+    let imported = crate::import::qdpx(&args.file, &args.into, &options, args.language)?;
     report_table(&imported.report, args.format, ctx)?;
     let coded: Vec<String> = imported.coders.iter().map(|c| c.to_string()).collect();
     ctx.note(format_args!(
@@ -102,31 +83,10 @@ fn qdpx(args: QdpxArgs, ctx: &mut Ctx<'_>) -> Result<()> {
         coded.len(),
         if coded.is_empty() { String::new() } else { format!(" ({})", coded.join(", ")) }
     ));
-    notes(&imported.report, ctx);
+    for line in crate::import::notes(&imported.report) {
+        ctx.note(format_args!("{line}"));
+    }
     Ok(())
-}
-
-/// Writes what was imported as a new project at `dir`: built in a temporary directory beside it,
-/// then renamed, so `dir` appears complete or not at all.
-pub fn write_project(dir: &Path, imported: &Imported, language: Language) -> Result<()> {
-    let staging = crate::staging::Staging::new(dir, ".quire-import-")?;
-    let coder = imported.coders.first().map(|c| c.to_string()).unwrap_or_else(|| "me".into());
-    let project = Project::init(staging.path(), Manifest::new(&imported.name, language, &coder), imported.codebook.to_json().as_bytes())?;
-    let mut sums = std::collections::BTreeMap::new();
-    for source in &imported.sources {
-        let rendered = transcript::render(source);
-        sums.insert(format!("{}.txt", source.id), crate::project::sha256_hex(rendered.as_bytes()));
-        write_atomic(&project.source_path(&source.id), rendered.as_bytes())?;
-    }
-    write_atomic(&project.sums_path(), &crate::project::sums_bytes(&sums))?;
-    for coder in &imported.coders {
-        let mut mine: Vec<_> = imported.codings.iter().filter(|c| &c.coder == coder).cloned().collect();
-        store::write(&project, coder, Kind::Anchored, &mut mine)?;
-    }
-    // Check the project reads back before it takes its place.
-    project.load_sources()?;
-    drop(project);
-    staging.finish()
 }
 
 fn report_table(report: &Report, format: Format, ctx: &mut Ctx<'_>) -> Result<()> {
@@ -143,48 +103,4 @@ fn report_table(report: &Report, format: Format, ctx: &mut Ctx<'_>) -> Result<()
         ]);
     }
     table.write(format, ctx.out)
-}
-
-/// The import's messages: units, landing, defaults, warnings (also used by `quire merge`).
-pub fn notes(report: &Report, ctx: &mut Ctx<'_>) {
-    let origin = report.origin.as_deref().unwrap_or("none");
-    match (report.units, report.switched) {
-        (Some(units), Some(before)) => ctx.note(format_args!(
-            "positions read as {units}, where every selection lands: read as {} (detected from origin `{origin}`), {} of {} did not",
-            before.units, before.fails, before.selections
-        )),
-        (Some(units), None) => {
-            let how = if report.detected { "detected from" } else { "as told; the file says" };
-            ctx.note(format_args!("positions read as {units} ({how} origin `{origin}`)"));
-        }
-        (None, _) => {}
-    }
-    let counts = report.miss_counts();
-    let kinds: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    ctx.note(format_args!(
-        "selections: {}, landing on text: {}, not landing: {}{}",
-        report.selections,
-        report.landed(),
-        report.misses.len(),
-        if kinds.is_empty() { String::new() } else { format!(" ({})", kinds.join(", ")) }
-    ));
-    for m in report.misses.iter().take(10) {
-        let text: String = m.text.chars().take(60).collect::<String>().replace('\n', "⏎");
-        ctx.note(format_args!("  not landing: {} selection {}: {}: \"{text}\"", m.source, m.selection, m.problem));
-    }
-    if report.misses.len() > 10 {
-        ctx.note(format_args!("  ... and {} more", report.misses.len() - 10));
-    }
-    if report.without_codings > 0 {
-        ctx.note(format_args!("{} selection(s) carry no coding and were skipped", report.without_codings));
-    }
-    if report.default_roles + report.default_countries > 0 {
-        ctx.note(format_args!(
-            "defaults used: role for {} respondent(s), country for {} source(s) (no case or source variable named them; see --role, --country)",
-            report.default_roles, report.default_countries
-        ));
-    }
-    for w in &report.warnings {
-        ctx.note(format_args!("warning: {w}"));
-    }
 }

@@ -1,15 +1,14 @@
 //! `quire quotes`: respondent quotes by text, code, attribute and coder, with the study citation.
 
-use std::collections::BTreeSet;
-use std::io::Write;
-
 use super::code::parse_coder;
 use super::Ctx;
-use crate::codebook::{rule, CodePath, Codebook};
+use crate::codebook::{rule, Codebook};
 use crate::coding::Coder;
 use crate::error::{Error, Result};
-use crate::index::{Hit, QuoteQuery, SegmentIndex};
-use crate::output::{out_err, write_csv, write_json, Format};
+use crate::index::{QuoteQuery, SegmentIndex};
+use crate::output::Format;
+use crate::quotes::write_hits;
+use std::collections::BTreeSet;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -73,51 +72,6 @@ impl Filter {
 pub fn withheld_note(ctx: &mut Ctx<'_>, withheld: usize) {
     if withheld > 0 {
         ctx.note(format_args!("{withheld} quote(s) withheld: the anonymisation check flags them (see `quire check`; --allow-flagged prints them)"));
-    }
-}
-
-/// Collapses a paragraph's line breaks for one-line display.
-pub fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The codes on a quote, each once, sorted, joined with `; `.
-pub fn codes_of(hit: &Hit) -> String {
-    let mut codes: Vec<&CodePath> = hit.codes.iter().map(|c| &c.1).collect();
-    codes.sort();
-    codes.dedup();
-    let mut joined = String::new();
-    for (i, code) in codes.into_iter().enumerate() {
-        use std::fmt::Write as _;
-        let _ = write!(joined, "{}{code}", if i > 0 { "; " } else { "" });
-    }
-    joined
-}
-
-/// Writes quotes in a format (shared with `export quotes`).
-pub fn write_hits(hits: &[Hit], format: Format, out: &mut dyn Write) -> Result<()> {
-    match format {
-        Format::Json => write_json(out, hits),
-        Format::Text => {
-            for h in hits {
-                writeln!(out, "\"{}\" {}\n    {} · {}\n", one_line(&h.text), h.citation, h.segment, codes_of(h)).map_err(out_err)?;
-            }
-            Ok(())
-        }
-        Format::Md => {
-            for h in hits {
-                writeln!(out, "> \"{}\" {}\n>\n> — `{}` · {}\n", one_line(&h.text), h.citation, h.segment, codes_of(h)).map_err(out_err)?;
-            }
-            Ok(())
-        }
-        Format::Csv => {
-            use std::borrow::Cow;
-            let rows = hits.iter().map(|h| {
-                let fields = [&h.segment, &h.citation, &h.country, &h.speaker, &h.text].map(|s| Cow::Borrowed(s.as_bytes()));
-                fields.into_iter().chain([Cow::Owned(codes_of(h).into_bytes())])
-            });
-            write_csv(out, &["segment", "citation", "country", "speaker", "text", "codes"], rows)
-        }
     }
 }
 

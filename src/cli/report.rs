@@ -7,6 +7,7 @@ use crate::codebook::{CodePath, Codebook};
 use crate::error::Result;
 use crate::index::{QuoteQuery, SegmentIndex};
 use crate::project::write_atomic;
+use crate::quotes::Spread;
 use crate::report::{render, Report};
 use crate::table::{self as tables, Count, Percent};
 
@@ -32,29 +33,15 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let heat = tables::code_by_attribute(&codebook, &coded, Some(1), "country", Count::Respondents, Some(Percent::Col))?;
     let sample = tables::sample(&sources)?;
     let (index, _) = SegmentIndex::open_reporting(&project, false, ctx.progress)?;
+    let spread = Spread { limit: args.quotes, countries: None, shorter_than: None, per_country: None };
     let mut quotes = Vec::new();
     let mut withheld = 0;
     for code in &codebook.codes {
         let query = QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], allow_flagged: args.allow_flagged, ..Default::default() };
         let found = index.search(&query)?;
         withheld += found.withheld;
-        let hits = found.hits;
         // Spread the quotes over countries: the first of each country in turn.
-        let mut picked = Vec::new();
-        let mut countries: Vec<String> = hits.iter().map(|h| h.country.clone()).collect();
-        countries.dedup();
-        let mut round = 0;
-        while picked.len() < args.quotes && round < hits.len() {
-            for c in &countries {
-                if let Some(h) = hits.iter().filter(|h| &h.country == c).nth(round) {
-                    if picked.len() < args.quotes {
-                        picked.push(h.clone());
-                    }
-                }
-            }
-            round += 1;
-        }
-        quotes.push((code.name.clone(), picked));
+        quotes.push((code.name.clone(), spread.pick(&found.hits)));
     }
     let title = format!("{}: coding report", project.manifest.name);
     let html = render(&Report { title: &title, tree: &tree, heat: &heat, sample: &sample, quotes: &quotes, withheld });

@@ -1,14 +1,25 @@
-//! Autocoding: each code's rule for a segment's language, matched on stemmed words.
+//! Autocoding: each code's rule for a segment's language, matched on stemmed words, and
+//! [`propose`], which runs every rule over the respondent segments of a corpus.
 //!
 //! Rule words are numbered once per language (a [`Vocabulary`]); a segment is reduced to the
 //! numbers of its words, and a rule is then a handful of bit tests. Each thread remembers what
 //! every word it has seen stems to, so a word is stemmed once, not once per occurrence.
 
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, TokenStream};
 
-use crate::codebook::rule::Rule;
-use crate::corpus::Language;
+use crate::codebook::rule::{self, Rule};
+use crate::codebook::{CodePath, Codebook};
+use crate::coding::store::{self, Row};
+use crate::coding::{now_rfc3339, Coder};
+use crate::corpus::{Language, Segment, Source};
+use crate::error::Result;
+use crate::progress::Progress;
+use crate::project::Project;
+use crate::txn::Transaction;
 
 fn stemmer_language(language: Language) -> tantivy::tokenizer::Language {
     use tantivy::tokenizer::Language as L;
@@ -209,6 +220,121 @@ impl<'v> Analyser<'v> {
                 set_bit(&mut out.prefixes, p);
             }
         }
+    }
+}
+
+/// What the rules found: every (source, segment, code) that matches, in source and segment order.
+pub struct Proposals {
+    /// The codes that have rules, sorted; `found` refers to them by index.
+    pub codes: Vec<CodePath>,
+    /// (source index, segment index, code index).
+    pub found: Vec<(u32, u32, u32)>,
+}
+
+/// Every (segment, code) the rules match.
+pub fn propose(codebook: &Codebook, sources: &[Source], only: &[CodePath], progress: &dyn Progress) -> Proposals {
+    let mut codes: Vec<CodePath> = Vec::new();
+    let mut rules: BTreeMap<Language, (Vocabulary, Vec<(u32, Matcher)>)> = BTreeMap::new();
+    for visit in codebook.walk() {
+        if (!only.is_empty() && !only.iter().any(|o| visit.path.starts_with(o))) || !visit.code.codable {
+            continue;
+        }
+        let compiled: Vec<(Language, rule::Rule)> =
+            visit.code.rules.iter().filter_map(|(lang, text)| Some((lang.parse::<Language>().ok()?, rule::parse(text).ok()?))).collect();
+        if compiled.is_empty() {
+            continue;
+        }
+        let index = codes.len() as u32;
+        codes.push(visit.path.clone());
+        for (lang, rule) in compiled {
+            let (vocabulary, matchers) = rules.entry(lang).or_insert_with(|| (Vocabulary::new(lang), Vec::new()));
+            matchers.push((index, Matcher::new(&rule, vocabulary)));
+        }
+    }
+    // Codes numbered in path order, so sorting by index sorts by path.
+    let mut order: Vec<u32> = (0..codes.len() as u32).collect();
+    order.sort_by(|a, b| codes[*a as usize].cmp(&codes[*b as usize]));
+    let mut renumber = vec![0u32; codes.len()];
+    for (new, old) in order.iter().enumerate() {
+        renumber[*old as usize] = new as u32;
+    }
+    for (_, matchers) in rules.values_mut() {
+        for (index, _) in matchers.iter_mut() {
+            *index = renumber[*index as usize];
+        }
+        matchers.sort_by_key(|(index, _)| *index);
+    }
+    let codes = order.iter().map(|i| codes[*i as usize].clone()).collect();
+    // Sources in parallel; each thread analyses a segment once and runs every rule of its language.
+    progress.begin("autocoding", sources.len() as u64);
+    let found = sources
+        .par_iter()
+        .enumerate()
+        .map_init(Vec::<(Language, Analyser)>::new, |analysers, (si, source)| {
+            progress.advance(1);
+            let Some((vocabulary, matchers)) = rules.get(&source.language) else {
+                return Vec::new();
+            };
+            let analyser = match analysers.iter().position(|(l, _)| *l == source.language) {
+                Some(i) => &mut analysers[i].1,
+                None => {
+                    analysers.push((source.language, Analyser::new(vocabulary)));
+                    &mut analysers.last_mut().expect("just pushed").1
+                }
+            };
+            let mut text = Analysed::default();
+            let mut found = Vec::new();
+            for (gi, segment) in source.segments.iter().enumerate() {
+                if source.speaker_of(segment).respondent().is_none() {
+                    continue;
+                }
+                analyser.analyse(&segment.text, &mut text);
+                for (code, m) in matchers {
+                    if m.matches(&text) {
+                        found.push((si as u32, gi as u32, *code));
+                    }
+                }
+            }
+            found
+        })
+        .flatten_iter()
+        .collect();
+    progress.end();
+    Proposals { codes, found }
+}
+
+impl Proposals {
+    /// The source and segment of one of `found`, in the `sources` the proposals were made from.
+    pub fn segment<'s>(sources: &'s [Source], (si, gi, _): &(u32, u32, u32)) -> (&'s Source, &'s Segment) {
+        let source = &sources[*si as usize];
+        (source, &source.segments[*gi as usize])
+    }
+
+    /// Adds the proposals as codings of `coder` in one transaction, each whole segment once;
+    /// returns how many were not already there. The caller holds the project's lock.
+    pub fn record(&self, project: &Project, sources: &[Source], coder: &Coder) -> Result<usize> {
+        let created = now_rfc3339();
+        let new: Vec<Row> = self
+            .found
+            .iter()
+            .map(|found| {
+                let (source, segment) = Self::segment(sources, found);
+                Row {
+                    source: &source.id,
+                    start: segment.start,
+                    end: segment.end,
+                    code: &self.codes[found.2 as usize],
+                    coder,
+                    created: &created,
+                    text: &segment.text,
+                    origin: None,
+                }
+            })
+            .collect();
+        let mut tx = Transaction::new(project);
+        let added = store::stage_merged(&mut tx, project, coder, new)?;
+        tx.commit()?;
+        Ok(added)
     }
 }
 

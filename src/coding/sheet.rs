@@ -9,6 +9,7 @@ use crate::codebook::{CodePath, Codebook};
 use crate::corpus::{SegmentId, Source};
 use crate::csv_rows::Rows;
 use crate::error::{Error, Result};
+use crate::output::one_line;
 
 /// Columns before the attribute columns, and the last two.
 const LEADING: [&str; 3] = ["segment", "citation", "speaker"];
@@ -57,10 +58,6 @@ pub struct Filled {
     pub segments: BTreeMap<SegmentId, BTreeSet<CodePath>>,
 }
 
-fn squash(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Reads a filled sheet. Every problem (unknown segment or code, edited text, malformed row) is
 /// collected with its line; any problem fails the whole import.
 pub fn read(path: &Path, sources: &BTreeMap<String, Source>, codebook: &Codebook) -> Result<Filled> {
@@ -107,7 +104,7 @@ pub fn read_bytes(path: &Path, bytes: &[u8], sources: &BTreeMap<String, Source>,
             problems.push((line, format!("unknown segment `{id}`")));
             continue;
         };
-        if squash(&record[text_col]) != squash(&segment.text) {
+        if one_line(&record[text_col]) != one_line(&segment.text) {
             problems.push((line, format!("the text of {id} was edited; restore it (only the codes column may change)")));
             continue;
         }

@@ -14,6 +14,9 @@ use crate::csv_rows::Rows;
 use crate::error::{Error, Location, Result};
 use crate::project::Project;
 
+pub mod write;
+pub use write::{into_existing, into_new, write_all, Options, REPORT};
+
 /// One input project, read whole.
 pub struct Input {
     pub name: String,
