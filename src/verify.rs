@@ -13,8 +13,8 @@ use crate::coding::{slice, Coding};
 use crate::corpus::{transcript, Source};
 use crate::error::{Location, Result, Severity};
 use crate::index::{Freshness, SegmentIndex};
+use crate::project::txn::Transaction;
 use crate::project::{sha256_hex, sums_bytes, Project};
-use crate::txn::Transaction;
 
 /// One problem, where it is, and whether `--repair` fixed it.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use crate::coding::{now_rfc3339, Coder};
 use crate::corpus::{Language, Source};
 use crate::error::{Error, Result};
 use crate::output::{Format, Table};
-use crate::txn::Transaction;
+use crate::project::txn::Transaction;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -13,8 +13,8 @@ use crate::corpus::transcript;
 use crate::corpus::{Source, SourceId};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
+use crate::project::txn::Transaction;
 use crate::project::{sha256_hex, sums_bytes, Project};
-use crate::txn::Transaction;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

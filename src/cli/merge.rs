@@ -9,8 +9,8 @@ use crate::coding::store::{self, Kind};
 use crate::corpus::Language;
 use crate::error::{Error, Result};
 use crate::merge::{self, Input, Merged};
+use crate::project::txn::Transaction;
 use crate::project::{sha256_hex, sums_bytes, Manifest, Project, MANIFEST};
-use crate::txn::Transaction;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -10,8 +10,8 @@ use crate::codebook::CodePath;
 use crate::corpus::SourceId;
 use crate::csv_rows::Rows;
 use crate::error::{Error, Location, Result};
+use crate::project::txn::Transaction;
 use crate::project::{Project, CODINGS_DIR};
-use crate::txn::Transaction;
 
 pub const HEADER: [&str; 7] = ["source", "start", "end", "code", "coder", "created", "text"];
 /// Merged projects add the project each coding came from as an eighth column.
@@ -48,7 +48,7 @@ pub fn coders(project: &Project) -> Result<Vec<Coder>> {
         let stem = name.strip_suffix(ORPHANED).or_else(|| name.strip_suffix(".csv"));
         if let Some(coder) = stem.and_then(|s| s.parse::<Coder>().ok()) {
             if entry.file_type().is_ok_and(|t| t.is_symlink()) {
-                crate::inside::check_not_outside(project, &entry.path(), &mut None)?;
+                crate::project::inside::check_not_outside(project.root(), &entry.path(), &mut None)?;
             }
             if !coders.contains(&coder) {
                 coders.push(coder);
