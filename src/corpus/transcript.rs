@@ -258,21 +258,23 @@ fn looks_like_label(label: &str) -> bool {
     label.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
+/// A segment being read: its span in characters (what codings count) and in bytes.
+struct Open {
+    speaker: usize,
+    start: usize,
+    end: usize,
+    bytes: std::ops::Range<usize>,
+    line: usize,
+}
+
+/// Where a line starts in the body, in characters and in bytes.
+#[derive(Clone, Copy)]
+struct At {
+    chars: usize,
+    bytes: usize,
+}
+
 fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usize, body: &str) -> Result<Vec<Segment>> {
-    /// A segment being read: its span in characters (what codings count) and in bytes.
-    struct Open {
-        speaker: usize,
-        start: usize,
-        end: usize,
-        bytes: std::ops::Range<usize>,
-        line: usize,
-    }
-    /// Where a line starts in the body, in characters and in bytes.
-    #[derive(Clone, Copy)]
-    struct At {
-        chars: usize,
-        bytes: usize,
-    }
     let mut segments: Vec<Segment> = Vec::new();
     let mut current: Option<usize> = None;
     let mut open: Option<Open> = None;
@@ -329,27 +331,28 @@ fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usi
     if segments.is_empty() {
         return Err(problem(path, body_line, TranscriptProblem::EmptyBody));
     }
-    return Ok(segments);
+    Ok(segments)
+}
 
-    fn continue_paragraph(path: &Path, line_no: usize, offset: At, trimmed_end: &str, current: Option<usize>, open: &mut Option<Open>) -> Result<()> {
-        let Some(speaker) = current else {
-            return Err(problem(path, line_no, TranscriptProblem::TextBeforeFirstTurn));
-        };
-        let end = offset.chars + trimmed_end.chars().count();
-        let end_byte = offset.bytes + trimmed_end.len();
-        match open {
-            Some(o) => {
-                o.end = end;
-                o.bytes.end = end_byte;
-            }
-            None => {
-                let text = trimmed_end.trim_start();
-                let lead = trimmed_end.len() - text.len();
-                *open = Some(Open { speaker, start: end - text.chars().count(), end, bytes: offset.bytes + lead..end_byte, line: line_no });
-            }
+/// A line that continues the open paragraph (or opens one) of the `current` speaker.
+fn continue_paragraph(path: &Path, line_no: usize, offset: At, trimmed_end: &str, current: Option<usize>, open: &mut Option<Open>) -> Result<()> {
+    let Some(speaker) = current else {
+        return Err(problem(path, line_no, TranscriptProblem::TextBeforeFirstTurn));
+    };
+    let end = offset.chars + trimmed_end.chars().count();
+    let end_byte = offset.bytes + trimmed_end.len();
+    match open {
+        Some(o) => {
+            o.end = end;
+            o.bytes.end = end_byte;
         }
-        Ok(())
+        None => {
+            let text = trimmed_end.trim_start();
+            let lead = trimmed_end.len() - text.len();
+            *open = Some(Open { speaker, start: end - text.chars().count(), end, bytes: offset.bytes + lead..end_byte, line: line_no });
+        }
     }
+    Ok(())
 }
 
 /// A `body: plain` body (text imported from another program): no speaker labels, every non-empty
