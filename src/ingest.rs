@@ -13,7 +13,7 @@ use crate::corpus::{Source, SourceId};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::project::{sha256_hex, sums_bytes, Project};
-use crate::txn::Transaction;
+use crate::project::txn::Transaction;
 
 /// What ingest did with one source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,18 +3,18 @@
 //! `repair` fixes only what needs no guess: missing hashes, codings whose exact text occurs once,
 //! and the index.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 
 use crate::codebook::validate::validate;
 use crate::codebook::Codebook;
 use crate::coding::store::{self, Kind};
-use crate::coding::{slice, Coding};
+use crate::coding::{slice, Coder, Coding};
 use crate::corpus::{transcript, Source};
 use crate::error::{Location, Result, Severity};
 use crate::index::{Freshness, SegmentIndex};
+use crate::project::txn::Transaction;
 use crate::project::{sha256_hex, sums_bytes, Project};
-use crate::txn::Transaction;
 
 /// One problem, where it is, and whether `--repair` fixed it.
 #[derive(Debug, Clone)]
@@ -44,198 +44,278 @@ fn occurrences(haystack: &str, needle: &str) -> Vec<usize> {
     haystack.match_indices(needle).map(|(b, _)| haystack[..b].chars().count()).collect()
 }
 
+/// Checks the project; with `repair`, fixes what needs no guess (see the module comment). The
+/// index is opened last, and rebuilt if it does not match the sources and codings.
 pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
-    let mut out = Outcome::default();
-    let mut problems: Vec<Problem> = Vec::new();
-    let mut tx = Transaction::new(project);
+    let mut v = Verifier { project, repair, tx: Transaction::new(project), problems: Vec::new(), out: Outcome::default() };
+    let codebook = v.check_codebook();
+    let (sources, mut sums, edited) = v.check_sources()?;
+    let edited_ids: BTreeSet<&str> = edited.iter().map(|e| e.id.as_str()).collect();
+    for coder in store::coders(project)? {
+        v.check_codings(&coder, codebook.as_ref(), &sources, &edited_ids)?;
+    }
+    v.accept_edits(edited, &sources, &mut sums);
+    let Verifier { mut tx, problems, mut out, .. } = v;
+    if sums.changed {
+        tx.write(project.sums_path(), sums_bytes(&sums.hashes));
+    }
+    tx.commit()?;
+    out.index_rebuilt = check_index(project)?;
+    out.problems = problems;
+    Ok(out)
+}
 
-    // The codebook.
-    let codebook_path = project.codebook_path();
-    let codebook = match fs::read(&codebook_path)
-        .map_err(|e| crate::error::Error::io(&codebook_path, e))
-        .and_then(|b| Codebook::from_json(&codebook_path, &b))
-    {
-        Ok(cb) => {
-            for issue in validate(&cb).into_iter().filter(|i| i.severity == Severity::Error) {
-                problems.push(problem(Location::file(&codebook_path), format!("{}: {}", issue.pointer, issue.message), false));
+/// The index: rebuilt if it does not match the sources and codings. Says whether it was.
+fn check_index(project: &Project) -> Result<bool> {
+    let (_, freshness) = SegmentIndex::open_unchecked(project)?;
+    Ok(freshness == Freshness::Rebuilt)
+}
+
+/// A verification under way: the problems found so far, and the repairs staged.
+struct Verifier<'p> {
+    project: &'p Project,
+    repair: bool,
+    tx: Transaction<'p>,
+    problems: Vec<Problem>,
+    out: Outcome,
+}
+
+/// The recorded source hashes, by file name, as repair leaves them.
+struct Sums {
+    hashes: BTreeMap<String, String>,
+    changed: bool,
+}
+
+/// A source edited outside quire: reported after its codings, since repair re-anchors (or
+/// orphans) them, then accepts the edit.
+struct Edited {
+    /// Where its problem goes among the problems.
+    at: usize,
+    id: String,
+    /// Its file name in `sources/`.
+    name: String,
+    /// Its hash now.
+    hash: String,
+}
+
+/// What became of one anchored coding.
+enum Checked {
+    /// Left as it was (fine, or a problem that repair does not fix).
+    Kept(Coding),
+    /// Moved to where its text is.
+    Moved(Coding),
+    /// Its text is gone: to the coder's orphan file.
+    Orphaned(Vec<Coding>),
+}
+
+impl Verifier<'_> {
+    fn report(&mut self, location: Location, message: String, repaired: bool) {
+        self.problems.push(problem(location, message, repaired));
+    }
+
+    /// The codebook reads and has no errors; `None` if it does not read.
+    fn check_codebook(&mut self) -> Option<Codebook> {
+        let codebook_path = self.project.codebook_path();
+        match fs::read(&codebook_path).map_err(|e| crate::error::Error::io(&codebook_path, e)).and_then(|b| Codebook::from_json(&codebook_path, &b)) {
+            Ok(cb) => {
+                for issue in validate(&cb).into_iter().filter(|i| i.severity == Severity::Error) {
+                    self.report(Location::file(&codebook_path), format!("{}: {}", issue.pointer, issue.message), false);
+                }
+                Some(cb)
             }
-            Some(cb)
+            Err(e) => {
+                self.report(Location::file(&codebook_path), e.to_string(), false);
+                None
+            }
         }
-        Err(e) => {
-            problems.push(problem(Location::file(&codebook_path), e.to_string(), false));
-            None
-        }
-    };
+    }
 
-    // Sources: each parses and matches its recorded hash.
-    let mut sources: BTreeMap<String, Source> = BTreeMap::new();
-    let recorded = project.read_sums()?;
-    let mut sums = recorded.clone().unwrap_or_default();
-    let mut sums_changed = false;
-    // Sources edited outside quire: (where their problem goes, id, file name, hash now).
-    let mut edited: Vec<(usize, String, String, String)> = Vec::new();
-    for id in project.source_ids()? {
-        let path = project.source_path(&id);
-        let bytes = fs::read(&path).map_err(|e| crate::error::Error::io(&path, e))?;
-        let name = format!("{id}.txt");
-        let actual = sha256_hex(&bytes);
-        match sums.get(&name) {
-            Some(hash) if *hash == actual => {}
-            // Reported after its codings: repair re-anchors (or orphans) them, then accepts the edit.
-            Some(_) => edited.push((problems.len(), id.to_string(), name.clone(), actual)),
-            None => {
-                problems.push(problem(Location::file(&path), "no recorded hash".into(), repair));
-                if repair {
-                    sums.insert(name.clone(), actual);
-                    sums_changed = true;
+    /// Sources: each parses and matches its recorded hash, and every hash names a source.
+    /// Returns the sources that parse, by id, the hashes, and the sources edited outside quire.
+    fn check_sources(&mut self) -> Result<(BTreeMap<String, Source>, Sums, Vec<Edited>)> {
+        let (project, repair) = (self.project, self.repair);
+        let mut sources: BTreeMap<String, Source> = BTreeMap::new();
+        let recorded = project.read_sums()?;
+        let mut sums = Sums { hashes: recorded.clone().unwrap_or_default(), changed: false };
+        let mut edited: Vec<Edited> = Vec::new();
+        for id in project.source_ids()? {
+            let path = project.source_path(&id);
+            let bytes = fs::read(&path).map_err(|e| crate::error::Error::io(&path, e))?;
+            let name = format!("{id}.txt");
+            let actual = sha256_hex(&bytes);
+            match sums.hashes.get(&name) {
+                Some(hash) if *hash == actual => {}
+                Some(_) => edited.push(Edited { at: self.problems.len(), id: id.to_string(), name: name.clone(), hash: actual }),
+                None => {
+                    self.report(Location::file(&path), "no recorded hash".into(), repair);
+                    if repair {
+                        sums.hashes.insert(name.clone(), actual);
+                        sums.changed = true;
+                    }
                 }
             }
-        }
-        match transcript::parse(&path, &bytes, project.manifest.language, None) {
-            Ok(source) => {
-                sources.insert(id.to_string(), source);
+            match transcript::parse(&path, &bytes, project.manifest.language, None) {
+                Ok(source) => {
+                    sources.insert(id.to_string(), source);
+                }
+                Err(e) => self.report(Location::file(&path), format!("does not parse: {e}"), false),
             }
-            Err(e) => problems.push(problem(Location::file(&path), format!("does not parse: {e}"), false)),
+            self.out.sources_checked += 1;
         }
-        out.sources_checked += 1;
-    }
-    let stale: Vec<String> = sums.keys().filter(|name| !project.sources_dir().join(name.as_str()).is_file()).cloned().collect();
-    for name in stale {
-        problems.push(problem(Location::file(project.sums_path()), format!("hash recorded for {name}, which is not in sources/"), repair));
-        if repair {
-            sums.remove(&name);
-            sums_changed = true;
+        let stale: Vec<String> = sums.hashes.keys().filter(|name| !project.sources_dir().join(name.as_str()).is_file()).cloned().collect();
+        for name in stale {
+            self.report(Location::file(project.sums_path()), format!("hash recorded for {name}, which is not in sources/"), repair);
+            if repair {
+                sums.hashes.remove(&name);
+                sums.changed = true;
+            }
         }
+        Ok((sources, sums, edited))
     }
 
-    // Codings: code and source exist, span inside the body, text matches.
-    let edited_ids: std::collections::BTreeSet<&str> = edited.iter().map(|(_, id, _, _)| id.as_str()).collect();
-    for coder in store::coders(project)? {
+    /// One coder's codings: code and source exist, span inside the body, text matches. Orphaned
+    /// codings are known, listed state: counted, not checked.
+    fn check_codings(
+        &mut self,
+        coder: &Coder,
+        codebook: Option<&Codebook>,
+        sources: &BTreeMap<String, Source>,
+        edited: &BTreeSet<&str>,
+    ) -> Result<()> {
+        let project = self.project;
         // Codings on edited sources whose text is gone: to the coder's orphan file on repair.
         let mut lost: Vec<Coding> = Vec::new();
         for kind in [Kind::Anchored, Kind::Orphaned] {
-            let path = store::path(project, &coder, kind);
+            let path = store::path(project, coder, kind);
             let codings = match store::read_lines(&path) {
                 Ok(c) => c,
                 Err(e) => {
-                    problems.push(problem(Location::file(&path), e.to_string(), false));
+                    self.report(Location::file(&path), e.to_string(), false);
                     continue;
                 }
             };
             if kind == Kind::Orphaned {
-                // Known, listed state: counted, not a failure.
-                out.codings_checked += codings.len();
+                self.out.codings_checked += codings.len();
                 continue;
             }
-            let lines: Vec<usize> = codings.iter().map(|(l, _)| *l).collect();
-            let codings: Vec<Coding> = codings.into_iter().map(|(_, c)| c).collect();
             let mut fixed: Vec<Coding> = Vec::with_capacity(codings.len());
             let mut changed = false;
-            for (i, c) in codings.into_iter().enumerate() {
-                out.codings_checked += 1;
-                let at = Location::line(&path, lines[i]);
-                if let Some(cb) = &codebook {
+            for (line, c) in codings {
+                self.out.codings_checked += 1;
+                let at = Location::line(&path, line);
+                if let Some(cb) = codebook {
                     if cb.get(&c.code).is_none() {
-                        problems.push(problem(at.clone(), format!("code `{}` is not in the codebook", c.code), false));
+                        self.report(at.clone(), format!("code `{}` is not in the codebook", c.code), false);
                     }
                 }
                 let Some(source) = sources.get(c.source.as_str()) else {
-                    problems.push(problem(at, format!("source `{}` is not in the project", c.source), false));
+                    self.report(at, format!("source `{}` is not in the project", c.source), false);
                     fixed.push(c);
                     continue;
                 };
-                let len = source.body.chars().count();
-                let text_ok = c.end <= len && slice(&source.body, c.start, c.end) == c.text;
-                if text_ok {
-                    fixed.push(c);
-                    continue;
-                }
-                let found = occurrences(&source.body, &c.text);
-                let what = if c.end > len {
-                    format!("span {}..{} lies outside {} ({len} characters)", c.start, c.end, c.source)
-                } else {
-                    format!("text at {}..{} in {} differs from the coded text", c.start, c.end, c.source)
-                };
-                if edited_ids.contains(c.source.as_str()) {
-                    // As `ingest --replace` does: the nearest occurrence of the coded text, or the
-                    // orphan file when the text is gone. Then the edit is accepted (below).
-                    if !repair {
-                        let hint = if found.is_empty() { "--repair moves it to the orphan file" } else { "--repair re-anchors it" };
-                        problems.push(problem(at, format!("{what}; {hint}"), false));
+                let is_edited = edited.contains(c.source.as_str());
+                match self.check_coding(c, at, source, is_edited, coder) {
+                    Checked::Kept(c) => fixed.push(c),
+                    Checked::Moved(c) => {
                         fixed.push(c);
-                        continue;
+                        changed = true;
                     }
-                    let (mut anchored, orphaned) = crate::coding::anchor::reanchor(vec![c], &source.body);
-                    match anchored.pop() {
-                        Some(c) => {
-                            problems.push(problem(at, format!("{what}; re-anchored at {}..{}", c.start, c.end), true));
-                            fixed.push(c);
-                        }
-                        None => {
-                            let orphans = store::path(project, &coder, Kind::Orphaned);
-                            problems.push(problem(at, format!("{what}; its text is gone: moved to {}", orphans.display()), true));
-                            lost.extend(orphaned);
-                        }
+                    Checked::Orphaned(orphaned) => {
+                        lost.extend(orphaned);
+                        changed = true;
                     }
-                    changed = true;
-                } else if repair && found.len() == 1 && !c.text.is_empty() {
-                    let mut c = c;
-                    let n = c.text.chars().count();
-                    c.start = found[0];
-                    c.end = found[0] + n;
-                    problems.push(problem(at, format!("{what}; re-anchored at {}..{}", c.start, c.end), true));
-                    fixed.push(c);
-                    changed = true;
-                } else {
-                    let hint = match found.len() {
-                        0 => "its text is not in the source".to_string(),
-                        1 => "its text occurs once: --repair re-anchors it".to_string(),
-                        n => format!("its text occurs {n} times: re-code it by hand"),
-                    };
-                    problems.push(problem(at, format!("{what}; {hint}"), false));
-                    fixed.push(c);
                 }
             }
             if changed {
-                store::stage(&mut tx, project, &coder, Kind::Anchored, &mut fixed);
+                store::stage(&mut self.tx, project, coder, Kind::Anchored, &mut fixed);
             }
         }
         if !lost.is_empty() {
-            let mut orphans = store::read(&store::path(project, &coder, Kind::Orphaned))?;
+            let mut orphans = store::read(&store::path(project, coder, Kind::Orphaned))?;
             orphans.append(&mut lost);
-            store::stage(&mut tx, project, &coder, Kind::Orphaned, &mut orphans);
+            store::stage(&mut self.tx, project, coder, Kind::Orphaned, &mut orphans);
+        }
+        Ok(())
+    }
+
+    /// One anchored coding on `source` (`edited` outside quire or not), found at `at`.
+    fn check_coding(&mut self, c: Coding, at: Location, source: &Source, edited: bool, coder: &Coder) -> Checked {
+        let len = source.body.chars().count();
+        let text_ok = c.end <= len && slice(&source.body, c.start, c.end) == c.text;
+        if text_ok {
+            return Checked::Kept(c);
+        }
+        let found = occurrences(&source.body, &c.text);
+        let what = if c.end > len {
+            format!("span {}..{} lies outside {} ({len} characters)", c.start, c.end, c.source)
+        } else {
+            format!("text at {}..{} in {} differs from the coded text", c.start, c.end, c.source)
+        };
+        if edited {
+            // As `ingest --replace` does: the nearest occurrence of the coded text, or the
+            // orphan file when the text is gone. Then the edit is accepted (below).
+            if !self.repair {
+                let hint = if found.is_empty() { "--repair moves it to the orphan file" } else { "--repair re-anchors it" };
+                self.report(at, format!("{what}; {hint}"), false);
+                return Checked::Kept(c);
+            }
+            let (mut anchored, orphaned) = crate::coding::anchor::reanchor(vec![c], &source.body);
+            match anchored.pop() {
+                Some(c) => {
+                    self.report(at, format!("{what}; re-anchored at {}..{}", c.start, c.end), true);
+                    Checked::Moved(c)
+                }
+                None => {
+                    let orphans = store::path(self.project, coder, Kind::Orphaned);
+                    self.report(at, format!("{what}; its text is gone: moved to {}", orphans.display()), true);
+                    Checked::Orphaned(orphaned)
+                }
+            }
+        } else if self.repair && found.len() == 1 && !c.text.is_empty() {
+            let mut c = c;
+            let n = c.text.chars().count();
+            c.start = found[0];
+            c.end = found[0] + n;
+            self.report(at, format!("{what}; re-anchored at {}..{}", c.start, c.end), true);
+            Checked::Moved(c)
+        } else {
+            let hint = match found.len() {
+                0 => "its text is not in the source".to_string(),
+                1 => "its text occurs once: --repair re-anchors it".to_string(),
+                n => format!("its text occurs {n} times: re-code it by hand"),
+            };
+            self.report(at, format!("{what}; {hint}"), false);
+            Checked::Kept(c)
         }
     }
-    // An edited source that parses is accepted by repair once its codings are re-anchored (or
-    // orphaned): its new hash is recorded, so reads that use offsets no longer refuse it.
-    for (at, id, name, actual) in edited.into_iter().rev() {
-        let path = project.sources_dir().join(&name);
-        let differs = "content differs from the hash recorded at ingest (edited outside quire?)";
-        let p = if !sources.contains_key(&id) {
-            problem(Location::file(&path), format!("{differs}; correct it or restore it"), false)
-        } else if repair {
-            sums.insert(name, actual);
-            sums_changed = true;
-            problem(Location::file(&path), format!("{differs}; the edit is accepted: its codings follow their text, its new hash is recorded"), true)
-        } else {
-            problem(
-                Location::file(&path),
-                format!("{differs}; --repair re-anchors its codings (to the orphan file if their text is gone) and records its new hash"),
-                false,
-            )
-        };
-        problems.insert(at, p);
-    }
-    if sums_changed {
-        tx.write(project.sums_path(), sums_bytes(&sums));
-    }
-    tx.commit()?;
 
-    // The index: rebuilt if it does not match the sources and codings.
-    let (_, freshness) = SegmentIndex::open_unchecked(project)?;
-    out.index_rebuilt = freshness == Freshness::Rebuilt;
-    out.problems = problems;
-    Ok(out)
+    /// An edited source that parses is accepted by repair once its codings are re-anchored (or
+    /// orphaned): its new hash is recorded, so reads that use offsets no longer refuse it. Each
+    /// problem goes where the source was met among the sources.
+    fn accept_edits(&mut self, edited: Vec<Edited>, sources: &BTreeMap<String, Source>, sums: &mut Sums) {
+        for Edited { at, id, name, hash } in edited.into_iter().rev() {
+            let path = self.project.sources_dir().join(&name);
+            let differs = "content differs from the hash recorded at ingest (edited outside quire?)";
+            let p = if !sources.contains_key(&id) {
+                problem(Location::file(&path), format!("{differs}; correct it or restore it"), false)
+            } else if self.repair {
+                sums.hashes.insert(name, hash);
+                sums.changed = true;
+                problem(
+                    Location::file(&path),
+                    format!("{differs}; the edit is accepted: its codings follow their text, its new hash is recorded"),
+                    true,
+                )
+            } else {
+                problem(
+                    Location::file(&path),
+                    format!("{differs}; --repair re-anchors its codings (to the orphan file if their text is gone) and records its new hash"),
+                    false,
+                )
+            };
+            self.problems.insert(at, p);
+        }
+    }
 }
 
 fn problem(location: Location, message: String, repaired: bool) -> Problem {

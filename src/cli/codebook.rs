@@ -13,8 +13,8 @@ use crate::codebook::{Code, CodePath, Codebook};
 use crate::coding::store;
 use crate::error::{Error, Result, Severity};
 use crate::output::{out_err, write_json, Format, Table};
+use crate::project::txn::Transaction;
 use crate::project::{write_atomic, Project};
-use crate::txn::Transaction;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {

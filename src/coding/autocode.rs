@@ -19,7 +19,7 @@ use crate::corpus::{Language, Segment, Source};
 use crate::error::Result;
 use crate::progress::Progress;
 use crate::project::Project;
-use crate::txn::Transaction;
+use crate::project::txn::Transaction;
 
 fn stemmer_language(language: Language) -> tantivy::tokenizer::Language {
     use tantivy::tokenizer::Language as L;

@@ -2,8 +2,11 @@
 
 pub mod anchor;
 pub mod autocode;
+pub mod layout;
+mod plain_csv;
+pub mod records;
 pub mod sheet;
-
+pub mod spans;
 pub mod store;
 pub mod unknown;
 

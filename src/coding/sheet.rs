@@ -67,7 +67,7 @@ pub fn read(path: &Path, sources: &BTreeMap<String, Source>, codebook: &Codebook
 
 /// [`read`] on bytes already in memory; `path` names them in errors.
 pub fn read_bytes(path: &Path, bytes: &[u8], sources: &BTreeMap<String, Source>, codebook: &Codebook) -> Result<Filled> {
-    let text = crate::corpus::transcript::decode(path, bytes)?;
+    let text = crate::corpus::header::decode(path, bytes)?;
     let mut rows = Rows::new(path, &csv::ReaderBuilder::new(), text.as_bytes())?;
     let mut problems: Vec<(usize, String)> = Vec::new();
     let headers = match rows.headers() {

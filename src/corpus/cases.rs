@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::transcript::{RawHeader, RawSpeaker, Value};
+use super::header::{decode, is_key, RawHeader, RawSpeaker, Value};
 use super::SourceId;
 use crate::csv_rows::Rows;
 use crate::error::{Error, Location, Result};
@@ -31,7 +31,7 @@ pub struct CaseSheet {
 impl CaseSheet {
     pub fn read(path: &Path) -> Result<CaseSheet> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let text = super::transcript::decode(path, &bytes)?;
+        let text = decode(path, &bytes)?;
         if let Some(line) = unterminated_quote(&text) {
             return Err(Error::invalid(Location::line(path, line), "a double quote opened here is never closed"));
         }
@@ -42,7 +42,7 @@ impl CaseSheet {
         };
         let speaker_col = headers.iter().position(|h| h == "speaker");
         for (i, h) in headers.iter().enumerate() {
-            if i != source_col && Some(i) != speaker_col && !h.is_empty() && !super::transcript::is_key(h) {
+            if i != source_col && Some(i) != speaker_col && !h.is_empty() && !is_key(h) {
                 return Err(Error::invalid(
                     Location::line(path, 1),
                     format!("column `{h}` is no attribute name (letters, digits, `_`, `-`, `.`, starting with a letter or `_`)"),

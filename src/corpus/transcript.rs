@@ -20,80 +20,32 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::cases::CaseSheet;
+/// Reading a user's text file lives in `header`; kept here for the callers that read transcripts.
+pub use super::header::decode;
+use super::header::{is_key, RawHeader, RawSpeaker, Value};
 use super::quoting::{quote, strip_comment, tokenize, unquote};
 use super::{Country, Gender, Language, Method, Respondent, Role, Segment, SegmentId, Source, SourceId, Speaker, SpeakerKind, SpeakerLabel};
 use crate::error::{Error, Location, Result, TranscriptProblem};
 
-/// A header value and where it was written (the transcript line, or a cases CSV row).
-#[derive(Debug, Clone)]
-pub(crate) struct Value {
-    pub text: String,
-    pub at: Location,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct RawSpeaker {
-    pub label: String,
-    pub interviewer: bool,
-    pub attributes: Vec<(String, Value)>,
-    pub line: usize,
-}
-
-/// The header as written, before values are checked.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RawHeader {
-    pub entries: Vec<(String, Value)>,
-    pub speakers: Vec<RawSpeaker>,
-}
-
-impl RawHeader {
-    fn get(&self, key: &str) -> Option<&Value> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-
-    /// Sets a source-level attribute, replacing one of the same key.
-    pub fn set(&mut self, key: &str, value: Value) {
-        match self.entries.iter_mut().find(|(k, _)| k == key) {
-            Some(entry) => entry.1 = value,
-            None => self.entries.push((key.to_string(), value)),
-        }
-    }
-}
-
-impl RawSpeaker {
-    pub fn set(&mut self, key: &str, value: Value) {
-        match self.attributes.iter_mut().find(|(k, _)| k == key) {
-            Some(entry) => entry.1 = value,
-            None => self.attributes.push((key.to_string(), value)),
-        }
-    }
-}
-
-/// Decodes bytes as UTF-8 (a BOM is dropped) and normalises CRLF and lone CR to LF. A NUL is refused:
-/// no text holds one, and a header value could not.
-pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let offset = e.valid_up_to();
-        let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
-        Error::Transcript { location: Location::line(path, line), problem: TranscriptProblem::InvalidUtf8 { offset } }
-    })?;
-    if let Some(at) = memchr::memchr(0, text.as_bytes()) {
-        let before = &text[..at];
-        let line = before.matches('\n').count() + 1;
-        let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
-        return Err(Error::Transcript { location: Location::line(path, line), problem: TranscriptProblem::NulByte { column } });
-    }
-    Ok(if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.to_string() })
-}
-
 /// Parses a transcript file. `cases` may add or override attributes (an NVivo-style sheet).
 pub fn parse(path: &Path, bytes: &[u8], default_language: Language, cases: Option<&CaseSheet>) -> Result<Source> {
+    let overlay = cases.map(|sheet| move |id: &SourceId, header: &mut RawHeader| sheet.apply(id, path, header));
+    parse_with(path, bytes, default_language, overlay)
+}
+
+/// Parses a transcript file; `overlay`, if given, may change the header as written (its values
+/// and speakers) before the values are checked, given the source's id.
+pub(crate) fn parse_with(
+    path: &Path,
+    bytes: &[u8],
+    default_language: Language,
+    overlay: Option<impl FnOnce(&SourceId, &mut RawHeader) -> Result<()>>,
+) -> Result<Source> {
     let text = decode(path, bytes)?;
     let (mut header, body_line, body) = split_header(path, &text)?;
-    if let Some(sheet) = cases {
+    if let Some(overlay) = overlay {
         let id = source_id_of(path, &header)?;
-        sheet.apply(&id, path, &mut header)?;
+        overlay(&id, &mut header)?;
     }
     build(path, header, body_line, body, default_language)
 }
@@ -193,11 +145,6 @@ fn parse_header_line(path: &Path, line: usize, content: &str, header: &mut RawHe
     let value = unquote(value);
     header.entries.push((key.to_string(), Value { text: value, at: Location::line(path, line) }));
     Ok(())
-}
-
-pub(crate) fn is_key(k: &str) -> bool {
-    k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 fn source_id_of(path: &Path, header: &RawHeader) -> Result<SourceId> {
@@ -311,21 +258,23 @@ fn looks_like_label(label: &str) -> bool {
     label.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
+/// A segment being read: its span in characters (what codings count) and in bytes.
+struct Open {
+    speaker: usize,
+    start: usize,
+    end: usize,
+    bytes: std::ops::Range<usize>,
+    line: usize,
+}
+
+/// Where a line starts in the body, in characters and in bytes.
+#[derive(Clone, Copy)]
+struct At {
+    chars: usize,
+    bytes: usize,
+}
+
 fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usize, body: &str) -> Result<Vec<Segment>> {
-    /// A segment being read: its span in characters (what codings count) and in bytes.
-    struct Open {
-        speaker: usize,
-        start: usize,
-        end: usize,
-        bytes: std::ops::Range<usize>,
-        line: usize,
-    }
-    /// Where a line starts in the body, in characters and in bytes.
-    #[derive(Clone, Copy)]
-    struct At {
-        chars: usize,
-        bytes: usize,
-    }
     let mut segments: Vec<Segment> = Vec::new();
     let mut current: Option<usize> = None;
     let mut open: Option<Open> = None;
@@ -382,27 +331,28 @@ fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usi
     if segments.is_empty() {
         return Err(problem(path, body_line, TranscriptProblem::EmptyBody));
     }
-    return Ok(segments);
+    Ok(segments)
+}
 
-    fn continue_paragraph(path: &Path, line_no: usize, offset: At, trimmed_end: &str, current: Option<usize>, open: &mut Option<Open>) -> Result<()> {
-        let Some(speaker) = current else {
-            return Err(problem(path, line_no, TranscriptProblem::TextBeforeFirstTurn));
-        };
-        let end = offset.chars + trimmed_end.chars().count();
-        let end_byte = offset.bytes + trimmed_end.len();
-        match open {
-            Some(o) => {
-                o.end = end;
-                o.bytes.end = end_byte;
-            }
-            None => {
-                let text = trimmed_end.trim_start();
-                let lead = trimmed_end.len() - text.len();
-                *open = Some(Open { speaker, start: end - text.chars().count(), end, bytes: offset.bytes + lead..end_byte, line: line_no });
-            }
+/// A line that continues the open paragraph (or opens one) of the `current` speaker.
+fn continue_paragraph(path: &Path, line_no: usize, offset: At, trimmed_end: &str, current: Option<usize>, open: &mut Option<Open>) -> Result<()> {
+    let Some(speaker) = current else {
+        return Err(problem(path, line_no, TranscriptProblem::TextBeforeFirstTurn));
+    };
+    let end = offset.chars + trimmed_end.chars().count();
+    let end_byte = offset.bytes + trimmed_end.len();
+    match open {
+        Some(o) => {
+            o.end = end;
+            o.bytes.end = end_byte;
         }
-        Ok(())
+        None => {
+            let text = trimmed_end.trim_start();
+            let lead = trimmed_end.len() - text.len();
+            *open = Some(Open { speaker, start: end - text.chars().count(), end, bytes: offset.bytes + lead..end_byte, line: line_no });
+        }
     }
+    Ok(())
 }
 
 /// A `body: plain` body (text imported from another program): no speaker labels, every non-empty

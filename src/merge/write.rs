@@ -11,7 +11,7 @@ use crate::coding::store::{self, Kind};
 use crate::corpus::Language;
 use crate::error::{Error, Result};
 use crate::project::{sha256_hex, sums_bytes, Manifest, Project};
-use crate::txn::Transaction;
+use crate::project::txn::Transaction;
 
 /// The merge report's file name in the merged project.
 pub const REPORT: &str = "merge-report.md";

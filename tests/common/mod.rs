@@ -79,6 +79,18 @@ impl Run {
     }
 }
 
+/// The built `quire`, without the `QUIRE_*` variables of the environment the tests run in (a
+/// failpoint or lock wait set there would change every run); a test passes its own explicitly.
+fn quire_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
+    for (key, _) in std::env::vars_os() {
+        if key.as_encoded_bytes().starts_with(b"QUIRE_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
 impl Workdir {
     pub fn new() -> Workdir {
         let dir = tempfile::tempdir().unwrap();
@@ -104,12 +116,12 @@ impl Workdir {
     }
 
     pub fn run_in(&self, cwd: &Path, args: &[&str]) -> Run {
-        Command::new(env!("CARGO_BIN_EXE_quire")).args(args).current_dir(cwd).output().unwrap().into()
+        quire_command().args(args).current_dir(cwd).output().unwrap().into()
     }
 
-    /// Runs `quire ARGS` with extra environment variables.
+    /// Runs `quire ARGS` with extra environment variables (the only `QUIRE_*` ones it sees).
     pub fn run_env(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
+        let mut cmd = quire_command();
         cmd.args(args).current_dir(self.dir.path());
         for (k, v) in env {
             cmd.env(k, v);

@@ -8,15 +8,16 @@
 //! while holding the index rebuild lock.
 
 use std::fs::{self, File, OpenOptions};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use super::atomic::open_lock_file;
+use super::layout::STATE_DIR;
 use crate::error::{Error, Result};
-use crate::project::{open_lock_file, Project};
 
 const COMMIT_LOCK: &str = "commit.lock";
 
-fn path(project: &Project) -> PathBuf {
-    project.state_dir().join(COMMIT_LOCK)
+fn path(root: &Path) -> PathBuf {
+    root.join(STATE_DIR).join(COMMIT_LOCK)
 }
 
 /// A reader's shared hold; released on drop (also when the process dies).
@@ -32,9 +33,9 @@ pub struct Exclusive {
     _file: File,
 }
 
-/// Waits while a writer renames files into place, then holds the lock shared.
-pub fn shared(project: &Project) -> Result<Shared> {
-    let path = path(project);
+/// Waits while a writer renames files into place in the project at `root`, then holds the lock shared.
+pub fn shared(root: &Path) -> Result<Shared> {
+    let path = path(root);
     let file = match OpenOptions::new().read(true).open(&path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => match open_lock_file(&path) {
@@ -51,8 +52,8 @@ pub fn shared(project: &Project) -> Result<Shared> {
 
 /// Waits until no reader is reading, then holds the lock exclusively. The caller holds the
 /// writer lock and no shared hold of its own.
-pub fn exclusive(project: &Project) -> Result<Exclusive> {
-    let path = path(project);
+pub fn exclusive(root: &Path) -> Result<Exclusive> {
+    let path = path(root);
     let file = open_lock_file(&path)?;
     match file.try_lock() {
         Ok(()) => {}

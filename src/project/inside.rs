@@ -5,20 +5,19 @@
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
+use super::layout::{CODINGS_DIR, MANIFEST, MEMOS_DIR, SOURCES_DIR, STATE_DIR};
 use crate::error::{Error, Location, Result};
-use crate::project::{Project, CODINGS_DIR, MANIFEST, MEMOS_DIR, SOURCES_DIR, STATE_DIR};
 
 /// Is `path` relative and made of plain names only (and `.`; no `..`, root or drive prefix)?
 pub fn is_plain_relative(path: &Path) -> bool {
     path.components().any(|c| matches!(c, Component::Normal(_))) && path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
-/// Checks the codebook path of the manifest and that the project's folders and codebook are not
-/// links leading out of the project.
-pub fn check_layout(project: &Project) -> Result<()> {
-    let codebook = &project.manifest.codebook;
+/// Checks the codebook path of the manifest (`codebook`) and that the folders and codebook of the
+/// project at `root` are not links leading out of the project.
+pub fn check_layout(root: &Path, codebook: &Path) -> Result<()> {
     if !is_plain_relative(codebook) {
-        let manifest = project.root().join(MANIFEST);
+        let manifest = root.join(MANIFEST);
         let line =
             fs::read_to_string(&manifest).ok().and_then(|text| text.lines().position(|l| l.trim_start().starts_with("codebook")).map(|i| i + 1));
         return Err(Error::invalid(
@@ -26,20 +25,20 @@ pub fn check_layout(project: &Project) -> Result<()> {
             format!("`codebook = \"{}\"` is not a path inside the project; keep the codebook in the project directory", codebook.display()),
         ));
     }
-    let mut root = None;
-    for rel in [Path::new(SOURCES_DIR), Path::new(CODINGS_DIR), Path::new(MEMOS_DIR), Path::new(STATE_DIR), codebook.as_path()] {
+    let mut canonical = None;
+    for rel in [Path::new(SOURCES_DIR), Path::new(CODINGS_DIR), Path::new(MEMOS_DIR), Path::new(STATE_DIR), codebook] {
         let mut at = PathBuf::new();
         for part in rel.components() {
             at.push(part);
-            check_not_outside(project, &project.root().join(&at), &mut root)?;
+            check_not_outside(root, &root.join(&at), &mut canonical)?;
         }
     }
     Ok(())
 }
 
-/// Refuses `path` if it is a link whose target lies outside the project (`root` caches the
-/// project's canonical path).
-pub fn check_not_outside(project: &Project, path: &Path, root: &mut Option<PathBuf>) -> Result<()> {
+/// Refuses `path` if it is a link whose target lies outside the project at `project` (`root`
+/// caches the project's canonical path).
+pub fn check_not_outside(project: &Path, path: &Path, root: &mut Option<PathBuf>) -> Result<()> {
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {}
         _ => return Ok(()),
@@ -47,7 +46,7 @@ pub fn check_not_outside(project: &Project, path: &Path, root: &mut Option<PathB
     let canonical_root = match root {
         Some(r) => r.clone(),
         None => {
-            let r = fs::canonicalize(project.root()).map_err(|e| Error::io(project.root(), e))?;
+            let r = fs::canonicalize(project).map_err(|e| Error::io(project, e))?;
             *root = Some(r.clone());
             r
         }

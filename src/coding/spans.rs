@@ -1,0 +1,284 @@
+//! Codings without their texts, interned: each distinct source, code, coder and time stored once,
+//! and read from every coder's file (by the plain fast path where it can).
+
+use std::fs;
+use std::path::Path;
+
+use super::layout::{coders, path, Kind};
+use super::plain_csv::{plain_rows, PLAIN_BLOCK};
+use super::records::{span_of, Memo, Records};
+use super::Coder;
+use crate::codebook::CodePath;
+use crate::corpus::SourceId;
+use crate::error::{Error, Location, Result};
+use crate::project::Project;
+
+/// Every anchored coding without its text, each distinct source, code, coder and time stored
+/// once, and each list sorted, so that numbers compare as the values do: how indexing, tables and
+/// export hold millions of codings in tens of megabytes.
+#[derive(Debug, Default)]
+pub struct Spans {
+    pub sources: Vec<SourceId>,
+    pub codes: Vec<CodePath>,
+    pub coders: Vec<Coder>,
+    pub times: Vec<String>,
+    pub rows: Vec<Span>,
+}
+
+/// One coding of [`Spans`]: positions in its lists. Ordered as codings are: source, span, code,
+/// coder, then time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Span {
+    pub source: u32,
+    pub start: usize,
+    pub end: usize,
+    pub code: u32,
+    pub coder: u32,
+    pub created: u32,
+}
+
+impl Span {
+    /// Does this coding overlap the half-open span `[start, end)`?
+    pub fn overlaps(&self, start: usize, end: usize) -> bool {
+        self.start < end && start < self.end
+    }
+}
+
+/// The distinct values of one column, numbered as first seen; each is parsed (checked) once.
+struct Interner<T> {
+    ids: rustc_hash::FxHashMap<Vec<u8>, u32>,
+    values: Vec<T>,
+    /// Sorted rows repeat their neighbour's source, and often its code, coder and time.
+    last: Memo<u32>,
+}
+
+impl<T> Interner<T> {
+    fn new() -> Interner<T> {
+        Interner { ids: Default::default(), values: Vec::new(), last: Memo::new() }
+    }
+
+    fn id(&mut self, bytes: &[u8], parse: impl FnOnce(&str) -> Result<T, String>) -> Result<u32, String> {
+        let Interner { ids, values, last } = self;
+        last.get(bytes, |text| match ids.get(text.as_bytes()) {
+            Some(id) => Ok(*id),
+            None => {
+                let id = values.len() as u32;
+                values.push(parse(text)?);
+                ids.insert(text.as_bytes().to_vec(), id);
+                Ok(id)
+            }
+        })
+    }
+}
+
+/// Sorts `values`, dropping repeats; returns where each old position went.
+fn sorted_numbering<T: Ord>(values: Vec<T>) -> (Vec<T>, Vec<u32>) {
+    let mut order: Vec<(T, u32)> = values.into_iter().enumerate().map(|(i, v)| (v, i as u32)).collect();
+    order.sort();
+    let mut renumber = vec![0; order.len()];
+    let mut kept: Vec<T> = Vec::with_capacity(order.len());
+    for (v, old) in order {
+        if kept.last() != Some(&v) {
+            kept.push(v);
+        }
+        renumber[old as usize] = kept.len() as u32 - 1;
+    }
+    (kept, renumber)
+}
+
+impl Spans {
+    /// The rows of one source, in order: a run of the rows, which must be sorted (as
+    /// [`Spans::normalise`] leaves them; rows as read are in the order of their files).
+    pub fn rows_of(&self, source: &str) -> &[Span] {
+        let Ok(i) = self.sources.binary_search_by(|s| s.as_str().cmp(source)) else {
+            return &[];
+        };
+        let i = i as u32;
+        let (from, to) = (self.rows.partition_point(|r| r.source < i), self.rows.partition_point(|r| r.source <= i));
+        &self.rows[from..to]
+    }
+
+    /// Sorts and removes duplicates (same source, span, code and coder: the earliest is kept),
+    /// as [`normalise`] does for codings.
+    pub fn normalise(&mut self) {
+        self.rows.sort_unstable();
+        self.rows.dedup_by(|later, first| {
+            (later.source, later.start, later.end, later.code, later.coder) == (first.source, first.start, first.end, first.code, first.coder)
+        });
+    }
+
+    /// Joins files read apart, and sorts each list (renumbering the rows).
+    pub(super) fn join(parts: Vec<Spans>) -> Spans {
+        let mut all = Spans::default();
+        let mut offsets = Vec::new();
+        for part in &parts {
+            offsets.push((all.sources.len() as u32, all.codes.len() as u32, all.coders.len() as u32, all.times.len() as u32));
+            all.sources.extend(part.sources.iter().cloned());
+            all.codes.extend(part.codes.iter().cloned());
+            all.coders.extend(part.coders.iter().cloned());
+            all.times.extend(part.times.iter().cloned());
+        }
+        let (sources, s) = sorted_numbering(std::mem::take(&mut all.sources));
+        let (codes, c) = sorted_numbering(std::mem::take(&mut all.codes));
+        let (coders, k) = sorted_numbering(std::mem::take(&mut all.coders));
+        let (times, t) = sorted_numbering(std::mem::take(&mut all.times));
+        all = Spans { sources, codes, coders, times, rows: Vec::with_capacity(parts.iter().map(|p| p.rows.len()).sum()) };
+        for (part, (so, co, ko, to)) in parts.into_iter().zip(offsets) {
+            all.rows.extend(part.rows.into_iter().map(|r| Span {
+                source: s[(so + r.source) as usize],
+                start: r.start,
+                end: r.end,
+                code: c[(co + r.code) as usize],
+                coder: k[(ko + r.coder) as usize],
+                created: t[(to + r.created) as usize],
+            }));
+        }
+        all
+    }
+
+    /// One coding file's spans (an empty set if there is no file). A plainly written file (as
+    /// quire writes them) is split here, skipping over each text; anything else goes through the
+    /// CSV reader, which gives the same rows, or says where a malformed one is.
+    pub(super) fn read_file(path: &Path) -> Result<Spans> {
+        let file = match fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Spans::default()),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        let mut spans = SpanBuilder::new(path);
+        if plain_rows(path, file, PLAIN_BLOCK, |line, fields| spans.push(line, fields))?.is_some() {
+            return Ok(spans.finish());
+        }
+        let Some(mut records) = Records::open(path)? else {
+            return Ok(Spans::default());
+        };
+        let mut spans = SpanBuilder::new(path);
+        while records.advance()? {
+            let r = &records.record;
+            spans.push(records.line, [&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]])?;
+        }
+        Ok(spans.finish())
+    }
+}
+
+/// Spans of one file as its rows come, each distinct value parsed once.
+struct SpanBuilder<'a> {
+    path: &'a Path,
+    sources: Interner<SourceId>,
+    codes: Interner<CodePath>,
+    coders: Interner<Coder>,
+    times: Interner<String>,
+    rows: Vec<Span>,
+}
+
+impl SpanBuilder<'_> {
+    fn new(path: &Path) -> SpanBuilder<'_> {
+        SpanBuilder { path, sources: Interner::new(), codes: Interner::new(), coders: Interner::new(), times: Interner::new(), rows: Vec::new() }
+    }
+
+    /// A row's first six fields (source, start, end, code, coder, created), starting on `line`.
+    fn push(&mut self, line: usize, f: [&[u8]; 6]) -> Result<()> {
+        let bad = |what: String| Error::invalid(Location { path: self.path.to_path_buf(), line: Some(line) }, what);
+        let (start, end) = span_of(f[1], f[2]).map_err(bad)?;
+        let span = Span {
+            source: self.sources.id(f[0], SourceId::parse).map_err(bad)?,
+            start,
+            end,
+            code: self.codes.id(f[3], CodePath::parse).map_err(bad)?,
+            coder: self.coders.id(f[4], str::parse).map_err(bad)?,
+            created: self.times.id(f[5], |t| Ok(t.to_string())).map_err(bad)?,
+        };
+        self.rows.push(span);
+        Ok(())
+    }
+
+    fn finish(self) -> Spans {
+        Spans { sources: self.sources.values, codes: self.codes.values, coders: self.coders.values, times: self.times.values, rows: self.rows }
+    }
+}
+
+/// Every coder's anchored codings without their texts (the files are read in parallel).
+pub fn read_spans(project: &Project) -> Result<Spans> {
+    use rayon::prelude::*;
+    let parts = coders(project)?.par_iter().map(|coder| Spans::read_file(&path(project, coder, Kind::Anchored))).collect::<Result<Vec<_>>>()?;
+    Ok(Spans::join(parts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coding::store::to_csv;
+    use crate::coding::Coding;
+
+    fn coding(source: &str, start: usize, code: &str, coder: &str, created: &str) -> Coding {
+        Coding {
+            source: SourceId::parse(source).unwrap(),
+            start,
+            end: start + 5,
+            code: CodePath::parse(code).unwrap(),
+            coder: coder.parse().unwrap(),
+            created: created.into(),
+            text: "a, \"quoted\"\nline".into(),
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn spans_of_several_files_keep_each_codings_values_with_lists_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            vec![coding("PT-02", 3, "b/x", "zoe", "2024-01-02"), coding("PT-02", 9, "a", "zoe", "2024-01-01")],
+            vec![coding("BE-01", 0, "b/x", "ann", "2024-01-03"), coding("PT-02", 3, "b/x", "ann", "2024-01-01")],
+        ];
+        let mut parts = Vec::new();
+        for (i, codings) in files.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.csv"));
+            std::fs::write(&path, to_csv(codings)).unwrap();
+            parts.push(Spans::read_file(&path).unwrap());
+        }
+        let mut spans = Spans::join(parts);
+        assert_eq!(spans.sources.iter().map(SourceId::as_str).collect::<Vec<_>>(), ["BE-01", "PT-02"]);
+        assert_eq!(spans.coders.iter().map(Coder::as_str).collect::<Vec<_>>(), ["ann", "zoe"]);
+        assert_eq!(spans.times, ["2024-01-01", "2024-01-02", "2024-01-03"]);
+        // Every row still names what its coding held.
+        let back = |s: &Spans, r: &Span| {
+            (
+                s.sources[r.source as usize].to_string(),
+                r.start,
+                s.codes[r.code as usize].to_string(),
+                s.coders[r.coder as usize].to_string(),
+                s.times[r.created as usize].clone(),
+            )
+        };
+        let mut read: Vec<_> = spans.rows.iter().map(|r| back(&spans, r)).collect();
+        let mut written: Vec<_> =
+            files.iter().flatten().map(|c| (c.source.to_string(), c.start, c.code.to_string(), c.coder.to_string(), c.created.clone())).collect();
+        read.sort();
+        written.sort();
+        assert_eq!(read, written);
+        // Normalised rows come in the order of the codings they stand for.
+        spans.normalise();
+        let ordered: Vec<_> = spans.rows.iter().map(|r| back(&spans, r)).collect();
+        let mut expected = written.clone();
+        expected.sort_by(|a, b| (&a.0, a.1, &a.2, &a.3).cmp(&(&b.0, b.1, &b.2, &b.3)));
+        assert_eq!(ordered, expected);
+        // A source's rows are its run of the sorted rows; an unknown source has none.
+        for source in ["BE-01", "PT-02"] {
+            let rows: Vec<_> = spans.rows_of(source).iter().map(|r| back(&spans, r)).collect();
+            assert_eq!(rows, expected.iter().filter(|e| e.0 == source).cloned().collect::<Vec<_>>(), "{source}");
+        }
+        assert_eq!(spans.rows_of("PT-02").len(), 3);
+        assert!(spans.rows_of("DE-01").is_empty() && spans.rows_of("ZZ").is_empty());
+    }
+
+    #[test]
+    fn a_bad_row_is_refused_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let mut bytes = to_csv(&[coding("PT-02", 3, "b/x", "zoe", "2024-01-02")]);
+        bytes.extend_from_slice(b"PT-02,9,4,a,zoe,2024-01-01,t\n");
+        std::fs::write(&path, bytes).unwrap();
+        let e = Spans::read_file(&path).unwrap_err().to_string();
+        assert!(e.contains("x.csv:4") && e.contains("empty or reversed span 9..4"), "{e}");
+    }
+}

@@ -1,0 +1,280 @@
+//! Building the index: one document per segment from the project's sources and codings, written
+//! in a fresh folder beside the index and swapped in under the rebuild lock.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use tantivy::schema::Facet;
+use tantivy::{Index, IndexWriter, TantivyDocument};
+
+use super::quotes;
+use super::schema::{code_facet, code_line, register_tokenizers, schema, Fields, Meta, DIR, META};
+use super::search::{CoderCode, SegmentIndex};
+use crate::anonymise::{scan, Lists};
+use crate::codebook::CodePath;
+use crate::coding::store;
+use crate::coding::Coder;
+use crate::corpus::Source;
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::project::{open_lock_file, write_atomic, Project};
+
+/// Held (flock) by the one process that rebuilds the index and swaps it in, beside the index
+/// rather than in it: processes that find the index stale at the same moment build it once.
+const REBUILD_LOCK: &str = "index.lock";
+/// Prefix of the directories a rebuild builds in and moves the old index to.
+pub(super) const BUILD_PREFIX: &str = ".index-";
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+/// An index error as an I/O error on the index folder: tantivy's own I/O errors keep their kind
+/// (a full disk reads as one), and an indexing thread that failed is reported as such.
+fn tantivy_err(project: &Project, e: tantivy::TantivyError) -> Error {
+    let dir = project.state_dir().join(DIR);
+    match e {
+        tantivy::TantivyError::IoError(io) => Error::io(dir, std::io::Error::new(io.kind(), io.to_string())),
+        tantivy::TantivyError::ErrorInThread(_) => {
+            Error::io(dir, std::io::Error::other("an indexing thread failed while writing the index (is the disk full?)"))
+        }
+        // A full disk can also come back wrapped in tantivy's own words (an internal error whose
+        // text is the I/O error's), depending on which of its threads ran out of room first.
+        e if e.to_string().contains("(os error 28)") => Error::io(dir, std::io::Error::from_raw_os_error(28)),
+        e => Error::io(dir, std::io::Error::other(e.to_string())),
+    }
+}
+
+/// A failed indexing thread shows its own error (a full disk, say) only once the writer's threads
+/// are joined: prefer that to the bare news that a thread failed.
+fn worker_err(project: &Project, writer: &mut IndexWriter, e: tantivy::TantivyError) -> Error {
+    match (e, writer.commit()) {
+        (tantivy::TantivyError::ErrorInThread(_), Err(cause @ tantivy::TantivyError::IoError(_))) => tantivy_err(project, cause),
+        (e, _) => tantivy_err(project, e),
+    }
+}
+
+/// Builds the index in a fresh directory and swaps it in; the caller holds the rebuild lock
+/// (whose file is in the state directory, so that exists).
+pub(super) fn rebuild(project: &Project, dir: &Path, meta: &Meta, lists: &Lists, progress: &dyn Progress) -> Result<SegmentIndex> {
+    let state = project.state_dir();
+    let tmp = tempfile::Builder::new().prefix(BUILD_PREFIX).tempdir_in(&state).map_err(|e| Error::io(&state, e))?;
+    let (schema, fields) = schema();
+    let index = Index::builder().schema(schema).create_in_dir(tmp.path()).map_err(|e| tantivy_err(project, e))?;
+    register_tokenizers(&index);
+    let mut writer: IndexWriter = index.writer(WRITER_MEMORY).map_err(|e| tantivy_err(project, e))?;
+    let sources = project.load_sources()?;
+    let codings = store::read_spans(project)?;
+    // Tables count the same sources and codings: cache them for `quire table` while they are
+    // loaded. Their speakers' attributes are also the keys `--where` may name.
+    let coded = crate::table::CodedUnits::build(&sources, &codings);
+    coded.save(project, &meta.fingerprint);
+    let attributes = coded.attribute_keys();
+    drop(coded);
+    let CodePairs { numbers, codes, counts, lines } = CodePairs::number(&codings);
+    // Each pair's facets: its code, and its coder above its code.
+    let facets: Vec<(Facet, Facet)> = codes.iter().map(|(coder, code)| (code_facet(None, code), code_facet(Some(coder), code))).collect();
+    let meta = &Meta {
+        format: meta.format,
+        fingerprint: meta.fingerprint.clone(),
+        attributes: attributes.iter().cloned().collect(),
+        lists: meta.lists.clone(),
+        counts,
+        codes: lines,
+    };
+    let mut by_source: HashMap<&str, Vec<&store::Span>> = HashMap::new();
+    for c in &codings.rows {
+        by_source.entry(codings.sources[c.source as usize].as_str()).or_default().push(c);
+    }
+    let build = Build { writer: &writer, fields: &fields, numbers, facets, lists };
+    if let Err(e) = add_sources(build, &sources, &by_source, &tmp.path().join(quotes::FILE), progress)? {
+        progress.end();
+        return Err(worker_err(project, &mut writer, e));
+    }
+    writer.commit().map_err(|e| tantivy_err(project, e))?;
+    writer.wait_merging_threads().map_err(|e| tantivy_err(project, e))?;
+    write_atomic(&tmp.path().join(META), &serde_json::to_vec(meta).expect("meta serialises"))?;
+    swap_in(&state, tmp.keep(), dir)?;
+    let index = Index::open_in_dir(dir).map_err(|e| tantivy_err(project, e))?;
+    register_tokenizers(&index);
+    let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().map_err(|e| tantivy_err(project, e))?;
+    let codes = codes.into_iter().map(CoderCode::new).collect();
+    let quotes = quotes::Quotes::open(&dir.join(quotes::FILE))
+        .ok_or_else(|| Error::invalid(crate::error::Location::file(dir.join(quotes::FILE)), "the quote file just written does not read back"))?;
+    Ok(SegmentIndex { reader, fields, attributes, codes, counts: meta.counts.clone(), quotes })
+}
+
+/// Every (coder, code) pair of the codings, numbered in the order of their lines.
+struct CodePairs {
+    /// The number of each pair, by its numbers in the spans.
+    numbers: HashMap<(u32, u32), u32>,
+    /// The pairs by number.
+    codes: Vec<(Coder, CodePath)>,
+    /// How many codings each pair has, by number.
+    counts: Vec<u64>,
+    /// Each pair as [`Meta::codes`] lists it, by number.
+    lines: Vec<String>,
+}
+
+impl CodePairs {
+    fn number(codings: &store::Spans) -> CodePairs {
+        let mut used: HashMap<(u32, u32), u64> = HashMap::new();
+        for c in &codings.rows {
+            *used.entry((c.coder, c.code)).or_default() += 1;
+        }
+        let mut pairs: Vec<(String, (u32, u32))> =
+            used.keys().map(|&(coder, code)| (code_line(&codings.coders[coder as usize], &codings.codes[code as usize]), (coder, code))).collect();
+        pairs.sort();
+        let numbers: HashMap<(u32, u32), u32> = pairs.iter().enumerate().map(|(i, (_, pair))| (*pair, i as u32)).collect();
+        let codes: Vec<(Coder, CodePath)> =
+            pairs.iter().map(|(_, (coder, code))| (codings.coders[*coder as usize].clone(), codings.codes[*code as usize].clone())).collect();
+        let counts = pairs.iter().map(|(_, pair)| used[pair]).collect();
+        let lines = pairs.into_iter().map(|(line, _)| line).collect();
+        CodePairs { numbers, codes, counts, lines }
+    }
+}
+
+/// Adds the documents of every source and writes the quote file at `quotes_path`. A quire error
+/// (writing the quote file) is returned at once; a tantivy error, from an indexing thread, is
+/// returned inside for the caller to explain once the writer's threads are joined.
+fn add_sources(
+    build: Build<'_>,
+    sources: &[Source],
+    by_source: &HashMap<&str, Vec<&store::Span>>,
+    quotes_path: &Path,
+    progress: &dyn Progress,
+) -> Result<tantivy::Result<()>> {
+    use rayon::prelude::*;
+    // Quotes are listed by country, source and segment: respondent segments are numbered
+    // in that order, and `quotes.bin` holds them in it.
+    let mut ranked: Vec<&Source> = sources.iter().collect();
+    ranked.sort_by(|a, b| (&a.country, &a.id).cmp(&(&b.country, &b.id)));
+    let mut quotes = quotes::Writer::create(quotes_path)?;
+    progress.begin("indexing", ranked.len() as u64);
+    // Sources a batch at a time, in parallel within it: the quotes of a batch are held
+    // until they are written in order.
+    for batch in ranked.chunks(256) {
+        let mut first = quotes.len() as u64;
+        let firsts: Vec<u64> = batch
+            .iter()
+            .map(|s| {
+                let at = first;
+                first += s.segments.iter().filter(|g| s.speaker_of(g).respondent().is_some()).count() as u64;
+                at
+            })
+            .collect();
+        let encoded = batch
+            .par_iter()
+            .zip(firsts)
+            .map(|(source, first)| {
+                let coded = by_source.get(source.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+                progress.advance(1);
+                add_source(&build, source, first, coded)
+            })
+            .collect::<tantivy::Result<Vec<_>>>();
+        let encoded = match encoded {
+            Ok(encoded) => encoded,
+            Err(e) => return Ok(Err(e)),
+        };
+        for e in &encoded {
+            quotes.add(e)?;
+        }
+    }
+    progress.end();
+    quotes.finish()?;
+    Ok(Ok(()))
+}
+
+/// Moves the index built at `built` to `dir`, the old one (if any) out of the way first, by way
+/// of a folder in `state` that a stopped swap leaves for [`remove_leftovers`].
+fn swap_in(state: &Path, built: PathBuf, dir: &Path) -> Result<()> {
+    crate::failpoint::hit("index-before-swap");
+    if dir.exists() {
+        let old = state.join(format!("{BUILD_PREFIX}old-{}", std::process::id()));
+        fs::rename(dir, &old).map_err(|e| Error::io(dir, e))?;
+        let _ = fs::remove_dir_all(&old);
+    }
+    fs::rename(&built, dir).map_err(|e| Error::io(dir, e))?;
+    Ok(())
+}
+
+/// Takes the rebuild lock in `state` (released when the file is dropped, also when the process
+/// dies), telling `progress` while it waits for another process's rebuild to finish.
+pub(super) fn rebuild_lock(state: &Path, progress: &dyn Progress) -> Result<fs::File> {
+    let path = state.join(REBUILD_LOCK);
+    let file = open_lock_file(&path)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            progress.begin("waiting for another quire process to finish the index", 0);
+            let locked = file.lock();
+            progress.end();
+            locked.map_err(|e| Error::io(&path, e))?;
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+    }
+    Ok(file)
+}
+
+/// Removes what rebuilds that were stopped (killed, power cut) left in `state`: half-built
+/// indexes and old ones not yet removed. Only the holder of the rebuild lock may call it.
+pub(super) fn remove_leftovers(state: &Path) {
+    let Ok(entries) = fs::read_dir(state) else { return };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(BUILD_PREFIX) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// What every source's documents are made with.
+struct Build<'a> {
+    writer: &'a IndexWriter,
+    fields: &'a Fields,
+    /// The number of each (coder, code) pair of the spans, and its two facets by number.
+    numbers: HashMap<(u32, u32), u32>,
+    facets: Vec<(Facet, Facet)>,
+    lists: &'a Lists,
+}
+
+/// Adds one document per segment of `source`; its respondent segments are quotes numbered from
+/// `first`, returned encoded for the quote file.
+fn add_source(build: &Build<'_>, source: &Source, first: u64, codings: &[&store::Span]) -> tantivy::Result<quotes::Encoded> {
+    let Build { writer, fields: f, numbers, facets, lists } = build;
+    let text_field = f.by_language.iter().find(|(l, _)| *l == source.language).map(|(_, f)| *f).expect("every language has a field");
+    let mut encoded = quotes::Encoded::default();
+    for segment in &source.segments {
+        let speaker = source.speaker_of(segment);
+        let respondent = speaker.respondent();
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.kind, if respondent.is_some() { "respondent" } else { "interviewer" });
+        doc.add_text(text_field, &segment.text);
+        doc.add_text(f.raw, &segment.text);
+        for (k, v) in source.speaker_attributes(speaker) {
+            doc.add_text(f.attr, format!("{k}={v}"));
+        }
+        let mut codes: Vec<u32> = codings.iter().filter(|c| c.overlaps(segment.start, segment.end)).map(|c| numbers[&(c.coder, c.code)]).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        for n in &codes {
+            let (code, coder_code) = &facets[*n as usize];
+            doc.add_facet(f.code, code.clone());
+            doc.add_facet(f.coder_code, coder_code.clone());
+        }
+        // Only respondents are quoted: only their segments are checked and written as quotes.
+        if let Some(r) = respondent {
+            doc.add_u64(f.quote, first + encoded.len() as u64);
+            doc.add_u64(f.flagged, u64::from(!scan(&segment.text, lists).is_empty()));
+            encoded.push(&quotes::Record {
+                segment: &segment.id.to_string(),
+                source: source.id.as_str(),
+                number: segment.id.number as u32,
+                speaker: speaker.label.as_str(),
+                citation: &r.citation(),
+                country: r.country.as_str(),
+                text: &segment.text,
+                codes: &codes,
+            });
+        }
+        writer.add_document(doc)?;
+    }
+    Ok(encoded)
+}

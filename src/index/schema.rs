@@ -1,0 +1,99 @@
+//! The layout of the index: its fields and tokenizers, the facets codes are stored as, and its
+//! metadata file (format, fingerprint, the (coder, code) pairs it numbers).
+
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STRING};
+use tantivy::Index;
+
+use crate::codebook::CodePath;
+use crate::coding::autocode::{analyzer, analyzer_name};
+use crate::coding::Coder;
+use crate::corpus::Language;
+
+/// Version of the index layout; a different version is rebuilt.
+pub const INDEX_FORMAT: u32 = 5;
+/// The index folder, in the state directory.
+pub(super) const DIR: &str = "index";
+pub(super) const META: &str = "quire-index.json";
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub(super) struct Meta {
+    pub(super) format: u32,
+    pub(super) fingerprint: String,
+    /// Attribute keys of the respondents, for checking `--where` without reading every source.
+    #[serde(default)]
+    pub(super) attributes: Vec<String>,
+    /// [`Lists::key`] of the allow- and deny-lists the `flagged` field was computed with.
+    #[serde(default)]
+    pub(super) lists: String,
+    /// Every (coder, code) pair of the codings, as `coder code/path`: a document stores the
+    /// positions in this list of the pairs on its segment.
+    #[serde(default)]
+    pub(super) codes: Vec<String>,
+    /// How many codings each pair of `codes` has (for the warning about codes not in the codebook).
+    #[serde(default)]
+    pub(super) counts: Vec<u64>,
+}
+
+pub(super) struct Fields {
+    /// A respondent segment's number in `quotes.bin` (quote order); interviewers have none.
+    pub(super) quote: Field,
+    pub(super) flagged: Field,
+    pub(super) kind: Field,
+    pub(super) raw: Field,
+    pub(super) attr: Field,
+    pub(super) code: Field,
+    pub(super) coder_code: Field,
+    pub(super) by_language: Vec<(Language, Field)>,
+}
+
+pub(super) fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let stemmed = |lang: Language| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(&analyzer_name(lang)).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let by_language = Language::ALL.iter().map(|l| (*l, b.add_text_field(&format!("text_{l}"), stemmed(*l)))).collect();
+    let raw = b.add_text_field(
+        "raw",
+        TextOptions::default()
+            .set_indexing_options(TextFieldIndexing::default().set_tokenizer("quire_raw").set_index_option(IndexRecordOption::Basic)),
+    );
+    let fields = Fields {
+        quote: b.add_u64_field("quote", tantivy::schema::FAST),
+        flagged: b.add_u64_field("flagged", tantivy::schema::FAST),
+        kind: b.add_text_field("kind", STRING),
+        raw,
+        attr: b.add_text_field("attr", STRING),
+        code: b.add_facet_field("code", FacetOptions::default()),
+        coder_code: b.add_facet_field("coder_code", FacetOptions::default()),
+        by_language,
+    };
+    (b.build(), fields)
+}
+
+pub(super) fn register_tokenizers(index: &Index) {
+    for lang in Language::ALL {
+        index.tokenizers().register(&analyzer_name(*lang), analyzer(*lang));
+    }
+    let raw =
+        tantivy::tokenizer::TextAnalyzer::builder(tantivy::tokenizer::SimpleTokenizer::default()).filter(tantivy::tokenizer::LowerCaser).build();
+    index.tokenizers().register("quire_raw", raw);
+}
+
+/// `coder code/path`, as [`Meta::codes`] lists them.
+pub(super) fn code_line(coder: &Coder, code: &CodePath) -> String {
+    format!("{coder} {code}")
+}
+
+/// The facet of a code (field `code`), or of a coder's code, the coder above the code's ids
+/// (field `coder_code`): what documents carry and queries ask for.
+pub(super) fn code_facet(coder: Option<&Coder>, code: &CodePath) -> Facet {
+    Facet::from_path(coder.map(Coder::as_str).into_iter().chain(code.ids().iter().map(String::as_str)))
+}
+
+pub(super) fn parse_code_line(line: &str) -> Option<(Coder, CodePath)> {
+    let (coder, path) = line.split_once(' ')?;
+    Some((coder.parse().ok()?, CodePath::parse(path).ok()?))
+}

@@ -1,0 +1,287 @@
+//! Searching the index: a [`QuoteQuery`] as a tantivy query, the matching quote numbers collected
+//! from fast fields, and the quotes read from the quote file.
+
+use serde::Serialize;
+use tantivy::query::{BooleanQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery};
+use tantivy::schema::{Facet, Field, IndexRecordOption};
+use tantivy::Term;
+
+use super::quotes;
+use super::schema::{code_facet, Fields};
+use crate::codebook::rule::Rule;
+use crate::codebook::CodePath;
+use crate::coding::autocode::{analyzer, stem};
+use crate::coding::Coder;
+use crate::corpus::Language;
+use crate::error::{Error, Result};
+
+/// A query reading more quotes than this reads them on every core.
+const PARALLEL_QUOTES: usize = 16 * 1024;
+
+/// An open, up-to-date index.
+pub struct SegmentIndex {
+    pub(super) reader: tantivy::IndexReader,
+    pub(super) fields: Fields,
+    pub(super) attributes: std::collections::BTreeSet<String>,
+    /// What a quote's code numbers stand for.
+    pub(super) codes: Vec<CoderCode>,
+    /// How many codings each of `codes` has.
+    pub(super) counts: Vec<u64>,
+    pub(super) quotes: quotes::Quotes,
+}
+
+/// A coder's code on a quote, one value shared by every quote that carries it.
+pub type CoderCode = std::sync::Arc<(Coder, CodePath)>;
+
+impl SegmentIndex {
+    pub fn num_segments(&self) -> Result<u64> {
+        Ok(self.reader.searcher().num_docs())
+    }
+
+    /// Every code with how many codings of it one coder made (a code comes once per coder).
+    pub fn coded_counts(&self) -> impl Iterator<Item = (&CodePath, u64)> {
+        self.codes.iter().map(|c| &c.1).zip(self.counts.iter().copied())
+    }
+
+    /// Attribute keys respondents carry (what `--where` may name).
+    pub fn attribute_keys(&self) -> &std::collections::BTreeSet<String> {
+        &self.attributes
+    }
+
+    /// Respondent segments matching `query`, ordered by country, source and segment number.
+    pub fn search(&self, query: &QuoteQuery) -> Result<Found> {
+        self.search_limited(query, None)
+    }
+
+    /// The first `limit` matches (all if `None`), how many there are in all and how many were
+    /// withheld; only the documents returned are read.
+    pub fn search_limited(&self, query: &QuoteQuery, limit: Option<usize>) -> Result<Found> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(TermQuery::new(Term::from_field_text(f.kind, "respondent"), IndexRecordOption::Basic)))];
+        if let Some(rule) = &query.text {
+            clauses.push((Occur::Must, self.text_query(rule)));
+        }
+        for alternatives in &query.codes {
+            let any: Vec<(Occur, Box<dyn Query>)> = alternatives
+                .iter()
+                .map(|path| {
+                    let field = if query.coder.is_some() { f.coder_code } else { f.code };
+                    let term = Term::from_facet(field, &code_facet(query.coder.as_ref(), path));
+                    (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if let Some(coder) = &query.coder {
+            if query.codes.is_empty() {
+                let term = Term::from_facet(f.coder_code, &Facet::from_path([coder.as_str()]));
+                clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+            }
+        }
+        for (key, values) in &query.filters {
+            let any: Vec<(Occur, Box<dyn Query>)> = values
+                .iter()
+                .map(|v| {
+                    let term = Term::from_field_text(f.attr, &format!("{key}={v}"));
+                    (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        let searcher = self.reader.searcher();
+        let found = searcher.search(&BooleanQuery::new(clauses), &QuoteNumbers).map_err(|e| Error::Usage(e.to_string()))?;
+        // Flagged quotes are dropped before any is read.
+        let mut ordered = Vec::with_capacity(found.len());
+        let mut withheld = 0;
+        for (quote, flagged) in found {
+            if flagged && !query.allow_flagged {
+                withheld += 1;
+                continue;
+            }
+            let Some(quote) = quote else {
+                return Err(Error::Usage("the index has a respondent segment without a quote; run `quire index --rebuild`".into()));
+            };
+            ordered.push(quote as usize);
+        }
+        let total = ordered.len();
+        ordered.sort_unstable();
+        ordered.truncate(limit.unwrap_or(usize::MAX));
+        // The quotes, read from the quote file in order; many are read in parallel runs. For a
+        // few thousand, starting the threads (and their first memory) costs more than it saves.
+        use rayon::prelude::*;
+        let read = |run: &[usize]| -> Result<Vec<Hit>> {
+            let mut hits = Vec::with_capacity(run.len());
+            for n in run {
+                hits.push(self.hit(*n, query.coder.as_ref())?);
+            }
+            Ok(hits)
+        };
+        let hits = if ordered.len() <= PARALLEL_QUOTES {
+            read(&ordered)?
+        } else {
+            ordered.par_chunks(1024).map(read).collect::<Result<Vec<_>>>()?.into_iter().flatten().collect()
+        };
+        Ok(Found { hits, total, withheld })
+    }
+
+    /// Quote number `n`; with `coder`, only that coder's codes.
+    fn hit(&self, n: usize, coder: Option<&Coder>) -> Result<Hit> {
+        let q = self.quotes.get(n)?;
+        let codes =
+            q.codes.iter().filter_map(|n| self.codes.get(*n as usize)).filter(|c| coder.is_none_or(|wanted| *wanted == c.0)).cloned().collect();
+        Ok(Hit {
+            segment: q.segment.to_string(),
+            source: q.source.to_string(),
+            number: q.number as usize,
+            speaker: q.speaker.to_string(),
+            citation: q.citation.to_string(),
+            country: q.country.to_string(),
+            text: q.text.to_string(),
+            codes,
+        })
+    }
+
+    /// The rule as a query over every language's stemmed field (each document has one).
+    fn text_query(&self, rule: &Rule) -> Box<dyn Query> {
+        let per_language: Vec<(Occur, Box<dyn Query>)> =
+            self.fields.by_language.iter().map(|(lang, field)| (Occur::Should, self.rule_query(rule, *lang, *field))).collect();
+        Box::new(BooleanQuery::new(per_language))
+    }
+
+    /// `parts` joined with `occur`; a `Not` part excludes what it matches.
+    fn boolean(&self, parts: &[Rule], occur: Occur, lang: Language, field: Field) -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(
+            parts
+                .iter()
+                .map(|p| match p {
+                    Rule::Not(inner) => (Occur::MustNot, self.rule_query(inner, lang, field)),
+                    _ => (occur, self.rule_query(p, lang, field)),
+                })
+                .collect(),
+        ))
+    }
+
+    fn rule_query(&self, rule: &Rule, lang: Language, field: Field) -> Box<dyn Query> {
+        let mut a = analyzer(lang);
+        match rule {
+            Rule::Term { word, prefix: false } => {
+                Box::new(TermQuery::new(Term::from_field_text(field, &stem(&mut a, word)), IndexRecordOption::Basic))
+            }
+            Rule::Term { word, prefix: true } => {
+                let pattern = format!("{}.*", regex_escape(word));
+                let raw = RegexQuery::from_pattern(&pattern, self.fields.raw).expect("escaped pattern is valid");
+                // Restrict the unstemmed match to documents of this language.
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, Box::new(raw) as Box<dyn Query>),
+                    (
+                        Occur::Must,
+                        Box::new(TermQuery::new(Term::from_field_text(self.fields.attr, &format!("language={lang}")), IndexRecordOption::Basic)),
+                    ),
+                ]))
+            }
+            Rule::Phrase(ws) => {
+                let terms = ws.iter().map(|w| Term::from_field_text(field, &stem(&mut a, w))).collect();
+                Box::new(PhraseQuery::new(terms))
+            }
+            Rule::All(parts) => self.boolean(parts, Occur::Must, lang, field),
+            Rule::Any(parts) => self.boolean(parts, Occur::Should, lang, field),
+            // A lone NOT is refused by the rule parser; inside All/Any it is handled above.
+            Rule::Not(inner) => Box::new(BooleanQuery::new(vec![(Occur::MustNot, self.rule_query(inner, lang, field))])),
+        }
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars().flat_map(|c| if c.is_alphanumeric() { vec![c] } else { vec!['\\', c] }).collect()
+}
+
+/// Collects each matching document's quote number and whether the anonymisation check flags
+/// it, from the fast fields.
+struct QuoteNumbers;
+
+struct SegmentQuoteNumbers {
+    quote: tantivy::columnar::Column<u64>,
+    flagged: tantivy::columnar::Column<u64>,
+    found: Vec<(Option<u64>, bool)>,
+}
+
+impl tantivy::collector::Collector for QuoteNumbers {
+    type Fruit = Vec<(Option<u64>, bool)>;
+    type Child = SegmentQuoteNumbers;
+
+    fn for_segment(&self, _ord: tantivy::SegmentOrdinal, segment: &tantivy::SegmentReader) -> tantivy::Result<SegmentQuoteNumbers> {
+        let fast = segment.fast_fields();
+        Ok(SegmentQuoteNumbers { quote: fast.u64("quote")?, flagged: fast.u64("flagged")?, found: Vec::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.concat())
+    }
+}
+
+impl tantivy::collector::SegmentCollector for SegmentQuoteNumbers {
+    type Fruit = Vec<(Option<u64>, bool)>;
+
+    fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
+        self.found.push((self.quote.first(doc), self.flagged.first(doc) == Some(1)));
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.found
+    }
+}
+
+/// What to look for: AND across the lists, OR within each.
+#[derive(Debug, Clone, Default)]
+pub struct QuoteQuery {
+    pub text: Option<Rule>,
+    /// Each inner list is one `--code` (alternatives); a segment must match every list.
+    pub codes: Vec<Vec<CodePath>>,
+    pub filters: Vec<(String, Vec<String>)>,
+    pub coder: Option<Coder>,
+    /// Also return segments the anonymisation check flags (withheld by default).
+    pub allow_flagged: bool,
+}
+
+/// What a search found.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The quotes returned, in quote order (at most the limit asked for).
+    pub hits: Vec<Hit>,
+    /// How many match in all, not counting those withheld.
+    pub total: usize,
+    /// How many match but were withheld: the anonymisation check flags them.
+    pub withheld: usize,
+}
+
+/// One respondent segment found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub segment: String,
+    pub source: String,
+    #[serde(skip)]
+    pub number: usize,
+    pub speaker: String,
+    pub citation: String,
+    pub country: String,
+    pub text: String,
+    #[serde(serialize_with = "codes_as_strings")]
+    pub codes: Vec<CoderCode>,
+}
+
+fn codes_as_strings<S: serde::Serializer>(codes: &[CoderCode], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut unique: Vec<String> = codes.iter().map(|c| c.1.to_string()).collect();
+    unique.sort();
+    unique.dedup();
+    let mut seq = s.serialize_seq(Some(unique.len()))?;
+    for c in unique {
+        seq.serialize_element(&c)?;
+    }
+    seq.end()
+}

@@ -1,0 +1,7 @@
+//! The names of the files and folders of a project directory.
+
+pub const MANIFEST: &str = "quire.toml";
+pub const SOURCES_DIR: &str = "sources";
+pub const CODINGS_DIR: &str = "codings";
+pub const MEMOS_DIR: &str = "memos";
+pub const STATE_DIR: &str = ".quire";
