@@ -12,8 +12,8 @@ use crate::corpus::transcript;
 use crate::corpus::{Source, SourceId};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::project::{sha256_hex, sums_bytes, Project};
 use crate::project::txn::Transaction;
+use crate::project::{sha256_hex, sums_bytes, Project};
 
 /// What ingest did with one source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

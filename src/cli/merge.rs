@@ -41,7 +41,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             for line in crate::import::notes(&imported.report) {
                 ctx.note(format_args!("{line}"));
             }
-            inputs.push((d.clone(), imported.into_input()));
+            inputs.push((d.clone(), Input::from(imported)));
         } else if !d.join(MANIFEST).is_file() {
             return Err(Error::Usage(format!("{}: not a quire project (it has no {MANIFEST}) nor a .qdpx file", d.display())));
         } else {

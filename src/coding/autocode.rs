@@ -18,8 +18,8 @@ use crate::coding::{now_rfc3339, Coder};
 use crate::corpus::{Language, Segment, Source};
 use crate::error::Result;
 use crate::progress::Progress;
-use crate::project::Project;
 use crate::project::txn::Transaction;
+use crate::project::Project;
 
 fn stemmer_language(language: Language) -> tantivy::tokenizer::Language {
     use tantivy::tokenizer::Language as L;

@@ -31,11 +31,23 @@ pub fn is_qdpx(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("qdpx")) && !path.is_dir()
 }
 
+/// An imported `.qdpx` as a merge input: merge depends on the REFI-QDA reader, never the other way.
+impl From<crate::refi::import::Imported> for Input {
+    fn from(imported: crate::refi::import::Imported) -> Input {
+        Input {
+            name: imported.name,
+            codebook: imported.codebook,
+            sources: imported.sources.iter().map(|s| (s.id.to_string(), transcript::render(s).into_bytes())).collect(),
+            codings: imported.codings,
+        }
+    }
+}
+
 impl Input {
     /// Reads a project directory, or a `.qdpx` file converted in memory (import defaults).
     pub fn read(dir: &Path) -> Result<Input> {
         if is_qdpx(dir) {
-            return Ok(crate::refi::import::read(dir, &crate::refi::import::Options::default())?.into_input());
+            return Ok(crate::refi::import::read(dir, &crate::refi::import::Options::default())?.into());
         }
         let project = Project::open(dir)?;
         let codebook = Codebook::load(&project.codebook_path())?;

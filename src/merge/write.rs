@@ -10,8 +10,8 @@ use crate::codebook::Codebook;
 use crate::coding::store::{self, Kind};
 use crate::corpus::Language;
 use crate::error::{Error, Result};
-use crate::project::{sha256_hex, sums_bytes, Manifest, Project};
 use crate::project::txn::Transaction;
+use crate::project::{sha256_hex, sums_bytes, Manifest, Project};
 
 /// The merge report's file name in the merged project.
 pub const REPORT: &str = "merge-report.md";

@@ -574,15 +574,3 @@ fn plain_header(id: &str, attrs: &Attributes, case: Option<&str>, options: &Opti
     out.push_str("\n---\n");
     out
 }
-
-impl Imported {
-    /// As an input of `quire merge`.
-    pub fn into_input(self) -> crate::merge::Input {
-        crate::merge::Input {
-            name: self.name,
-            codebook: self.codebook,
-            sources: self.sources.iter().map(|s| (s.id.to_string(), transcript::render(s).into_bytes())).collect(),
-            codings: self.codings,
-        }
-    }
-}
