@@ -8,34 +8,14 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{repo, skip, snapshot, tool_works, Workdir};
+use common::{entry, repo, skip, snapshot, xmllint, zip, Workdir};
 
 fn shared() -> PathBuf {
     repo().join("../shared/refi")
-}
-
-/// Builds a zip archive from (name, bytes).
-fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        w.start_file(*name, options).unwrap();
-        w.write_all(bytes).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
-/// One entry of a zip archive on disk.
-fn entry(path: &Path, name: &str) -> Vec<u8> {
-    let mut archive = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
-    let mut file = archive.by_name(name).unwrap();
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).unwrap();
-    bytes
 }
 
 /// Asserts two snapshots hold the same files, naming the ones that differ (not their bytes).
@@ -44,25 +24,6 @@ fn assert_same(a: &BTreeMap<PathBuf, Vec<u8>>, b: &BTreeMap<PathBuf, Vec<u8>>, w
     let keys: std::collections::BTreeSet<&PathBuf> = a.keys().chain(b.keys()).collect();
     let differ: Vec<&PathBuf> = keys.into_iter().filter(|p| !p.components().any(|c| c.as_os_str() == ".quire") && a.get(*p) != b.get(*p)).collect();
     assert!(differ.is_empty(), "{what}: these files differ: {differ:?}");
-}
-
-/// Validates `xml` against an XSD of `../shared/refi/xsd` with xmllint; false (with a printed
-/// reason) when xmllint or the schema is missing.
-fn xmllint(w: &Workdir, xml: &[u8], xsd: &str) -> bool {
-    let schema = shared().join("xsd").join(xsd);
-    if !schema.exists() {
-        skip(&format!("XSD validation: {} is missing", schema.display()));
-        return false;
-    }
-    if !tool_works("xmllint", &["--version"]) {
-        skip("XSD validation: xmllint is not installed (apt-get install libxml2-utils)");
-        return false;
-    }
-    let file = w.write("validate/doc.xml", xml);
-    let out = Command::new("xmllint").arg("--noout").arg("--schema").arg(&schema).arg(&file).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && stderr.contains("validates"), "{xsd}: {stderr}");
-    true
 }
 
 fn csv_rows(path: &Path) -> Vec<csv::StringRecord> {

@@ -6,40 +6,14 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Read;
 use std::path::Path;
-use std::process::Command;
 
-use common::{repo, Workdir};
-
-/// One entry of a zip archive on disk.
-fn entry(path: &Path, name: &str) -> Vec<u8> {
-    let mut archive = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
-    let mut file = archive.by_name(name).unwrap();
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).unwrap();
-    bytes
-}
+use common::{entry, xmllint, zip, Workdir};
 
 /// The value of attribute `name` in one line of XML as quire writes it (one element a line).
 fn attr<'a>(line: &'a str, name: &str) -> Option<&'a str> {
     let at = line.find(&format!(" {name}=\""))? + name.len() + 3;
     Some(&line[at..at + line[at..].find('"')?])
-}
-
-/// Validates `xml` against `../shared/refi/xsd/Project.xsd` with xmllint; false (with a printed
-/// reason) when xmllint or the schema is missing.
-fn valid_project_xml(w: &Workdir, xml: &[u8]) -> bool {
-    let schema = repo().join("../shared/refi/xsd/Project.xsd");
-    if !schema.exists() || !Command::new("xmllint").arg("--version").output().is_ok_and(|o| o.status.success()) {
-        common::skip(&format!("XSD validation: xmllint or {} is missing", schema.display()));
-        return false;
-    }
-    let file = w.write("validate/project.qde", xml);
-    let out = Command::new("xmllint").arg("--noout").arg("--schema").arg(&schema).arg(&file).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && stderr.contains("validates"), "{stderr}");
-    true
 }
 
 /// Distinct codings (source, start, end, code) per coder in a project's coding files.
@@ -107,7 +81,7 @@ fn export_writes_one_selection_per_span_and_coder() {
     // Deterministic, and valid against the schema.
     w.run(&["--project", "fixtures/first48/pt", "export", "qdpx", "pt2.qdpx"]).ok();
     assert_eq!(fs::read(w.path("pt.qdpx")).unwrap(), fs::read(w.path("pt2.qdpx")).unwrap());
-    valid_project_xml(&w, qde.as_bytes());
+    xmllint(&w, qde.as_bytes(), "Project.xsd");
     // Imported back: the same codings, each with its coder.
     w.run(&["import", "qdpx", "pt.qdpx", "--into", "back"]).ok();
     assert_eq!(codings_per_coder(&w.path("back")), expected);
@@ -115,18 +89,6 @@ fn export_writes_one_selection_per_span_and_coder() {
         let file = format!("codings/{coder}.csv");
         assert_eq!(fs::read(w.path("back").join(&file)).unwrap(), fs::read(w.path("fixtures/first48/pt").join(&file)).unwrap(), "{file}");
     }
-}
-
-/// A `.qdpx` archive from (name, bytes), deflated.
-fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    use std::io::Write;
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        w.start_file(*name, options).unwrap();
-        w.write_all(bytes).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 #[test]
@@ -236,7 +198,7 @@ fn utf16_positions_count_characters_outside_the_bmp_twice() {
     assert_eq!(selection_positions(&qde), [(13, 20), (26, 32), (50, 54)]);
     assert!(qde.contains("count UTF-16 code units (a character outside the BMP counts 2)"), "{qde}");
     assert_eq!(source_text(&w.path("utf16.qdpx")), ASTRAL.as_bytes(), "the text itself is unchanged");
-    valid_project_xml(&w, qde.as_bytes());
+    xmllint(&w, qde.as_bytes(), "Project.xsd");
     // The default is still code points.
     w.run(&["--project", "astral", "export", "qdpx", "cp.qdpx"]).ok();
     let qde = String::from_utf8(entry(&w.path("cp.qdpx"), "project.qde")).unwrap();
@@ -259,7 +221,7 @@ fn for_nvivo_writes_utf16_positions_over_a_text_with_a_bom_and_crlf() {
     assert_eq!(selection_positions(&qde), [(13, 20), (26, 32), (51, 55)]);
     let text = format!("\u{FEFF}{}", ASTRAL.replace('\n', "\r\n"));
     assert_eq!(source_text(&w.path("nvivo.qdpx")), text.as_bytes());
-    valid_project_xml(&w, qde.as_bytes());
+    xmllint(&w, qde.as_bytes(), "Project.xsd");
     let r = w.run(&["--project", "astral", "export", "qdpx", "x.qdpx", "--for", "nvivo", "--positions", "code-points"]).exits(2);
     assert_eq!(r.status, 2, "{}", r.stderr);
     assert!(r.stderr.contains("error: the argument '--for <PROGRAM>' cannot be used with '--positions <UNIT>'\n"), "{}", r.stderr);

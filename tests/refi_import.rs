@@ -5,21 +5,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use common::{snapshot, Workdir};
-
-/// Builds a zip archive from (name, bytes).
-fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        w.start_file(*name, options).unwrap();
-        w.write_all(bytes).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
+use common::{snapshot, zip, Workdir};
 
 /// A project's files and bytes, without its derived state (`.quire/`: the lock, the index).
 fn files(w: &Workdir, dir: &str) -> BTreeMap<PathBuf, Vec<u8>> {

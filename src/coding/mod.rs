@@ -160,6 +160,22 @@ pub fn now_rfc3339() -> String {
     format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+/// A coding for unit tests: five characters from `start`, its text holding a comma, quotes and a
+/// line break (what a CSV writer must quote).
+#[cfg(test)]
+pub(crate) fn test_coding(source: &str, start: usize, code: &str, coder: &str, created: &str) -> Coding {
+    Coding {
+        source: crate::corpus::SourceId::parse(source).unwrap(),
+        start,
+        end: start + 5,
+        code: CodePath::parse(code).unwrap(),
+        coder: coder.parse().unwrap(),
+        created: created.into(),
+        text: "a, \"quoted\"\nline".into(),
+        origin: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -147,12 +147,9 @@ mod tests {
     use std::fs;
 
     use super::*;
-    use crate::codebook::CodePath;
     use crate::coding::records::Records;
     use crate::coding::spans::Spans;
     use crate::coding::store::to_csv;
-    use crate::coding::Coding;
-    use crate::corpus::SourceId;
 
     type Fields = (usize, Vec<Vec<u8>>);
 
@@ -241,16 +238,5 @@ mod tests {
         assert_eq!(csv_rows(&path).unwrap().len(), 2);
     }
 
-    fn coding(source: &str, start: usize, code: &str, coder: &str, created: &str) -> Coding {
-        Coding {
-            source: SourceId::parse(source).unwrap(),
-            start,
-            end: start + 5,
-            code: CodePath::parse(code).unwrap(),
-            coder: coder.parse().unwrap(),
-            created: created.into(),
-            text: "a, \"quoted\"\nline".into(),
-            origin: None,
-        }
-    }
+    use crate::coding::test_coding as coding;
 }

@@ -208,20 +208,8 @@ pub fn read_spans(project: &Project) -> Result<Spans> {
 mod tests {
     use super::*;
     use crate::coding::store::to_csv;
-    use crate::coding::Coding;
 
-    fn coding(source: &str, start: usize, code: &str, coder: &str, created: &str) -> Coding {
-        Coding {
-            source: SourceId::parse(source).unwrap(),
-            start,
-            end: start + 5,
-            code: CodePath::parse(code).unwrap(),
-            coder: coder.parse().unwrap(),
-            created: created.into(),
-            text: "a, \"quoted\"\nline".into(),
-            origin: None,
-        }
-    }
+    use crate::coding::test_coding as coding;
 
     #[test]
     fn spans_of_several_files_keep_each_codings_values_with_lists_sorted() {

@@ -57,13 +57,7 @@ impl Run {
         self
     }
 
-    #[track_caller]
     pub fn fails(self) -> Run {
-        if let Some(log) = std::env::var_os("QUIRE_FAILS_LOG") {
-            let at = std::panic::Location::caller();
-            let mut f = fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
-            std::io::Write::write_all(&mut f, format!("{}:{}:{}\n", at.file(), at.line(), self.status).as_bytes()).unwrap();
-        }
         assert_ne!(self.status, 0, "command should have failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
         self
     }
@@ -185,4 +179,44 @@ pub fn skip(reason: &str) {
 /// Does `program ARGS` run and succeed?
 pub fn tool_works(program: &str, args: &[&str]) -> bool {
     Command::new(program).args(args).output().is_ok_and(|o| o.status.success())
+}
+
+/// A deflated zip archive (a `.qdpx`) from (name, bytes).
+pub fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        w.start_file(*name, options).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// Validates `xml` against an XSD of `../shared/refi/xsd` (`Project.xsd`, `Codebook.xsd`) with
+/// xmllint; false after [`skip`] when xmllint or the schema is missing.
+pub fn xmllint(w: &Workdir, xml: &[u8], xsd: &str) -> bool {
+    let schema = repo().join("../shared/refi/xsd").join(xsd);
+    if !schema.exists() {
+        skip(&format!("XSD validation: {} is missing", schema.display()));
+        return false;
+    }
+    if !tool_works("xmllint", &["--version"]) {
+        skip("XSD validation: xmllint is not installed (apt-get install libxml2-utils)");
+        return false;
+    }
+    let file = w.write("validate/doc.xml", xml);
+    let out = Command::new("xmllint").arg("--noout").arg("--schema").arg(&schema).arg(&file).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.contains("validates"), "{xsd}: {stderr}");
+    true
+}
+
+/// One entry of a zip archive on disk.
+pub fn entry(path: &Path, name: &str) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
+    let mut file = archive.by_name(name).unwrap();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut bytes).unwrap();
+    bytes
 }
