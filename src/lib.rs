@@ -3,6 +3,22 @@
 //! The library never prints: every command writes to the writers it is handed, and every error is
 //! typed and names the file (and line) it comes from. `main.rs` only parses arguments and maps
 //! errors to messages and exit codes.
+//!
+//! Data flows one way, and no module imports one further down this list than itself would need:
+//!
+//! - **project** (`project/`): the directory, manifest, writer and commit locks, atomic writes,
+//!   transactions and their journal, source hashes; `staging`, `edits` (sources edited by hand).
+//! - **corpus** (`corpus/`): sources, speakers and segments; the transcript format, its header
+//!   values and the cases sheet.
+//! - **codebook** (`codebook/`): the code tree, its rules, validation and edits.
+//! - **coding** (`coding/`): codings on disk (layout, records, plain CSV, interned spans, store),
+//!   the coding sheet, re-anchoring and autocoding.
+//! - **derived**: `index/` (schema, build, search, freshness) and `table/` (coded units, counts,
+//!   rendering), rebuilt from the above when it changes.
+//! - **outputs and operations**: `quotes`, `report`, `agreement`, `verify`, `ingest`, `merge/`,
+//!   `import`, `demo`, `anonymise`; beside them `refi/`, the REFI-QDA reader and writer, which
+//!   `import` and `merge` use and which uses nothing of theirs.
+//! - **cli** (`cli/`): one file per command: its arguments, one call into the library, rendering.
 
 pub mod agreement;
 pub mod anonymise;
