@@ -4,7 +4,8 @@
 //! typed and names the file (and line) it comes from. `main.rs` only parses arguments and maps
 //! errors to messages and exit codes.
 //!
-//! Data flows one way, and no module imports one further down this list than itself would need:
+//! The modules, in the order data flows through them (`python3 ../shared/tools/modcycles.py src`
+//! checks that no files import each other in a cycle):
 //!
 //! - **project** (`project/`): the directory, manifest, writer and commit locks, atomic writes,
 //!   transactions and their journal, source hashes; `staging`, `edits` (sources edited by hand).
