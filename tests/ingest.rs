@@ -372,3 +372,20 @@ fn checking_transcripts_reports_progress_file_by_file() {
     assert_eq!(recorder.ended.load(Ordering::SeqCst), 1);
     assert_eq!(planned.len(), files.len());
 }
+
+/// Pinned as they are: a project not found by search exits 2, a `--project` directory without a
+/// manifest exits 1 (issue 18's table of exit codes is to make these one kind).
+#[test]
+fn a_missing_project_is_named_and_its_exit_code_depends_on_how_it_was_looked_for() {
+    let w = Workdir::new();
+    let searched = w.run(&["sources"]).exits(2);
+    assert_eq!(
+        searched.stderr,
+        format!(
+            "quire: no quire project here or in any parent directory of {} (run `quire init DIR`, or pass --project DIR)\n",
+            std::fs::canonicalize(w.path("")).unwrap().display()
+        )
+    );
+    let named = w.run(&["--project", "nowhere", "sources"]).exits(1);
+    assert_eq!(named.stderr, "quire: nowhere/quire.toml: No such file or directory (os error 2)\n");
+}
