@@ -211,7 +211,7 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             let path = cb.resolve(&code)?;
             let used = store::count_using(project, &path)?;
             if used > 0 && !force {
-                return Err(Error::Usage(format!("{used} coding(s) use `{path}` or its children; pass --force to delete them too")));
+                return Err(Error::refused(format!("{used} coding(s) use `{path}` or its children; pass --force to delete them too")));
             }
             let changes = edit::remove(cb, &path, recursive)?;
             Ok((format!("removed {path}"), changes))

@@ -98,7 +98,7 @@ pub(super) fn rebuild(project: &Project, dir: &Path, meta: &Meta, lists: &Lists,
     let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().map_err(|e| tantivy_err(project, e))?;
     let codes = codes.into_iter().map(CoderCode::new).collect();
     let quotes = quotes::Quotes::open(&dir.join(quotes::FILE))
-        .ok_or_else(|| Error::invalid(crate::error::Location::file(dir.join(quotes::FILE)), "the quote file just written does not read back"))?;
+        .ok_or_else(|| Error::corrupt_at(crate::error::Location::file(dir.join(quotes::FILE)), "the quote file just written does not read back"))?;
     Ok(SegmentIndex { reader, fields, attributes, codes, counts: meta.counts.clone(), quotes })
 }
 

@@ -109,7 +109,7 @@ impl Pairs {
 }
 
 fn polars_err(e: PolarsError) -> Error {
-    Error::Usage(format!("table computation failed: {e}"))
+    Error::Internal(format!("table computation failed: {e}"))
 }
 
 impl Count {
