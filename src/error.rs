@@ -163,11 +163,9 @@ pub enum MissingProject {
 impl fmt::Display for MissingProject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MissingProject::Searched { start } => write!(
-                f,
-                "no quire project here or in any parent directory of {} (run `quire init DIR`, or pass --project DIR)",
-                start.display()
-            ),
+            MissingProject::Searched { start } => {
+                write!(f, "no quire project here or in any parent directory of {} (run `quire init DIR`, or pass --project DIR)", start.display())
+            }
             MissingProject::Named { manifest, source } => write!(f, "{}: {source}", manifest.display()),
         }
     }

@@ -40,7 +40,7 @@ pub enum Sub {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Check ids, names, guids, colours and rules; exit 1 on errors.
+    /// Check ids, names, guids, colours and rules; exit 3 on errors (exit codes: README, Development).
     #[command(after_help = "Example:\n  quire codebook validate codebook/first48.json")]
     Validate {
         /// Codebook file (default: the project's).
