@@ -262,4 +262,11 @@ impl Error {
     }
 }
 
+/// Polars is only used to compute tables; a failure there is quire's, not the input's.
+impl From<polars::prelude::PolarsError> for Error {
+    fn from(e: polars::prelude::PolarsError) -> Error {
+        Error::Internal(format!("table computation failed: {e}"))
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -39,7 +39,7 @@ fn tantivy_err(project: &Project, e: tantivy::TantivyError) -> Error {
         // A full disk can also come back wrapped in tantivy's own words (an internal error whose
         // text is the I/O error's), depending on which of its threads ran out of room first.
         e if e.to_string().contains("(os error 28)") => Error::io(dir, std::io::Error::from_raw_os_error(28)),
-        e => Error::io(dir, std::io::Error::other(e.to_string())),
+        e => Error::Internal(format!("{}: {e}", dir.display())),
     }
 }
 

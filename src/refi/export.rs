@@ -52,7 +52,7 @@ pub fn export_to(project: &Project, out: &std::path::Path, shape: Shape, progres
         || {
             let mut spans = store::read_spans(project)?;
             spans.normalise();
-            Ok(spans)
+            Ok::<_, Error>(spans)
         },
     );
     let ((codebook, sources, after), codings) = (loaded?, codings?);
