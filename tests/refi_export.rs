@@ -343,7 +343,7 @@ fn raw_zip(entries: &[Raw]) -> Vec<u8> {
 const MIB: usize = 1 << 20;
 const HEAD: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"bomba\" origin=\"hand\">\n";
 
-/// Imports `bytes` as `bad.qdpx`: it fails with exit 1 and exactly `message`, within `seconds`,
+/// Imports `bytes` as `bad.qdpx`: it fails with exit 3 and exactly `message`, within `seconds`,
 /// leaving the work directory as it was.
 fn refused(w: &Workdir, bytes: &[u8], message: &str, seconds: u64) {
     w.write("bad.qdpx", bytes);
