@@ -113,8 +113,9 @@ pub enum Error {
     SourcesEdited { first: PathBuf, others: usize },
     #[error("{}: another quire process is writing to this project; try again when it has finished", path.display())]
     Locked { path: PathBuf },
-    #[error("no quire project here or in any parent directory of {} (run `quire init DIR`, or pass --project DIR)", start.display())]
-    NoProject { start: PathBuf },
+    /// No project where one was looked for (searched for, or named with `--project DIR`).
+    #[error("{0}")]
+    NoProject(MissingProject),
     #[error("{}: already a quire project", path.display())]
     ProjectExists { path: PathBuf },
     #[error("{}: project format {found} is newer than this quire understands (up to {supported}); upgrade quire", path.display())]
@@ -128,14 +129,70 @@ pub enum Error {
     /// Several problems in one input file (a coding sheet), each on its own line; nothing was written.
     #[error("{}", problems.iter().map(|(line, m)| format!("{}:{line}: {m}", path.display())).collect::<Vec<_>>().join("\n"))]
     Rows { path: PathBuf, problems: Vec<(usize, String)> },
+    /// Bad arguments: the command line asks for something that cannot be done as asked.
     #[error("{0}")]
     Usage(String),
+    /// Refused by policy: the input is well formed, but doing it would lose or mix up work
+    /// (codebook drift in a merge, `--strict` findings, a target that exists).
+    #[error("{}{message}", at(location))]
+    Refused { location: Option<Location>, message: String },
+    /// Project or derived state that quire wrote is unreadable or inconsistent (a bad index,
+    /// a journal it will not apply, a project file linked from outside).
+    #[error("{}{message}", at(location))]
+    Corrupt { location: Option<Location>, message: String },
+    /// A library failed where it should not (polars, tantivy, a CSV or zip writer).
+    #[error("{0}")]
+    Internal(String),
     /// A check (`check --strict`, `verify`) found problems, reported before this message.
     #[error("{0}")]
     Findings(String),
     /// Writing to the output stream failed (a closed pipe is not reported by `main`).
     #[error("writing output: {0}")]
     Output(#[source] io::Error),
+}
+
+/// How a project that is not there was looked for; both are [`Error::NoProject`].
+#[derive(Debug)]
+pub enum MissingProject {
+    /// Searched for in a directory and its parents.
+    Searched { start: PathBuf },
+    /// Named with `--project DIR`, whose manifest cannot be read.
+    Named { manifest: PathBuf, source: io::Error },
+}
+
+impl fmt::Display for MissingProject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MissingProject::Searched { start } => {
+                write!(f, "no quire project here or in any parent directory of {} (run `quire init DIR`, or pass --project DIR)", start.display())
+            }
+            MissingProject::Named { manifest, source } => write!(f, "{}: {source}", manifest.display()),
+        }
+    }
+}
+
+/// The process exit code of each kind of error, documented in the README (Development).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Findings reported by `check --strict` or `verify`.
+    Findings = 1,
+    /// Bad arguments, or no project where one was looked for.
+    Usage = 2,
+    /// Bad input data refused, with its file and line.
+    BadInput = 3,
+    /// Refused by policy, or the project is locked by another writer.
+    Refused = 4,
+    /// Corrupt or unreadable project state.
+    Corrupt = 5,
+    /// A library failing where it should not.
+    Internal = 70,
+    /// Reading or writing a file or the output failed.
+    Io = 74,
+}
+
+fn at(location: &Option<Location>) -> String {
+    location.as_ref().map(|l| format!("{l}: ")).unwrap_or_default()
 }
 
 fn suggest(suggestions: &[String]) -> String {
@@ -157,6 +214,58 @@ impl Error {
 
     pub fn invalid(location: Location, message: impl Into<String>) -> Error {
         Error::Invalid { location, message: message.into() }
+    }
+
+    /// Refused by policy, at a place in a file.
+    pub fn refused_at(location: Location, message: impl Into<String>) -> Error {
+        Error::Refused { location: Some(location), message: message.into() }
+    }
+
+    /// Refused by policy.
+    pub fn refused(message: impl Into<String>) -> Error {
+        Error::Refused { location: None, message: message.into() }
+    }
+
+    /// Corrupt project state, at a place in a file.
+    pub fn corrupt_at(location: Location, message: impl Into<String>) -> Error {
+        Error::Corrupt { location: Some(location), message: message.into() }
+    }
+
+    /// Corrupt project state.
+    pub fn corrupt(message: impl Into<String>) -> Error {
+        Error::Corrupt { location: None, message: message.into() }
+    }
+
+    /// What kind of failure this is, as a process exit code.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Findings(_) => Exit::Findings,
+            Error::Usage(_) | Error::NoProject(_) => Exit::Usage,
+            Error::Transcript { .. }
+            | Error::Invalid { .. }
+            | Error::CodebookInvalid { .. }
+            | Error::DuplicateSource { .. }
+            | Error::UnknownSource(_)
+            | Error::UnknownCode { .. }
+            | Error::AmbiguousCode { .. }
+            | Error::Rows { .. } => Exit::BadInput,
+            Error::Refused { .. } | Error::SourceChanged { .. } | Error::Locked { .. } | Error::ProjectExists { .. } => Exit::Refused,
+            Error::Corrupt { .. } | Error::SourcesEdited { .. } | Error::FormatTooNew { .. } => Exit::Corrupt,
+            Error::Internal(_) => Exit::Internal,
+            Error::Io { .. } | Error::Output(_) => Exit::Io,
+        }
+    }
+
+    /// The process exit code: see [`Exit`].
+    pub fn exit_code(&self) -> u8 {
+        self.exit() as u8
+    }
+}
+
+/// Polars is only used to compute tables; a failure there is quire's, not the input's.
+impl From<polars::prelude::PolarsError> for Error {
+    fn from(e: polars::prelude::PolarsError) -> Error {
+        Error::Internal(format!("table computation failed: {e}"))
     }
 }
 

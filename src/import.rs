@@ -28,10 +28,10 @@ fn check_target(into: &Path) -> Result<()> {
         return Err(Error::ProjectExists { path: into.to_path_buf() });
     }
     if into.exists() && !into.is_dir() {
-        return Err(Error::Usage(format!("{}: is a file, not a directory; import into a new directory", into.display())));
+        return Err(Error::refused(format!("{}: is a file, not a directory; import into a new directory", into.display())));
     }
     if into.exists() && std::fs::read_dir(into).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        return Err(Error::Usage(format!("{}: exists and is not empty; import into a new directory", into.display())));
+        return Err(Error::refused(format!("{}: exists and is not empty; import into a new directory", into.display())));
     }
     Ok(())
 }

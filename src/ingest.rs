@@ -192,7 +192,7 @@ pub fn refuse_identifiers(project: &Project, files: &[PathBuf]) -> Result<()> {
         let found = crate::anonymise::scan(&text, &lists);
         if let Some(first) = found.first() {
             let (line, column) = crate::anonymise::line_col(&text, first.start);
-            return Err(Error::invalid(
+            return Err(Error::refused_at(
                 crate::error::Location::line(path, line),
                 format!(
                     "column {column}: likely identifier ({}) `{}`, {} in this file; anonymise it or list it in {} (--strict)",

@@ -48,4 +48,4 @@ pub mod staging;
 pub mod table;
 pub mod verify;
 
-pub use error::{Error, Result};
+pub use error::{Error, Exit, Result};

@@ -54,15 +54,7 @@ fn main() -> ExitCode {
         Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(err, "quire: {e}");
-            ExitCode::from(exit_code(&e))
+            ExitCode::from(e.exit_code())
         }
-    }
-}
-
-/// 2 for usage mistakes and a busy project, 1 for bad input and everything else.
-fn exit_code(e: &Error) -> u8 {
-    match e {
-        Error::Usage(_) | Error::Locked { .. } | Error::NoProject { .. } => 2,
-        _ => 1,
     }
 }

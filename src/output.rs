@@ -103,7 +103,7 @@ where
     let mut w = csv::Writer::from_writer(out);
     let csv_err = |e: csv::Error| match e.into_kind() {
         csv::ErrorKind::Io(io) => out_err(io),
-        other => Error::Usage(format!("CSV output failed: {other:?}")),
+        other => Error::Internal(format!("CSV output failed: {other:?}")),
     };
     w.write_record(headers).map_err(csv_err)?;
     for row in rows {

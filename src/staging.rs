@@ -26,9 +26,9 @@ pub fn check_target(target: &Path) -> Result<()> {
         Err(_) => Ok(()),
         Ok(meta) if meta.is_dir() => match fs::read_dir(target).map(|mut entries| entries.next().is_none()) {
             Ok(true) => Ok(()),
-            _ => Err(Error::Usage(format!("{}: exists and is neither a quire project nor an empty directory", target.display()))),
+            _ => Err(Error::refused(format!("{}: exists and is neither a quire project nor an empty directory", target.display()))),
         },
-        Ok(_) => Err(Error::Usage(format!("{}: exists and is not a directory", target.display()))),
+        Ok(_) => Err(Error::refused(format!("{}: exists and is not a directory", target.display()))),
     }
 }
 

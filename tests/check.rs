@@ -71,7 +71,7 @@ fn flagged_segments_are_withheld_from_quotes_and_strict_ingest_refuses() {
     w.init("p", "fr");
     w.write("in/XX-P-01.txt", PLANTED);
     let before = snapshot(&w.path("p"));
-    let r = w.run(&["--project", "p", "ingest", "--strict", "in"]).exits(1);
+    let r = w.run(&["--project", "p", "ingest", "--strict", "in"]).exits(4);
     assert!(r.stderr.contains("in/XX-P-01.txt:9: column 21: likely identifier (date) `14 mars 2018`, 8 in this file"), "{}", r.stderr);
     assert_eq!(snapshot(&w.path("p")), before);
     w.run(&["--project", "p", "ingest", "in"]).ok();

@@ -49,7 +49,7 @@ fn codes_are_addressed_by_path_or_unique_suffix() {
     let suffix = w.run(&["--project", "p", "codebook", "show", "housing", "--format", "json"]).ok().json();
     assert_eq!(full, suffix);
     assert_eq!(full["path"], "challenges/structural/housing");
-    let r = w.run(&["--project", "p", "codebook", "show", "no-such-code"]).exits(1);
+    let r = w.run(&["--project", "p", "codebook", "show", "no-such-code"]).exits(3);
     assert!(r.stderr.contains("unknown code `no-such-code`"), "{}", r.stderr);
 }
 
@@ -78,21 +78,21 @@ fn edits_add_rename_move_merge_remove() {
     q(&["add", "challenges/structural/arrears", "--name", "Arrears"]).ok();
     q(&["merge", "money-owed", "arrears"]).ok();
     assert_eq!(q(&["show", "fines", "--format", "json"]).ok().json()["path"], "challenges/structural/arrears/fines");
-    q(&["show", "money-owed"]).exits(1);
+    q(&["show", "money-owed"]).exits(3);
 
     let before = snapshot(&w.path("p"));
-    let r = q(&["remove", "arrears"]).exits(2);
+    let r = q(&["remove", "arrears"]).exits(4);
     assert!(r.stderr.contains("--recursive"), "{}", r.stderr);
     let r = q(&["add", "structural/bad id", "--name", "X"]).exits(2);
     assert!(r.stderr.contains("invalid code id"), "{}", r.stderr);
     let r = q(&["add", "structural/arrears", "--name", "Again"]).exits(2);
     assert!(r.stderr.contains("already exists"), "{}", r.stderr);
-    let r = q(&["add", "structural/x", "--name", "X", "--rule", "fr=(dette"]).exits(1);
+    let r = q(&["add", "structural/x", "--name", "X", "--rule", "fr=(dette"]).exits(3);
     assert!(r.stderr.contains("$.codes[0]") && r.stderr.contains("rules.fr"), "{}", r.stderr);
     assert_eq!(snapshot(&w.path("p")), before, "failed edits change nothing");
 
     q(&["remove", "arrears", "--recursive"]).ok();
-    q(&["show", "fines"]).exits(1);
+    q(&["show", "fines"]).exits(3);
     let cb = w.run(&["codebook", "validate", "p/codebook.json"]).ok();
     assert!(cb.stderr.starts_with("p/codebook.json: ") && cb.stderr.ends_with(" codes, valid (0 warning(s))\n"), "{}", cb.stderr);
 }
@@ -107,15 +107,15 @@ fn validate_reports_duplicates_empty_names_and_bad_rules_with_json_locations() {
     structural[2]["name"] = "".into();
     structural[3]["rules"]["de"] = "Wohnung OR (Obdach".into();
     w.write("bad.json", serde_json::to_string_pretty(&json).unwrap());
-    let r = w.run(&["codebook", "validate", "bad.json"]).exits(1);
+    let r = w.run(&["codebook", "validate", "bad.json"]).exits(3);
     assert!(r.stdout.contains(&format!("$.codes[0].children[1].children[1].id: error: duplicate id {first_id}").replace('"', "`")), "{}", r.stdout);
     assert!(r.stdout.contains("$.codes[0].children[1].children[2].name: error"), "{}", r.stdout);
     assert!(r.stdout.contains("$.codes[0].children[1].children[3].rules.de: error: bad rule"), "{}", r.stdout);
-    let r = w.run(&["init", "p", "--codebook", "bad.json"]).exits(1);
+    let r = w.run(&["init", "p", "--codebook", "bad.json"]).exits(3);
     assert!(r.stderr.contains("bad.json: codebook is invalid"), "{}", r.stderr);
     assert!(!w.path("p").exists(), "nothing created for an invalid codebook");
 
     w.write("broken.json", "{\n  \"format\": 1,\n  \"name\": \"x\",\n  \"codes\": [ { \"id\": \"a\" \"name\": \"b\" } ]\n}\n");
-    let r = w.run(&["codebook", "validate", "broken.json"]).exits(1);
+    let r = w.run(&["codebook", "validate", "broken.json"]).exits(3);
     assert!(r.stderr.contains("broken.json:4:"), "{}", r.stderr);
 }

@@ -82,9 +82,9 @@ fn code_and_uncode_segments_ranges_and_spans() {
     // Bad input: one message, non-zero exit, nothing written.
     let before = snapshot(&w.path("pt"));
     for (args, expected, status) in [
-        (vec!["code", "PT-PR-01:4", "no-such-code"], "unknown code `no-such-code`", 1),
+        (vec!["code", "PT-PR-01:4", "no-such-code"], "unknown code `no-such-code`", 3),
         (vec!["code", "PT-PR-01:999", "housing"], "PT-PR-01:999: no such segment", 2),
-        (vec!["code", "PT-XX-01:1", "housing"], "unknown source `PT-XX-01`", 1),
+        (vec!["code", "PT-XX-01:1", "housing"], "unknown source `PT-XX-01`", 3),
         (vec!["code", "PT-PR-01@10..999999", "housing"], "span out of range", 2),
         (vec!["code", "PT-PR-01@30..10", "housing"], "span out of range", 2),
         (vec!["code", "PT-PR-01:3-2", "housing"], "range runs backwards", 2),
@@ -106,7 +106,7 @@ fn codebook_edits_keep_codings_attached() {
     assert_eq!(rows[0].3, "challenges/individual/lost-flat");
     w.run(&["--project", "be", "codebook", "merge", "lost-flat", "stigma"]).ok();
     assert_eq!(codings(&w.path("be/codings/me.csv"))[0].3, "challenges/individual/stigma");
-    let r = w.run(&["--project", "be", "codebook", "remove", "stigma"]).exits(2);
+    let r = w.run(&["--project", "be", "codebook", "remove", "stigma"]).exits(4);
     assert!(r.stderr.contains("1 coding(s) use"), "{}", r.stderr);
     w.run(&["--project", "be", "codebook", "remove", "stigma", "--force"]).ok();
     assert!(codings(&w.path("be/codings/me.csv")).is_empty());
@@ -338,7 +338,7 @@ fn a_rule_with_invalid_syntax_stops_autocode_with_its_location() {
     json["codes"][0]["children"][1]["children"][0]["rules"]["fr"] = "logement OR (foyer".into();
     fs::write(&path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
     let before = snapshot(&w.path("fr"));
-    let r = w.run(&["--project", "fr", "autocode"]).exits(1);
+    let r = w.run(&["--project", "fr", "autocode"]).exits(3);
     assert!(r.stderr.contains("codebook.json") && r.stderr.contains("$.codes[0].children[1].children[0].rules.fr"), "{}", r.stderr);
     assert_eq!(snapshot(&w.path("fr")), before);
 }
@@ -397,14 +397,14 @@ fn the_coding_sheet_round_trips_and_rejects_bad_rows() {
     edited[3] = csv::StringRecord::from(v);
     edited[4] = fill(&edited[4], "no-such-code");
     write("bad.csv", &edited);
-    let r = w.run(&["--project", "be", "sheet", "import", "bad.csv", "--coder", "ana"]).exits(1);
+    let r = w.run(&["--project", "be", "sheet", "import", "bad.csv", "--coder", "ana"]).exits(3);
     assert!(r.stderr.contains("bad.csv:5: the text of BE-PR-01:"), "{}", r.stderr);
     // Line numbers are where a row starts (a quoted text may span lines).
     let line: usize =
         r.stderr.lines().find(|l| l.contains("unknown code `no-such-code`")).unwrap()["bad.csv:".len()..].split(':').next().unwrap().parse().unwrap();
     assert!(line > 5, "{}", r.stderr);
     w.write("malformed.csv", format!("{}\nBE-PR-01:2,only,three\n", headers.iter().collect::<Vec<_>>().join(",")));
-    let r = w.run(&["--project", "be", "sheet", "import", "malformed.csv", "--coder", "ana"]).exits(1);
+    let r = w.run(&["--project", "be", "sheet", "import", "malformed.csv", "--coder", "ana"]).exits(3);
     assert!(r.stderr.contains("malformed.csv:2: malformed row"), "{}", r.stderr);
     assert_eq!(snapshot(&w.path("be")), before);
 }
@@ -437,7 +437,7 @@ fn a_coding_file_saved_by_a_spreadsheet_reads_the_same_and_a_bad_row_is_named_by
     let line = original[..at].matches('\n').count() + 2;
     assert!(line > last.position().unwrap().record() as usize + 2, "quoted texts span lines before it");
     fs::write(&path, saved(&broken)).unwrap();
-    let r = quotes().exits(1);
+    let r = quotes().exits(3);
     assert!(r.stderr.contains(&format!("fixture.csv:{line}: ")) && r.stderr.contains("reversed span"), "line {line}: {}", r.stderr);
 }
 

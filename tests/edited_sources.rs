@@ -27,8 +27,8 @@ fn refused(w: &Workdir, args: &[&str]) {
     let before = snapshot(&w.path(PROJECT));
     let mut all = vec!["--project", PROJECT];
     all.extend_from_slice(args);
-    let r = w.run(&all).exits(1);
-    assert_eq!((r.status, r.stderr.as_str(), r.stdout.as_str()), (1, REFUSAL, ""), "{args:?}");
+    let r = w.run(&all).exits(5);
+    assert_eq!((r.status, r.stderr.as_str(), r.stdout.as_str()), (5, REFUSAL, ""), "{args:?}");
     assert_eq!(snapshot(&w.path(PROJECT)), before, "{args:?} wrote something");
 }
 
@@ -60,7 +60,7 @@ fn two_edited_sources_are_counted() {
     let other = w.path("fixtures/first48/pt/sources/PT-EPR-02.txt");
     let text = fs::read_to_string(&other).unwrap();
     fs::write(&other, text.replacen("\nI: ", "\nI: Olá. ", 1)).unwrap();
-    let r = w.run(&["--project", PROJECT, "quotes", "--code", "challenges"]).exits(1);
+    let r = w.run(&["--project", PROJECT, "quotes", "--code", "challenges"]).exits(5);
     assert_eq!(r.stderr, REFUSAL.replace("sources/SHA256SUMS);", "sources/SHA256SUMS), and so do 1 other source(s);"),);
 }
 

@@ -258,7 +258,7 @@ fn refused(transcript_text: &str, cases: Option<&[u8]>) -> (i32, String) {
         args.extend(["--cases", "cases.csv"]);
     }
     let before = snapshot(&w.path("p"));
-    let r = w.run(&args).exits(1);
+    let r = w.run(&args).exits(3);
     assert_eq!(snapshot(&w.path("p")), before, "nothing written");
     (r.status, r.stderr)
 }
@@ -268,13 +268,13 @@ const SMALL: &str = "---\nsource: XX-1\ncountry: BE\nlanguage: nl\nmethod: inter
 #[test]
 fn a_cases_quote_left_open_at_the_end_of_the_file_is_refused() {
     let (status, stderr) = refused(SMALL, Some(b"source,note\nXX-1,ok\nXX-1,\"never closed\nstill open\n"));
-    assert_eq!((status, stderr.as_str()), (1, "quire: cases.csv:3: a double quote opened here is never closed\n"));
+    assert_eq!((status, stderr.as_str()), (3, "quire: cases.csv:3: a double quote opened here is never closed\n"));
 }
 
 #[test]
 fn a_cases_row_for_an_unknown_source_is_refused() {
     let (status, stderr) = refused(SMALL, Some(b"source,note\nXX-1,ok\nXX-11,typo\n"));
-    assert_eq!((status, stderr.as_str()), (1, "quire: cases.csv:3: source `XX-11` is neither among the transcripts given nor in the project\n"));
+    assert_eq!((status, stderr.as_str()), (3, "quire: cases.csv:3: source `XX-11` is neither among the transcripts given nor in the project\n"));
 }
 
 #[test]
@@ -296,20 +296,20 @@ fn a_cases_column_that_is_no_attribute_name_is_refused() {
     let (status, stderr) = refused(SMALL, Some(b"source,my note\nXX-1,x\n"));
     assert_eq!(
         (status, stderr.as_str()),
-        (1, "quire: cases.csv:1: column `my note` is no attribute name (letters, digits, `_`, `-`, `.`, starting with a letter or `_`)\n")
+        (3, "quire: cases.csv:1: column `my note` is no attribute name (letters, digits, `_`, `-`, `.`, starting with a letter or `_`)\n")
     );
     let (status, stderr) = refused(SMALL, Some(b"source,note,\nXX-1,x,\nXX-1,,stray\n"));
-    assert_eq!((status, stderr.as_str()), (1, "quire: cases.csv:3: a value in column 3, which has no name\n"));
+    assert_eq!((status, stderr.as_str()), (3, "quire: cases.csv:3: a value in column 3, which has no name\n"));
 }
 
 #[test]
 fn a_nul_byte_in_a_transcript_is_refused_with_its_line() {
     let (status, stderr) = refused(&SMALL.replace("Antwoord.", "Ant\0woord."), None);
-    assert_eq!((status, stderr.as_str()), (1, "quire: in/XX-1.txt:10: NUL byte at column 7; the file is not plain text (save it as UTF-8 text)\n"));
+    assert_eq!((status, stderr.as_str()), (3, "quire: in/XX-1.txt:10: NUL byte at column 7; the file is not plain text (save it as UTF-8 text)\n"));
 }
 
 #[test]
 fn a_nul_byte_in_a_cases_sheet_is_refused_with_its_line() {
     let (status, stderr) = refused(SMALL, Some(b"source,note\nXX-1,a\0b\n"));
-    assert_eq!((status, stderr.as_str()), (1, "quire: cases.csv:2: NUL byte at column 7; the file is not plain text (save it as UTF-8 text)\n"));
+    assert_eq!((status, stderr.as_str()), (3, "quire: cases.csv:2: NUL byte at column 7; the file is not plain text (save it as UTF-8 text)\n"));
 }

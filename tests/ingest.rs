@@ -93,7 +93,7 @@ fn reingest_unchanged_is_a_noop_changed_is_refused_unless_replace() {
     let original = fs::read_to_string(w.path("fixtures/first48/pt/sources/PT-PR-01.txt")).unwrap();
     let changed = original.replacen("\nR: ", "\nR: Bem. ", 1);
     w.write("changed/PT-PR-01.txt", &changed);
-    let refused = w.run(&["--project", "pt", "ingest", "changed/PT-PR-01.txt"]).exits(1);
+    let refused = w.run(&["--project", "pt", "ingest", "changed/PT-PR-01.txt"]).exits(4);
     assert!(refused.stderr.contains("changed/PT-PR-01.txt") && refused.stderr.contains("--replace"), "{}", refused.stderr);
     assert_eq!(snapshot(&w.path("pt")), before);
 
@@ -153,7 +153,7 @@ fn cases_csv_supplies_and_overrides_attributes() {
     // A row naming an undeclared speaker is reported at its CSV line, and nothing is written.
     w.write("bad.csv", "source,speaker,gender\nXX-1,R,M\nXX-1,Q,F\n");
     let before = snapshot(&w.path("p"));
-    let r = w.run(&["--project", "p", "ingest", "in", "--cases", "bad.csv", "--replace"]).exits(1);
+    let r = w.run(&["--project", "p", "ingest", "in", "--cases", "bad.csv", "--replace"]).exits(3);
     assert!(r.stderr.contains("bad.csv:3") && r.stderr.contains("`Q`"), "{}", r.stderr);
     assert_eq!(snapshot(&w.path("p")), before);
 }
@@ -188,7 +188,7 @@ fn bad_inputs_name_file_and_line_and_change_nothing() {
         w.write("bad/XX-1.txt", &bytes);
         // A good file beside the bad one must not be written either.
         w.write("bad/XX-0.txt", SMALL.replace("XX-1", "XX-0"));
-        let r = w.run(&["--project", "be", "ingest", "bad"]).exits(1);
+        let r = w.run(&["--project", "be", "ingest", "bad"]).exits(3);
         assert!(r.stderr.contains(expected), "{name}: expected `{expected}` in:\n{}", r.stderr);
         assert_eq!(r.stderr.lines().count(), 1, "{name}: one message:\n{}", r.stderr);
         assert_eq!(snapshot(&w.path("be")), before, "{name}: project changed");
@@ -197,11 +197,11 @@ fn bad_inputs_name_file_and_line_and_change_nothing() {
     let _ = fs::remove_dir_all(w.path("bad"));
     w.write("bad/a.txt", SMALL);
     w.write("bad/b.txt", SMALL);
-    let r = w.run(&["--project", "be", "ingest", "bad"]).exits(1);
+    let r = w.run(&["--project", "be", "ingest", "bad"]).exits(3);
     assert!(r.stderr.contains("source id `XX-1` appears in both") && r.stderr.contains("a.txt") && r.stderr.contains("b.txt"), "{}", r.stderr);
     let clash = fs::read_to_string(w.path("fixtures/first48/be/sources/BE-PR-01.txt")).unwrap().replace("source: BE-PR-01", "source: BE-PR-02");
     w.write("clash/x.txt", clash);
-    let r = w.run(&["--project", "be", "ingest", "clash"]).exits(1);
+    let r = w.run(&["--project", "be", "ingest", "clash"]).exits(4);
     assert!(r.stderr.contains("clash/x.txt: source `BE-PR-02` is already in the project"), "{}", r.stderr);
     assert_eq!(snapshot(&w.path("be")), before);
 }
@@ -216,7 +216,7 @@ fn a_second_writer_is_stopped_by_the_lock() {
     let started = std::time::Instant::now();
     let r = w.run_env(&[("QUIRE_LOCK_WAIT", "0.5")], &["--project", "p", "ingest", "in"]);
     assert!(started.elapsed() >= std::time::Duration::from_millis(500), "it waited for the lock first");
-    assert_eq!(r.status, 2);
+    assert_eq!(r.status, 4);
     assert!(r.stderr.contains("another quire process is writing"), "{}", r.stderr);
     assert!(!w.path("p/sources/XX-1.txt").exists());
     drop(lock);
@@ -233,7 +233,7 @@ fn the_project_is_found_from_a_subdirectory_or_named() {
     assert!(w.path("p/sources/XX-1.txt").exists());
     let r = w.run(&["sources"]).exits(2);
     assert!(r.stderr.contains("no quire project"), "{}", r.stderr);
-    let again = w.run(&["init", "p"]).exits(1);
+    let again = w.run(&["init", "p"]).exits(4);
     assert!(again.stderr.contains("already a quire project"), "{}", again.stderr);
 }
 
@@ -248,7 +248,7 @@ fn init_writes_a_versioned_manifest_and_the_layout() {
     }
     assert_eq!(fs::read(w.path("p/codebook.json")).unwrap(), fs::read(w.path("codebook/first48.json")).unwrap());
     w.write("q/quire.toml", manifest.replace("format = 1", "format = 99"));
-    let r = w.run(&["--project", "q", "sources"]).exits(1);
+    let r = w.run(&["--project", "q", "sources"]).exits(5);
     assert!(r.stderr.contains("format 99 is newer"), "{}", r.stderr);
 }
 
@@ -373,10 +373,10 @@ fn checking_transcripts_reports_progress_file_by_file() {
     assert_eq!(planned.len(), files.len());
 }
 
-/// Pinned as they are: a project not found by search exits 2, a `--project` directory without a
-/// manifest exits 1 (issue 18's table of exit codes is to make these one kind).
+/// A project not found by search and a `--project` directory without a manifest are one kind of
+/// error (usage, exit 2), each with its own message.
 #[test]
-fn a_missing_project_is_named_and_its_exit_code_depends_on_how_it_was_looked_for() {
+fn a_missing_project_is_named_and_exits_2_however_it_was_looked_for() {
     let w = Workdir::new();
     let searched = w.run(&["sources"]).exits(2);
     assert_eq!(
@@ -386,6 +386,6 @@ fn a_missing_project_is_named_and_its_exit_code_depends_on_how_it_was_looked_for
             std::fs::canonicalize(w.path("")).unwrap().display()
         )
     );
-    let named = w.run(&["--project", "nowhere", "sources"]).exits(1);
+    let named = w.run(&["--project", "nowhere", "sources"]).exits(2);
     assert_eq!(named.stderr, "quire: nowhere/quire.toml: No such file or directory (os error 2)\n");
 }

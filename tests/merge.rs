@@ -78,7 +78,7 @@ fn a_renamed_code_is_aligned_by_the_mapping_file_and_drift_is_refused() {
     code.as_object_mut().unwrap().remove("guid");
     fs::write(&cb_path, serde_json::to_vec_pretty(&cb).unwrap()).unwrap();
     // Without a mapping, the codebooks differ: refused, nothing written.
-    let r = w.run(&merge_args(&inputs, &["--into", "out"])).exits(2);
+    let r = w.run(&merge_args(&inputs, &["--into", "out"])).exits(4);
     assert!(r.stderr.contains("only in the input: challenges/structural/habitacao") && r.stderr.contains("--allow-drift"), "{}", r.stderr);
     assert!(!w.path("out").exists());
     // With the mapping, the code is aligned and its codings land on `housing`.
@@ -90,7 +90,7 @@ fn a_renamed_code_is_aligned_by_the_mapping_file_and_drift_is_refused() {
     assert_eq!(pt_housing, renamed);
     // A mapping naming an unknown code is refused with its row.
     w.write("bad-map.csv", "project,from,to\nfirst48-pt,challenges/structural/habitacao,no-such-code\n");
-    let r = w.run(&merge_args(&inputs, &["--into", "out3", "--map", "bad-map.csv"])).exits(1);
+    let r = w.run(&merge_args(&inputs, &["--into", "out3", "--map", "bad-map.csv"])).exits(3);
     assert!(r.stderr.contains("bad-map.csv:2") && r.stderr.contains("no-such-code"), "{}", r.stderr);
     assert!(!w.path("out3").exists());
     // Mappings saved by a spreadsheet (byte order mark, CRLF line ends, a blank line) read the
@@ -99,7 +99,7 @@ fn a_renamed_code_is_aligned_by_the_mapping_file_and_drift_is_refused() {
     let r = w.run(&merge_args(&inputs, &["--into", "out-saved", "--map", "map-saved.csv"])).ok();
     assert!(r.stdout.contains("| first48-pt | 7 | 7 | 237 | 95 | 0 | 1 | 0 |"), "{}", r.stdout);
     w.write("bad-map-saved.csv", "\u{feff}project,from,to\r\n\r\nfirst48-pt,challenges/structural/habitacao,no-such-code\r\n");
-    let r = w.run(&merge_args(&inputs, &["--into", "out3", "--map", "bad-map-saved.csv"])).exits(1);
+    let r = w.run(&merge_args(&inputs, &["--into", "out3", "--map", "bad-map-saved.csv"])).exits(3);
     assert!(r.stderr.contains("bad-map-saved.csv:3: ") && r.stderr.contains("no-such-code"), "{}", r.stderr);
     // With --allow-drift and no mapping, the code is kept under unaligned/<project>/.
     let r = w.run(&merge_args(&inputs, &["--into", "out2", "--allow-drift"])).ok();
@@ -119,7 +119,7 @@ fn colliding_source_ids_are_refused_with_both_origins() {
     common::copy_dir(&w.path("fixtures/first48/be"), &w.path("be2"));
     let src = fs::read_to_string(w.path("be2/sources/BE-PR-01.txt")).unwrap();
     fs::write(w.path("be2/sources/BE-PR-01.txt"), src.replacen("\nR: ", "\nR: Anders. ", 1)).unwrap();
-    let r = w.run(&["merge", "fixtures/first48/be", "be2", "--into", "out"]).exits(1);
+    let r = w.run(&["merge", "fixtures/first48/be", "be2", "--into", "out"]).exits(3);
     assert!(r.stderr.contains("BE-PR-01") && r.stderr.contains("fixtures/first48/be") && r.stderr.contains("be2"), "{}", r.stderr);
     assert!(!w.path("out").exists());
 }
@@ -132,12 +132,12 @@ fn bad_input_leaves_an_existing_merged_project_byte_for_byte_unchanged() {
     let before = snapshot(&w.path("out"));
     // A mapping naming an unknown code; a colliding source; a drifted codebook without --allow-drift.
     w.write("bad-map.csv", "project,from,to\n,x,no-such-code\n");
-    w.run(&merge_args(&inputs[2..], &["--into", "out", "--map", "bad-map.csv"])).exits(1);
+    w.run(&merge_args(&inputs[2..], &["--into", "out", "--map", "bad-map.csv"])).exits(3);
     assert_eq!(snapshot(&w.path("out")), before);
     common::copy_dir(&w.path("fixtures/first48/be"), &w.path("be2"));
     let src = fs::read_to_string(w.path("be2/sources/BE-PR-01.txt")).unwrap();
     fs::write(w.path("be2/sources/BE-PR-01.txt"), src.replacen("\nR: ", "\nR: Anders. ", 1)).unwrap();
-    w.run(&["merge", "be2", "--into", "out"]).exits(1);
+    w.run(&["merge", "be2", "--into", "out"]).exits(3);
     assert_eq!(snapshot(&w.path("out")), before);
     w.run(&["--project", "be2", "codebook", "rename", "housing", "woning"]).ok();
     let cb = w.path("be2/codebook.json");
@@ -146,7 +146,7 @@ fn bad_input_leaves_an_existing_merged_project_byte_for_byte_unchanged() {
     json["codes"][0]["children"][1]["children"][0].as_object_mut().unwrap().remove("guid");
     fs::write(&cb, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
     fs::write(w.path("be2/sources/BE-PR-01.txt"), &src).unwrap();
-    let r = w.run(&["merge", "be2", "--into", "out"]).exits(2);
+    let r = w.run(&["merge", "be2", "--into", "out"]).exits(4);
     assert!(r.stderr.contains("--allow-drift"), "{}", r.stderr);
     assert_eq!(snapshot(&w.path("out")), before);
 }

@@ -92,11 +92,11 @@ fn a_coding_the_export_cannot_place_fails_it_and_writes_nothing() {
     let export = |out: &str| w.run(&["--project", "fixtures/first48/de", "export", "qdpx", out]);
     // A code the codebook does not have, then a span past the end of its source.
     let cases = [
-        ("DE-EPR-01,40,282,challenges/no-such-code,fixture,2026-11-23T12:39:36Z,x\n", "unknown code `challenges/no-such-code`", 1),
+        ("DE-EPR-01,40,282,challenges/no-such-code,fixture,2026-11-23T12:39:36Z,x\n", "unknown code `challenges/no-such-code`", 3),
         (
             "DE-EPR-01,40,999999,challenges/structural/unexpected-release,fixture,2026-11-23T12:39:36Z,x\n",
             "DE-EPR-01@40..999999: a coding outside its source",
-            2,
+            5,
         ),
     ];
     for (row, message, status) in cases {
@@ -559,8 +559,8 @@ fn bad_files_are_refused_with_one_message_naming_the_entry_and_nothing_written()
     let before = snapshot(w.dir.path());
     for (name, bytes, expected) in cases {
         fs::write(w.path("bad.qdpx"), &bytes).unwrap();
-        let r = w.run(&["import", "qdpx", "bad.qdpx", "--into", "out"]).exits(1);
-        assert_eq!(r.status, 1, "{name}");
+        let r = w.run(&["import", "qdpx", "bad.qdpx", "--into", "out"]).exits(3);
+        assert_eq!(r.status, 3, "{name}");
         assert!(r.stderr.contains(&expected), "{name}: expected `{expected}` in:\n{}", r.stderr);
         assert_eq!(r.stderr.lines().count(), 1, "{name}: one message:\n{}", r.stderr);
         assert!(!w.path("out").exists(), "{name}: nothing written");
@@ -569,7 +569,7 @@ fn bad_files_are_refused_with_one_message_naming_the_entry_and_nothing_written()
         // `merge` and `codebook import` refuse it the same way.
         if name == "doctype" || name == "zip slip" {
             fs::write(w.path("bad.qdpx"), &bytes).unwrap();
-            let r = w.run(&["merge", "fixtures/first48/be", "bad.qdpx", "--into", "merged"]).exits(1);
+            let r = w.run(&["merge", "fixtures/first48/be", "bad.qdpx", "--into", "merged"]).exits(3);
             assert!(r.stderr.contains(&expected) && !w.path("merged").exists(), "{name}: {}", r.stderr);
             fs::remove_file(w.path("bad.qdpx")).unwrap();
         }
@@ -577,12 +577,12 @@ fn bad_files_are_refused_with_one_message_naming_the_entry_and_nothing_written()
     // A bad .qdc leaves the codebook as it was.
     let project = snapshot(&w.path("fixtures/first48/be"));
     w.write("bad.qdc", "<?xml version=\"1.0\"?>\n<!DOCTYPE CodeBook [<!ENTITY x \"y\">]>\n<CodeBook><Codes/></CodeBook>");
-    let r = w.run(&["--project", "fixtures/first48/be", "codebook", "import", "bad.qdc"]).exits(1);
+    let r = w.run(&["--project", "fixtures/first48/be", "codebook", "import", "bad.qdc"]).exits(3);
     assert!(r.stderr.contains("bad.qdc:2: a document type declaration"), "{}", r.stderr);
     assert_same(&snapshot(&w.path("fixtures/first48/be")), &project, "bad qdc");
     // An existing project is never imported into.
     w.run(&["--project", "fixtures/first48/be", "export", "qdpx", "be.qdpx"]).ok();
-    let r = w.run(&["import", "qdpx", "be.qdpx", "--into", "fixtures/first48/de"]).exits(1);
+    let r = w.run(&["import", "qdpx", "be.qdpx", "--into", "fixtures/first48/de"]).exits(4);
     assert!(r.stderr.contains("already a quire project"), "{}", r.stderr);
 }
 
@@ -602,7 +602,7 @@ fn merge_accepts_qdpx_inputs_beside_project_directories() {
         skip(&format!("the foreign-file merge: no nvivo-win sample in {}", shared().join("samples").display()));
     }
     if let Some(nvivo) = nvivo {
-        let r = w.run(&["merge", "fixtures/first48/be", nvivo.to_str().unwrap(), "--into", "foreign"]).exits(2);
+        let r = w.run(&["merge", "fixtures/first48/be", nvivo.to_str().unwrap(), "--into", "foreign"]).exits(4);
         assert!(r.stderr.contains("--allow-drift"), "{}", r.stderr);
         w.run(&["merge", "fixtures/first48/be", nvivo.to_str().unwrap(), "--into", "foreign", "--allow-drift"]).ok();
         assert_eq!(count_rows(&w.path("foreign")), count_rows(&w.path("fixtures/first48/be")) + 97);
@@ -622,7 +622,7 @@ fn a_failed_export_leaves_the_previous_file_and_no_temporary_files() {
     fields[2] = "9999999".into();
     lines[1] = fields.join(",");
     fs::write(&codings, lines.join("\n") + "\n").unwrap();
-    let r = w.run(&["--project", p, "export", "qdpx", "out/de.qdpx"]).exits(2);
+    let r = w.run(&["--project", p, "export", "qdpx", "out/de.qdpx"]).exits(5);
     assert!(r.stderr.contains("a coding outside its source"), "{}", r.stderr);
     assert_eq!(fs::read(w.path("out/de.qdpx")).unwrap(), b"the previous export");
     let left: Vec<String> = fs::read_dir(w.path("out")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();

@@ -253,7 +253,7 @@ fn astral_text_round_trips_exactly_through_each_unit() {
         }
     }
     // Read in the wrong unit, the utf16 export's last selection is past the text's end.
-    let r = w.run(&["import", "qdpx", "out1.qdpx", "--into", "wrong", "--positions", "code-points"]).exits(1);
+    let r = w.run(&["import", "qdpx", "out1.qdpx", "--into", "wrong", "--positions", "code-points"]).exits(3);
     assert!(r.stderr.contains("positions 50..54 fall outside source `Chat` (52 code points long)"), "{}", r.stderr);
 }
 
@@ -343,15 +343,15 @@ fn raw_zip(entries: &[Raw]) -> Vec<u8> {
 const MIB: usize = 1 << 20;
 const HEAD: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"bomba\" origin=\"hand\">\n";
 
-/// Imports `bytes` as `bad.qdpx`: it fails with exit 1 and exactly `message`, within `seconds`,
+/// Imports `bytes` as `bad.qdpx`: it fails with exit 3 and exactly `message`, within `seconds`,
 /// leaving the work directory as it was.
 fn refused(w: &Workdir, bytes: &[u8], message: &str, seconds: u64) {
     w.write("bad.qdpx", bytes);
     let before = common::snapshot(w.dir.path());
     let started = std::time::Instant::now();
-    let r = w.run(&["import", "qdpx", "bad.qdpx", "--into", "out"]).exits(1);
+    let r = w.run(&["import", "qdpx", "bad.qdpx", "--into", "out"]).exits(3);
     let took = started.elapsed();
-    assert_eq!((r.status, r.stderr.as_str()), (1, format!("quire: {message}\n").as_str()));
+    assert_eq!((r.status, r.stderr.as_str()), (3, format!("quire: {message}\n").as_str()));
     assert!(took.as_secs() < seconds, "refused in {took:?}");
     assert!(!w.path("out").exists());
     assert!(common::snapshot(w.dir.path()) == before, "the work directory is as it was");
@@ -459,7 +459,7 @@ fn a_qdc_codebook_larger_than_96_mib_is_refused_unread() {
         all
     };
     let before = files();
-    let r = w.run(&["--project", "fixtures/first48/be", "codebook", "import", "big.qdc"]).exits(1);
-    assert_eq!((r.status, r.stderr.as_str()), (1, "quire: big.qdc: larger than the 96 MiB quire reads of a codebook; refused\n"));
+    let r = w.run(&["--project", "fixtures/first48/be", "codebook", "import", "big.qdc"]).exits(3);
+    assert_eq!((r.status, r.stderr.as_str()), (3, "quire: big.qdc: larger than the 96 MiB quire reads of a codebook; refused\n"));
     assert!(files() == before, "the project is as it was");
 }

@@ -115,8 +115,8 @@ fn a_folder_made_with_codebook_add_is_refused_by_a_coding_sheet_and_skipped_by_a
     }
     w.write("sheet.csv", out.into_inner().unwrap());
     let before = files(&w, "p");
-    let r = w.run(&["--project", "p", "sheet", "import", "sheet.csv"]).exits(1);
-    assert_eq!(r.status, 1);
+    let r = w.run(&["--project", "p", "sheet", "import", "sheet.csv"]).exits(3);
+    assert_eq!(r.status, 3);
     assert_eq!(
         r.stderr,
         "quire: sheet.csv:2: `themes` is a folder: it groups codes but cannot be applied; apply one of its codes instead (themes/work)\n"
@@ -212,8 +212,8 @@ fn when_no_units_land_every_selection_but_others_land_clearly_more_the_import_is
     let w = Workdir::new();
     // As above, plus one selection that cuts a word in every unit ("ph" of "Alpha").
     w.write("qc.qdpx", one_source_qdpx("QualCoder 3.6", CRLF_TEXT.as_bytes(), &[(0, 5), (21, 26), (41, 45), (2, 4), (27, 31)]));
-    let r = w.run(&["import", "qdpx", "qc.qdpx", "--into", "p"]).exits(1);
-    assert_eq!(r.status, 1);
+    let r = w.run(&["import", "qdpx", "qc.qdpx", "--into", "p"]).exits(3);
+    assert_eq!(r.status, 3);
     assert_eq!(
         r.stderr,
         "quire: qc.qdpx!project.qde: 4 of 5 selections do not land on their text when positions are read as Unicode code points \
@@ -336,8 +336,8 @@ fn a_merge_refused_for_drift_is_summarised_and_the_full_list_written_to_a_named_
         .collect();
     let refs: Vec<(&str, &[u8])> = kept.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
     w.write("renamed.qdpx", zip(&refs));
-    let r = w.run(&["merge", "fixtures/first48/be", "renamed.qdpx", "--into", "out"]).exits(2);
-    assert_eq!(r.status, 2);
+    let r = w.run(&["merge", "fixtures/first48/be", "renamed.qdpx", "--into", "out"]).exits(4);
+    assert_eq!(r.status, 4);
     let message: Vec<&str> =
         r.stderr.lines().filter(|l| !l.starts_with("renamed.qdpx:") && !l.starts_with("positions ") && !l.starts_with("selections:")).collect();
     assert_eq!(
@@ -469,8 +469,8 @@ fn a_project_qde_in_another_namespace_is_refused_and_the_known_variants_are_read
         w.run(&["import", "qdpx", "ok.qdpx", "--into", &into]).ok();
     }
     w.write("bad.qdpx", zip(&[("project.qde", qde("http://example.org/other").as_bytes()), ("sources/a.txt", text)]));
-    let r = w.run(&["import", "qdpx", "bad.qdpx", "--into", "bad"]).exits(1);
-    assert_eq!(r.status, 1);
+    let r = w.run(&["import", "qdpx", "bad.qdpx", "--into", "bad"]).exits(3);
+    assert_eq!(r.status, 3);
     assert_eq!(
         r.stderr,
         "quire: bad.qdpx!project.qde:2: not a REFI-QDA project file: the root element's namespace is `http://example.org/other`, \
@@ -480,7 +480,7 @@ not `urn:QDA-XML:project:1.0` (or another version of it)\n"
     // A codebook namespace on a .qdc is checked the same way.
     w.write("bad.qdc", folder_qdc().replace("urn:QDA-XML:codebook:1.0", "urn:QDA-XML:project:1.0"));
     w.run(&["init", "q"]).ok();
-    let r = w.run(&["--project", "q", "codebook", "import", "bad.qdc"]).exits(1);
+    let r = w.run(&["--project", "q", "codebook", "import", "bad.qdc"]).exits(3);
     assert_eq!(
         r.stderr,
         "quire: bad.qdc:2: not a REFI-QDA codebook file: the root element's namespace is `urn:QDA-XML:project:1.0`, \
@@ -498,13 +498,13 @@ fn invalid_utf8_in_the_project_xml_and_in_a_source_text_is_reported_by_line() {
     let at = bad_qde.windows(8).position(|x| x == b"name=\"n\"").unwrap() + 6;
     bad_qde[at] = 0xFF;
     w.write("badxml.qdpx", zip(&[("project.qde", &bad_qde), ("sources/a.txt", b"Some words.\n")]));
-    let r = w.run(&["import", "qdpx", "badxml.qdpx", "--into", "p"]).exits(1);
+    let r = w.run(&["import", "qdpx", "badxml.qdpx", "--into", "p"]).exits(3);
     assert_eq!(r.stderr, format!("quire: badxml.qdpx!project.qde:2: invalid UTF-8 at column 48 (byte {at}); save the file as UTF-8\n"));
     // The column counts characters: "Ligne é" is 7 characters before the bad byte (8 bytes).
     let mut text = "Line one.\nLigne é".as_bytes().to_vec();
     text.extend_from_slice(b"\xC3two.\n");
     w.write("badtext.qdpx", zip(&[("project.qde", qde.as_bytes()), ("sources/a.txt", &text)]));
-    let r = w.run(&["import", "qdpx", "badtext.qdpx", "--into", "p"]).exits(1);
+    let r = w.run(&["import", "qdpx", "badtext.qdpx", "--into", "p"]).exits(3);
     assert_eq!(r.stderr, "quire: badtext.qdpx!sources/a.txt:2: invalid UTF-8 at column 8 (byte 18); save the text as UTF-8\n");
     assert!(!w.path("p").exists());
 }
@@ -514,8 +514,8 @@ fn import_into_a_file_says_it_is_a_file() {
     let w = Workdir::new();
     w.write("qc.qdpx", one_source_qdpx("QualCoder 3.6", b"Some words.\n", &[(0, 4)]));
     w.write("taken", "x");
-    let r = w.run(&["import", "qdpx", "qc.qdpx", "--into", "taken"]).exits(2);
-    assert_eq!(r.status, 2);
+    let r = w.run(&["import", "qdpx", "qc.qdpx", "--into", "taken"]).exits(4);
+    assert_eq!(r.status, 4);
     assert_eq!(r.stderr, "quire: taken: is a file, not a directory; import into a new directory\n");
     assert_eq!(std::fs::read_to_string(w.path("taken")).unwrap(), "x");
 }

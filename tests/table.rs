@@ -265,7 +265,7 @@ fn demo_builds_merges_and_reports() {
         assert!(text.contains(theme), "{text}");
     }
     assert!(text.matches("\" (").count() >= 12, "quotes with citations:\n{text}");
-    let again = w.run(&["demo", "--out", "demo"]).exits(2);
+    let again = w.run(&["demo", "--out", "demo"]).exits(4);
     assert!(again.stderr.contains("new or empty directory"), "{}", again.stderr);
 }
 

@@ -35,13 +35,13 @@ fn a_journal_naming_a_parent_path_is_refused_and_nothing_in_it_is_applied() {
     w.write("p/memos/note.md", "a memo\n");
     // A removal inside the project first: not applied either, since the journal is refused whole.
     journal(&w, serde_json::json!([[null, "memos/note.md"], [null, "../victim"]]));
-    let r = w.run(&["--project", "p", "sources"]).exits(1);
-    assert_eq!((r.status, r.stderr.as_str(), r.stdout.as_str()), (1, refusal(2, "../victim").as_str(), ""));
+    let r = w.run(&["--project", "p", "sources"]).exits(5);
+    assert_eq!((r.status, r.stderr.as_str(), r.stdout.as_str()), (5, refusal(2, "../victim").as_str(), ""));
     assert_eq!(fs::read_to_string(w.path("victim")).unwrap(), "not quire's\n");
     assert_eq!(fs::read_to_string(w.path("p/memos/note.md")).unwrap(), "a memo\n");
     assert!(w.path("p/.quire/journal.json").is_file(), "the journal is left for the user to move away");
     // A writer is refused the same way.
-    let r = w.run(&["--project", "p", "code", "PT-PR-01:3", "housing"]).exits(1);
+    let r = w.run(&["--project", "p", "code", "PT-PR-01:3", "housing"]).exits(5);
     assert_eq!(r.stderr, refusal(2, "../victim"));
     assert_eq!(fs::read_to_string(w.path("victim")).unwrap(), "not quire's\n");
 }
@@ -53,14 +53,14 @@ fn a_journal_naming_an_absolute_path_is_refused_and_the_file_survives() {
     let victim = w.write("victim", "not quire's\n");
     let victim = victim.to_str().unwrap();
     journal(&w, serde_json::json!([[null, victim]]));
-    let r = w.run(&["--project", "p", "table"]).exits(1);
-    assert_eq!((r.status, r.stderr), (1, refusal(1, victim)));
+    let r = w.run(&["--project", "p", "table"]).exits(5);
+    assert_eq!((r.status, r.stderr), (5, refusal(1, victim)));
     assert_eq!(fs::read_to_string(victim).unwrap(), "not quire's\n");
     // Renamed onto a project file from an absolute path: the source file stays too.
     journal(&w, serde_json::json!([[victim, "codebook.json"]]));
     let before = fs::read(w.path("p/codebook.json")).unwrap();
-    let r = w.run(&["--project", "p", "table"]).exits(1);
-    assert_eq!((r.status, r.stderr), (1, refusal(1, victim)));
+    let r = w.run(&["--project", "p", "table"]).exits(5);
+    assert_eq!((r.status, r.stderr), (5, refusal(1, victim)));
     assert_eq!(fs::read_to_string(victim).unwrap(), "not quire's\n");
     assert_eq!(fs::read(w.path("p/codebook.json")).unwrap(), before);
 }
@@ -72,12 +72,12 @@ fn a_journal_renaming_anything_but_a_temporary_file_beside_its_target_is_refused
     let before = snapshot(&w.path("p/sources"));
     // A source file moved onto the codebook: not one of quire's temporary files.
     journal(&w, serde_json::json!([["sources/PT-PR-01.txt", "codebook.json"]]));
-    let r = w.run(&["--project", "p", "sources"]).exits(1);
+    let r = w.run(&["--project", "p", "sources"]).exits(5);
     assert_eq!(r.stderr, refusal(1, "sources/PT-PR-01.txt"));
     // A temporary name, but in another folder than its target.
     w.write("p/sources/.quire-tmp-abc", "x");
     journal(&w, serde_json::json!([["sources/.quire-tmp-abc", "codebook.json"]]));
-    let r = w.run(&["--project", "p", "sources"]).exits(1);
+    let r = w.run(&["--project", "p", "sources"]).exits(5);
     assert_eq!(r.stderr, refusal(1, "sources/.quire-tmp-abc"));
     fs::remove_file(w.path("p/sources/.quire-tmp-abc")).unwrap();
     assert_eq!(snapshot(&w.path("p/sources")), before);
@@ -91,7 +91,7 @@ fn a_journal_writing_through_a_folder_linked_from_outside_is_refused() {
     w.write("outside/.quire-tmp-abc", "planted\n");
     std::os::unix::fs::symlink(&outside, w.path("p/notes")).unwrap();
     journal(&w, serde_json::json!([["notes/.quire-tmp-abc", "notes/x.txt"]]));
-    let r = w.run(&["--project", "p", "sources"]).exits(1);
+    let r = w.run(&["--project", "p", "sources"]).exits(5);
     assert_eq!(r.stderr, refusal(1, "notes/x.txt"));
     assert!(!outside.join("x.txt").exists());
     assert_eq!(fs::read_to_string(outside.join(".quire-tmp-abc")).unwrap(), "planted\n");
@@ -283,13 +283,13 @@ fn a_staging_folder_whose_builder_is_alive_is_left_alone() {
 fn a_merge_into_a_regular_file_is_refused_before_anything_is_built() {
     let w = Workdir::new();
     w.write("somefile", "mine\n");
-    let r = w.run(&["merge", "fixtures/first48/pt", "--into", "somefile"]).exits(2);
-    assert_eq!((r.status, r.stderr.as_str()), (2, "quire: somefile: exists and is not a directory\n"));
+    let r = w.run(&["merge", "fixtures/first48/pt", "--into", "somefile"]).exits(4);
+    assert_eq!((r.status, r.stderr.as_str()), (4, "quire: somefile: exists and is not a directory\n"));
     assert_eq!(fs::read_to_string(w.path("somefile")).unwrap(), "mine\n");
     assert_eq!(staging(w.dir.path()), Vec::<String>::new());
     w.write("full/a.txt", "mine\n");
-    let r = w.run(&["merge", "fixtures/first48/pt", "--into", "full"]).exits(2);
-    assert_eq!((r.status, r.stderr.as_str()), (2, "quire: full: exists and is neither a quire project nor an empty directory\n"));
+    let r = w.run(&["merge", "fixtures/first48/pt", "--into", "full"]).exits(4);
+    assert_eq!((r.status, r.stderr.as_str()), (4, "quire: full: exists and is neither a quire project nor an empty directory\n"));
     assert_eq!(staging(w.dir.path()), Vec::<String>::new());
 }
 
@@ -307,8 +307,8 @@ fn a_source_linked_from_outside_the_project_is_not_exported() {
     let outside = w.write("outside/PT-PR-01.txt", fs::read(w.path("p/sources/PT-PR-01.txt")).unwrap());
     fs::remove_file(w.path("p/sources/PT-PR-01.txt")).unwrap();
     std::os::unix::fs::symlink(&outside, w.path("p/sources/PT-PR-01.txt")).unwrap();
-    let r = w.run(&["--project", "p", "export", "qdpx", "out.qdpx"]).exits(1);
-    assert_eq!((r.status, r.stderr), (1, link_refusal("p/sources/PT-PR-01.txt", &outside)));
+    let r = w.run(&["--project", "p", "export", "qdpx", "out.qdpx"]).exits(4);
+    assert_eq!((r.status, r.stderr), (4, link_refusal("p/sources/PT-PR-01.txt", &outside)));
     assert!(!w.path("out.qdpx").exists());
 }
 
@@ -320,8 +320,8 @@ fn a_codings_folder_linked_from_outside_receives_no_writes() {
     fs::rename(w.path("p/codings"), &outside).unwrap();
     std::os::unix::fs::symlink(&outside, w.path("p/codings")).unwrap();
     let before = snapshot(&outside);
-    let r = w.run(&["--project", "p", "code", "PT-PR-01:3", "coping"]).exits(1);
-    assert_eq!((r.status, r.stderr), (1, link_refusal("p/codings", &outside)));
+    let r = w.run(&["--project", "p", "code", "PT-PR-01:3", "coping"]).exits(4);
+    assert_eq!((r.status, r.stderr), (4, link_refusal("p/codings", &outside)));
     assert_eq!(snapshot(&outside), before);
 }
 
@@ -333,8 +333,8 @@ fn a_state_folder_linked_from_outside_receives_no_writes() {
     fs::create_dir_all(&outside).unwrap();
     std::os::unix::fs::symlink(&outside, w.path("p/.quire")).unwrap();
     for args in [&["--project", "p", "table"][..], &["--project", "p", "code", "PT-PR-01:3", "coping"]] {
-        let r = w.run(args).exits(1);
-        assert_eq!((r.status, r.stderr), (1, link_refusal("p/.quire", &outside)));
+        let r = w.run(args).exits(4);
+        assert_eq!((r.status, r.stderr), (4, link_refusal("p/.quire", &outside)));
     }
     assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
 }
@@ -347,10 +347,10 @@ fn a_manifest_codebook_outside_the_project_is_refused_and_not_rewritten() {
     let manifest = fs::read_to_string(w.path("p/quire.toml")).unwrap().replace("codebook = \"codebook.json\"", "codebook = \"../shared.json\"");
     w.write("p/quire.toml", &manifest);
     let before = fs::read(w.path("shared.json")).unwrap();
-    let r = w.run(&["--project", "p", "codebook", "add", "coping/new-one", "--name", "New one"]).exits(1);
+    let r = w.run(&["--project", "p", "codebook", "add", "coping/new-one", "--name", "New one"]).exits(4);
     assert_eq!(
         (r.status, r.stderr.as_str()),
-        (1, "quire: p/quire.toml:6: `codebook = \"../shared.json\"` is not a path inside the project; keep the codebook in the project directory\n")
+        (4, "quire: p/quire.toml:6: `codebook = \"../shared.json\"` is not a path inside the project; keep the codebook in the project directory\n")
     );
     assert_eq!(fs::read(w.path("shared.json")).unwrap(), before);
 }
@@ -359,10 +359,10 @@ fn a_manifest_codebook_outside_the_project_is_refused_and_not_rewritten() {
 fn a_mapping_row_for_an_unknown_project_is_refused_with_its_line() {
     let w = Workdir::new();
     w.write("map.csv", "project,from,to\nfirst48-pt,x,challenges\nfirst48-xx,y,challenges\n");
-    let r = w.run(&["merge", "fixtures/first48/pt", "fixtures/first48/be", "--into", "out", "--map", "map.csv"]).exits(1);
+    let r = w.run(&["merge", "fixtures/first48/pt", "fixtures/first48/be", "--into", "out", "--map", "map.csv"]).exits(3);
     assert_eq!(
         (r.status, r.stderr.as_str()),
-        (1, "quire: map.csv:3: `project`: no input is named `first48-xx` (the inputs are first48-pt, first48-be)\n")
+        (3, "quire: map.csv:3: `project`: no input is named `first48-xx` (the inputs are first48-pt, first48-be)\n")
     );
     assert!(!w.path("out").exists());
 }
@@ -449,7 +449,7 @@ fn a_full_disk_during_a_transaction_leaves_the_project_and_no_temporary_files() 
     // Room for some of the files the rename rewrites (the codebook and two coding files), not all.
     fs_.fill_leaving(60);
     let r = run_at(fs_.path(), &["--project", "p", "codebook", "rename", "challenges", "chall"]);
-    assert_eq!(r.status, 1, "{}", r.stderr);
+    assert_eq!(r.status, 74, "{}", r.stderr);
     assert!(r.stderr.starts_with("quire: p/") && r.stderr.ends_with(": No space left on device (os error 28)\n"), "{}", r.stderr);
     assert_eq!(leftovers(fs_.path(), &[".quire-tmp-"]), Vec::<String>::new());
     let after: std::collections::BTreeMap<_, _> = snapshot(&fs_.path().join("p")).into_iter().filter(|(p, _)| !p.starts_with(".quire")).collect();
@@ -467,7 +467,7 @@ fn a_full_disk_while_indexing_is_reported_as_an_io_error_on_the_index() {
         let r = run_at(fs_.path(), &["--project", "p", "quotes", "--code", "coping"]);
         assert_eq!(
             (r.status, r.stderr.as_str(), r.stdout.as_str()),
-            (1, "quire: p/.quire/index: No space left on device (os error 28)\n", ""),
+            (74, "quire: p/.quire/index: No space left on device (os error 28)\n", ""),
             "{free} kB free"
         );
         assert_eq!(leftovers(fs_.path(), &[".quire-tmp-", ".index-"]), Vec::<String>::new(), "{free} kB free");

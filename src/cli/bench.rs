@@ -8,7 +8,7 @@ use clap::Parser;
 use super::quotes::Filter;
 use super::Ctx;
 use crate::codebook::Codebook;
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 use crate::index::SegmentIndex;
 
 #[derive(Debug, clap::Subcommand)]
@@ -59,7 +59,7 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             let mut found = 0;
             for (i, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
                 let words = std::iter::once("query").chain(line.split_whitespace());
-                let parsed = QueryLine::try_parse_from(words).map_err(|e| Error::Usage(format!("{}:{}: {e}", queries.display(), i + 1)))?;
+                let parsed = QueryLine::try_parse_from(words).map_err(|e| Error::invalid(Location::line(&queries, i + 1), e.to_string()))?;
                 let started = Instant::now();
                 let query = parsed.filter.to_query(index.attribute_keys(), &codebook, parsed.query.as_deref())?;
                 found += index.search_limited(&query, parsed.limit)?.hits.len();

@@ -10,7 +10,7 @@ use crate::output::{out_err, write_json, Format, Table};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Exit with status 1 when anything is found (for scripts and CI).
+    /// Exit with status 1 when anything is found (for scripts and CI; exit codes: README, Development).
     #[arg(long)]
     pub strict: bool,
     #[arg(long, value_enum, default_value = "text")]

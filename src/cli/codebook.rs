@@ -40,7 +40,7 @@ pub enum Sub {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
-    /// Check ids, names, guids, colours and rules; exit 1 on errors.
+    /// Check ids, names, guids, colours and rules; exit 3 on errors (exit codes: README, Development).
     #[command(after_help = "Example:\n  quire codebook validate codebook/first48.json")]
     Validate {
         /// Codebook file (default: the project's).
@@ -211,7 +211,7 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             let path = cb.resolve(&code)?;
             let used = store::count_using(project, &path)?;
             if used > 0 && !force {
-                return Err(Error::Usage(format!("{used} coding(s) use `{path}` or its children; pass --force to delete them too")));
+                return Err(Error::refused(format!("{used} coding(s) use `{path}` or its children; pass --force to delete them too")));
             }
             let changes = edit::remove(cb, &path, recursive)?;
             Ok((format!("removed {path}"), changes))

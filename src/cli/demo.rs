@@ -30,7 +30,7 @@ fn work_dir(out: Option<PathBuf>) -> Result<PathBuf> {
         Some(dir) => {
             let occupied = std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(false);
             if occupied {
-                return Err(Error::Usage(format!("{}: --out must be a new or empty directory", dir.display())));
+                return Err(Error::refused(format!("{}: --out must be a new or empty directory", dir.display())));
             }
             Ok(dir)
         }

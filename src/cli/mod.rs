@@ -111,7 +111,7 @@ pub enum Command {
     /// Write a self-contained HTML report: codebook with counts, heat map, sample, quotes.
     #[command(after_help = "Example:\n  quire report --out report.html --quotes 5")]
     Report(report::Args),
-    /// Check the project's integrity (codebook, sources, codings, index); --repair fixes what it can.
+    /// Check the project's integrity (codebook, sources, codings, index); --repair fixes what it can; exit 1 if problems remain.
     #[command(after_help = "Example:\n  quire verify --repair")]
     Verify(verify::Args),
     /// Benchmark helpers: corpus generator, query timer.

@@ -161,7 +161,7 @@ fn merge_children(codebook: &mut Codebook, children: Vec<Code>, from: &CodePath,
 pub fn remove(codebook: &mut Codebook, path: &CodePath, recursive: bool) -> Result<Vec<PathChange>> {
     let code = codebook.get(path).ok_or_else(|| Error::UnknownCode { query: path.to_string(), suggestions: Vec::new() })?;
     if !code.children.is_empty() && !recursive {
-        return Err(Error::Usage(format!("`{path}` has {} child code(s); remove them first or pass --recursive", code.children.len())));
+        return Err(Error::refused(format!("`{path}` has {} child code(s); remove them first or pass --recursive", code.children.len())));
     }
     take(codebook, path)?;
     Ok(vec![PathChange { from: path.clone(), to: None }])

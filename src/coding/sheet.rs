@@ -29,7 +29,7 @@ pub fn export(sources: &[Source], existing: &[Coding], out: &mut dyn std::io::Wr
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(out);
     let map_err = |e: csv::Error| match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::Output(io),
-        other => Error::Usage(format!("CSV output failed: {other:?}")),
+        other => Error::Internal(format!("CSV output failed: {other:?}")),
     };
     let header: Vec<&str> = LEADING.iter().copied().chain(keys.iter().map(String::as_str)).chain(TRAILING).collect();
     w.write_record(&header).map_err(map_err)?;

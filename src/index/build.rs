@@ -39,7 +39,7 @@ fn tantivy_err(project: &Project, e: tantivy::TantivyError) -> Error {
         // A full disk can also come back wrapped in tantivy's own words (an internal error whose
         // text is the I/O error's), depending on which of its threads ran out of room first.
         e if e.to_string().contains("(os error 28)") => Error::io(dir, std::io::Error::from_raw_os_error(28)),
-        e => Error::io(dir, std::io::Error::other(e.to_string())),
+        e => Error::Internal(format!("{}: {e}", dir.display())),
     }
 }
 
@@ -98,7 +98,7 @@ pub(super) fn rebuild(project: &Project, dir: &Path, meta: &Meta, lists: &Lists,
     let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().map_err(|e| tantivy_err(project, e))?;
     let codes = codes.into_iter().map(CoderCode::new).collect();
     let quotes = quotes::Quotes::open(&dir.join(quotes::FILE))
-        .ok_or_else(|| Error::invalid(crate::error::Location::file(dir.join(quotes::FILE)), "the quote file just written does not read back"))?;
+        .ok_or_else(|| Error::corrupt_at(crate::error::Location::file(dir.join(quotes::FILE)), "the quote file just written does not read back"))?;
     Ok(SegmentIndex { reader, fields, attributes, codes, counts: meta.counts.clone(), quotes })
 }
 

@@ -165,7 +165,7 @@ impl Quotes {
 
     /// Quote number `i`; an error names the file if the record does not parse.
     pub fn get(&self, i: usize) -> Result<Quote<'_>> {
-        let bad = || Error::invalid(Location::file(&self.path), format!("quote {i} is unreadable; run `quire index --rebuild`"));
+        let bad = || Error::corrupt_at(Location::file(&self.path), format!("quote {i} is unreadable; run `quire index --rebuild`"));
         if i >= self.len {
             return Err(bad());
         }

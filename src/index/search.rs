@@ -90,7 +90,7 @@ impl SegmentIndex {
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
         let searcher = self.reader.searcher();
-        let found = searcher.search(&BooleanQuery::new(clauses), &QuoteNumbers).map_err(|e| Error::Usage(e.to_string()))?;
+        let found = searcher.search(&BooleanQuery::new(clauses), &QuoteNumbers).map_err(|e| Error::Internal(e.to_string()))?;
         // Flagged quotes are dropped before any is read.
         let mut ordered = Vec::with_capacity(found.len());
         let mut withheld = 0;
@@ -100,7 +100,7 @@ impl SegmentIndex {
                 continue;
             }
             let Some(quote) = quote else {
-                return Err(Error::Usage("the index has a respondent segment without a quote; run `quire index --rebuild`".into()));
+                return Err(Error::corrupt("the index has a respondent segment without a quote; run `quire index --rebuild`"));
             };
             ordered.push(quote as usize);
         }

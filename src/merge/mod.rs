@@ -299,7 +299,7 @@ pub fn merge(mut base: Merged, inputs: &[(PathBuf, Input)], mapping: &[MapRow], 
         base.reports.push(report);
     }
     if !drifted.is_empty() && !allow_drift {
-        return Err(Error::Usage(drift_refusal(&drifted)));
+        return Err(Error::refused(drift_refusal(&drifted)));
     }
     for codings in base.codings.values_mut() {
         store::normalise(codings);

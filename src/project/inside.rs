@@ -20,7 +20,7 @@ pub fn check_layout(root: &Path, codebook: &Path) -> Result<()> {
         let manifest = root.join(MANIFEST);
         let line =
             fs::read_to_string(&manifest).ok().and_then(|text| text.lines().position(|l| l.trim_start().starts_with("codebook")).map(|i| i + 1));
-        return Err(Error::invalid(
+        return Err(Error::refused_at(
             Location { path: manifest, line },
             format!("`codebook = \"{}\"` is not a path inside the project; keep the codebook in the project directory", codebook.display()),
         ));
@@ -54,7 +54,7 @@ pub fn check_not_outside(project: &Path, path: &Path, root: &mut Option<PathBuf>
     let target = fs::read_link(path).map_err(|e| Error::io(path, e))?;
     match fs::canonicalize(path) {
         Ok(resolved) if resolved.starts_with(&canonical_root) => Ok(()),
-        _ => Err(Error::invalid(
+        _ => Err(Error::refused_at(
             Location::file(path),
             format!(
                 "a link to {}, outside the project; quire does not read or write through links that leave the project (put the file or folder itself here)",

@@ -39,7 +39,7 @@ pub(super) fn check(project: &Path, path: &Path, journal: &Journal) -> Result<()
     let mut root = None;
     for (n, (tmp, target)) in journal.ops.iter().enumerate() {
         let bad = |what: &Path| {
-            Error::invalid(
+            Error::corrupt_at(
                 crate::error::Location::file(path),
                 format!(
                     "entry {} names `{}`, which is not a file quire writes inside this project; nothing in the journal was applied: move the journal away and run `quire verify`",
@@ -107,7 +107,7 @@ pub fn recover(root: &Path) -> Result<()> {
                 apply(root, &journal)?;
             }
             _ => {
-                return Err(Error::invalid(
+                return Err(Error::corrupt_at(
                     crate::error::Location::file(&path),
                     "unreadable transaction journal; move it away and run `quire verify`",
                 ))

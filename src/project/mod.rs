@@ -27,7 +27,7 @@ pub use manifest::{Manifest, FORMAT_VERSION};
 pub use sums::{sha256_hex, sums_bytes, SUMS_FILE};
 
 use crate::corpus::{Source, SourceId};
-use crate::error::{Error, Result};
+use crate::error::{Error, MissingProject, Result};
 
 /// An opened project directory.
 #[derive(Debug)]
@@ -66,7 +66,12 @@ impl Project {
     /// writer lock), so readers never see half of one.
     pub fn open(dir: &Path) -> Result<Project> {
         let manifest_path = dir.join(MANIFEST);
-        let manifest = Manifest::read(&manifest_path)?;
+        let manifest = Manifest::read(&manifest_path).map_err(|e| match e {
+            Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                Error::NoProject(MissingProject::Named { manifest: manifest_path.clone(), source })
+            }
+            e => e,
+        })?;
         let project = Project { root: dir.to_path_buf(), manifest, reading: Default::default() };
         inside::check_layout(&project.root, &project.manifest.codebook)?;
         loop {
@@ -96,7 +101,7 @@ impl Project {
             }
             match dir.parent() {
                 Some(parent) => dir = parent,
-                None => return Err(Error::NoProject { start }),
+                None => return Err(Error::NoProject(MissingProject::Searched { start })),
             }
         }
     }

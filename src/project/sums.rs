@@ -25,7 +25,7 @@ pub fn read(path: &Path) -> Result<Option<BTreeMap<String, String>>> {
     let mut sums = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         let Some((hash, name)) = line.split_once("  ") else {
-            return Err(Error::invalid(Location::line(path, i + 1), "expected `HASH  FILE`"));
+            return Err(Error::corrupt_at(Location::line(path, i + 1), "expected `HASH  FILE`"));
         };
         sums.insert(name.to_string(), hash.to_string());
     }

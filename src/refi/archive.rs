@@ -188,7 +188,7 @@ pub struct Prepared {
 }
 
 fn zip_failed(e: impl std::fmt::Display) -> Error {
-    Error::Usage(format!("writing the zip archive failed: {e}"))
+    Error::Internal(format!("writing the zip archive failed: {e}"))
 }
 
 /// A run of an entry deflated on its own (on any thread), for [`Writer::add_pieces`]: as pigz

@@ -180,7 +180,7 @@ pub fn read_qdc(path: &Path, bytes: &[u8]) -> Result<Qdc> {
 /// The `.qdc` XML of a codebook.
 pub fn write_qdc(codebook: &Codebook) -> Result<String> {
     if codebook.codes.is_empty() {
-        return Err(Error::Usage("the codebook has no codes; a REFI-QDA codebook needs at least one".into()));
+        return Err(Error::refused("the codebook has no codes; a REFI-QDA codebook needs at least one"));
     }
     let mut out = XmlOut::new();
     let origin = super::origin();

@@ -52,7 +52,7 @@ pub fn export_to(project: &Project, out: &std::path::Path, shape: Shape, progres
         || {
             let mut spans = store::read_spans(project)?;
             spans.normalise();
-            Ok(spans)
+            Ok::<_, Error>(spans)
         },
     );
     let ((codebook, sources, after), codings) = (loaded?, codings?);
@@ -198,7 +198,7 @@ fn write<W: std::io::Write + std::io::Seek>(
         for group in codings.rows_of(s.id.as_str()).chunk_by(|a, b| (a.start, a.end) == (b.start, b.end)) {
             let (start, end) = (group[0].start, group[0].end);
             if end > len || start >= end {
-                return Err(Error::Usage(format!(
+                return Err(Error::corrupt(format!(
                     "{}@{start}..{end}: a coding outside its source; run `quire ingest --replace` or fix codings/",
                     s.id
                 )));

@@ -108,10 +108,6 @@ impl Pairs {
     }
 }
 
-fn polars_err(e: PolarsError) -> Error {
-    Error::Usage(format!("table computation failed: {e}"))
-}
-
 impl Count {
     /// What a unit counts as: itself, its respondent or its source.
     fn key(self, coded: &CodedUnits, unit: u32) -> u32 {
@@ -188,8 +184,7 @@ pub fn code_by_attribute(
         let col_all = counts_by(units_lf.clone(), &["col"], "n")?;
         let grand = counts_by(units_lf.with_column(lit(0u32).alias("all")), &["all"], "n")?;
         Ok((cells, row_totals, col_coded, all_coded, col_all, grand))
-    })()
-    .map_err(polars_err)?;
+    })()?;
     let (cells, row_totals, col_coded, all_coded, col_all, grand) = result;
     let grand_total = grand.values().next().copied().unwrap_or(0) as f64;
     let rows: Vec<(CodePath, String)> =
@@ -317,8 +312,7 @@ pub fn sample(sources: &[Source]) -> Result<Table> {
             counts_by(frame.clone(), &["country"], "case")?,
             counts_by(frame.with_column(lit("").alias("all")), &["all"], "case")?,
         ))
-    })()
-    .map_err(polars_err)?;
+    })()?;
     let countries: Vec<String> = by_country.keys().map(|k| k[0].clone()).collect();
     let mut headers = vec!["respondents".to_string()];
     headers.extend(countries.iter().cloned());
