@@ -8,7 +8,8 @@ use std::path::Path;
 use crate::coding::store::{self, Kind};
 use crate::corpus::{transcript, Language};
 use crate::error::{Error, Result};
-use crate::project::{write_atomic, Manifest, Project, MANIFEST};
+use crate::project::txn::Transaction;
+use crate::project::{Manifest, Project, MANIFEST};
 use crate::refi::import::{self, Imported, Options, Report};
 
 /// Imports `file` as a new project at `into`, which must not exist or be an empty directory.
@@ -55,13 +56,9 @@ pub fn write_project(dir: &Path, imported: &Imported, language: Language) -> Res
 
 /// Writes the imported sources, their sums and every coder's codings into the new `project`.
 fn fill(project: &Project, imported: &Imported) -> Result<()> {
-    let mut sums = BTreeMap::new();
-    for source in &imported.sources {
-        let rendered = transcript::render(source);
-        sums.insert(format!("{}.txt", source.id), crate::project::sha256_hex(rendered.as_bytes()));
-        write_atomic(&project.source_path(&source.id), rendered.as_bytes())?;
-    }
-    write_atomic(&project.sums_path(), &crate::project::sums_bytes(&sums))?;
+    let mut tx = Transaction::new(project);
+    project.stage_sources(&mut tx, imported.sources.iter().map(|s| (s.id.to_string(), transcript::render(s).into_bytes(), true)))?;
+    tx.commit()?;
     for coder in &imported.coders {
         let mut mine: Vec<_> = imported.codings.iter().filter(|c| &c.coder == coder).cloned().collect();
         store::write(project, coder, Kind::Anchored, &mut mine)?;

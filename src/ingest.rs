@@ -13,7 +13,7 @@ use crate::corpus::{Source, SourceId};
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::project::txn::Transaction;
-use crate::project::{sha256_hex, sums_bytes, Project};
+use crate::project::Project;
 
 /// What ingest did with one source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,15 +139,10 @@ pub fn ingest(
         if !replaced.is_empty() {
             reanchor(&mut tx, project, &replaced, &mut report)?;
         }
-        let mut sums = project.read_sums()?.unwrap_or_default();
-        for (source, outcome) in &planned {
-            let rendered = transcript::render(source).into_bytes();
-            sums.insert(format!("{}.txt", source.id), sha256_hex(&rendered));
-            if *outcome != Outcome::Unchanged {
-                tx.write(project.source_path(&source.id), rendered);
-            }
-        }
-        tx.write(project.sums_path(), sums_bytes(&sums));
+        project.stage_sources(
+            &mut tx,
+            planned.iter().map(|(source, outcome)| (source.id.to_string(), transcript::render(source).into_bytes(), *outcome != Outcome::Unchanged)),
+        )?;
         tx.commit()?;
     }
     report.sources = planned;

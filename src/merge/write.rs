@@ -11,7 +11,7 @@ use crate::coding::store::{self, Kind};
 use crate::corpus::Language;
 use crate::error::{Error, Result};
 use crate::project::txn::Transaction;
-use crate::project::{sha256_hex, sums_bytes, Manifest, Project};
+use crate::project::{Manifest, Project};
 
 /// The merge report's file name in the merged project.
 pub const REPORT: &str = "merge-report.md";
@@ -94,15 +94,9 @@ fn merge_with((base, mapping): (Merged, Vec<MapRow>), inputs: &[(PathBuf, Input)
 /// Writes the merged project's files in one transaction.
 pub fn write_all(project: &Project, merged: &Merged, report: &str) -> Result<()> {
     let mut tx = Transaction::new(project);
-    let mut sums = project.read_sums()?.unwrap_or_default();
-    for (id, bytes) in &merged.sources {
-        let path = project.sources_dir().join(format!("{id}.txt"));
-        sums.insert(format!("{id}.txt"), sha256_hex(bytes));
-        if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
-            tx.write(path, bytes.clone());
-        }
-    }
-    tx.write(project.sums_path(), sums_bytes(&sums));
+    // A source already there with the same bytes is not rewritten.
+    let unchanged = |id: &str, bytes: &[u8]| std::fs::read(project.sources_dir().join(format!("{id}.txt"))).ok().as_deref() == Some(bytes);
+    project.stage_sources(&mut tx, merged.sources.iter().map(|(id, bytes)| (id.clone(), bytes.clone(), !unchanged(id, bytes))))?;
     for (coder, codings) in &merged.codings {
         let mut codings = codings.clone();
         store::stage(&mut tx, project, coder, Kind::Anchored, &mut codings);

@@ -7,7 +7,7 @@
 //! writer lock first lets go of the process's shared hold), and nobody waits for it exclusively
 //! while holding the index rebuild lock.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use super::atomic::open_lock_file;
@@ -55,11 +55,7 @@ pub fn shared(root: &Path) -> Result<Shared> {
 pub fn exclusive(root: &Path) -> Result<Exclusive> {
     let path = path(root);
     let file = open_lock_file(&path)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) => file.lock().map_err(|e| Error::io(&path, e))?,
-        Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
-    }
+    file.lock().map_err(|e| Error::io(&path, e))?;
     Ok(Exclusive { _file: file })
 }
 

@@ -27,11 +27,18 @@ pub fn check_layout(root: &Path, codebook: &Path) -> Result<()> {
     }
     let mut canonical = None;
     for rel in [Path::new(SOURCES_DIR), Path::new(CODINGS_DIR), Path::new(MEMOS_DIR), Path::new(STATE_DIR), codebook] {
-        let mut at = PathBuf::new();
-        for part in rel.components() {
-            at.push(part);
-            check_not_outside(root, &root.join(&at), &mut canonical)?;
-        }
+        check_prefixes_not_outside(root, rel, &mut canonical)?;
+    }
+    Ok(())
+}
+
+/// Refuses `rel` (relative to the project at `project`) if it, or any folder on the way to it, is
+/// a link whose target lies outside the project.
+pub fn check_prefixes_not_outside(project: &Path, rel: &Path, root: &mut Option<PathBuf>) -> Result<()> {
+    let mut at = PathBuf::new();
+    for part in rel.components() {
+        at.push(part);
+        check_not_outside(project, &project.join(&at), root)?;
     }
     Ok(())
 }

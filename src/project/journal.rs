@@ -59,12 +59,8 @@ pub(super) fn check(project: &Path, path: &Path, journal: &Journal) -> Result<()
             }
         }
         // No folder on the way may be a link that leads out of the project.
-        let mut at = PathBuf::new();
-        for part in target.components() {
-            at.push(part);
-            if inside::check_not_outside(project, &project.join(&at), &mut root).is_err() {
-                return Err(bad(target));
-            }
+        if inside::check_prefixes_not_outside(project, target, &mut root).is_err() {
+            return Err(bad(target));
         }
     }
     Ok(())

@@ -189,6 +189,22 @@ impl Project {
         sums::read(&self.sums_path())
     }
 
+    /// Stages source files in `tx` with their hashes: each `(id, canonical bytes, write)` records
+    /// the hash in `SHA256SUMS` and, when `write`, replaces `sources/ID.txt`; the updated sums
+    /// file is staged after them. Sources not named keep their recorded hashes.
+    pub fn stage_sources(&self, tx: &mut txn::Transaction<'_>, sources: impl IntoIterator<Item = (String, Vec<u8>, bool)>) -> Result<()> {
+        let mut sums = self.read_sums()?.unwrap_or_default();
+        for (id, bytes, write) in sources {
+            let name = format!("{id}.txt");
+            sums.insert(name.clone(), sha256_hex(&bytes));
+            if write {
+                tx.write(self.sources_dir().join(name), bytes);
+            }
+        }
+        tx.write(self.sums_path(), sums_bytes(&sums));
+        Ok(())
+    }
+
     /// Changes whenever a source is added, replaced or removed, or any coding file changes
     /// (names, sizes and modification times): derived state records it to know when it is stale.
     pub fn fingerprint(&self) -> Result<String> {
