@@ -49,8 +49,8 @@ fn most_common_language(imported: &Imported, default: Language) -> Language {
 /// Writes what was imported as a new project at `dir`: built in a temporary directory beside it,
 /// then renamed, so `dir` appears complete or not at all.
 pub fn write_project(dir: &Path, imported: &Imported, language: Language) -> Result<()> {
-    let coder = imported.coders.first().map(|c| c.to_string()).unwrap_or_else(|| "me".into());
-    let manifest = || Manifest::new(&imported.name, language, &coder);
+    let coder = imported.coders.first().cloned().unwrap_or_else(|| "me".parse().expect("valid coder"));
+    let manifest = || Manifest::new(&imported.name, language, coder.clone());
     crate::staging::create_project(dir, ".quire-import-", manifest, imported.codebook.to_json().as_bytes(), |project| fill(project, imported))
 }
 

@@ -3,7 +3,6 @@
 
 use std::io::Write;
 
-use crate::codebook::CodePath;
 use crate::error::Result;
 use crate::index::Hit;
 use crate::output::{one_line, out_err, write_csv, write_json, Format};
@@ -54,15 +53,29 @@ impl Spread<'_> {
 
 /// The codes on a quote, each once, sorted, joined with `; `.
 pub fn codes_of(hit: &Hit) -> String {
-    let mut codes: Vec<&CodePath> = hit.codes.iter().map(|c| &c.1).collect();
-    codes.sort();
-    codes.dedup();
+    joined(hit.code_paths(), "; ")
+}
+
+/// The coders of the codes on a quote, each once, sorted, joined with `, `.
+pub fn coders_of(hit: &Hit) -> String {
+    joined(hit.coders(), ", ")
+}
+
+fn joined<T: std::fmt::Display>(items: Vec<T>, separator: &str) -> String {
     let mut joined = String::new();
-    for (i, code) in codes.into_iter().enumerate() {
+    for (i, item) in items.into_iter().enumerate() {
         use std::fmt::Write as _;
-        let _ = write!(joined, "{}{code}", if i > 0 { "; " } else { "" });
+        let _ = write!(joined, "{}{item}", if i > 0 { separator } else { "" });
     }
     joined
+}
+
+/// ` · by CODERS` after a quote's codes, or nothing when no counted coder coded it.
+fn by(hit: &Hit) -> String {
+    match coders_of(hit) {
+        c if c.is_empty() => String::new(),
+        c => format!(" · by {c}"),
+    }
 }
 
 /// Writes quotes in a format (shared with `export quotes`).
@@ -71,13 +84,13 @@ pub fn write_hits(hits: &[Hit], format: Format, out: &mut dyn Write) -> Result<(
         Format::Json => write_json(out, hits),
         Format::Text => {
             for h in hits {
-                writeln!(out, "\"{}\" {}\n    {} · {}\n", one_line(&h.text), h.citation, h.segment, codes_of(h)).map_err(out_err)?;
+                writeln!(out, "\"{}\" {}\n    {} · {}{}\n", one_line(&h.text), h.citation, h.segment, codes_of(h), by(h)).map_err(out_err)?;
             }
             Ok(())
         }
         Format::Md => {
             for h in hits {
-                writeln!(out, "> \"{}\" {}\n>\n> — `{}` · {}\n", one_line(&h.text), h.citation, h.segment, codes_of(h)).map_err(out_err)?;
+                writeln!(out, "> \"{}\" {}\n>\n> — `{}` · {}{}\n", one_line(&h.text), h.citation, h.segment, codes_of(h), by(h)).map_err(out_err)?;
             }
             Ok(())
         }
@@ -85,9 +98,9 @@ pub fn write_hits(hits: &[Hit], format: Format, out: &mut dyn Write) -> Result<(
             use std::borrow::Cow;
             let rows = hits.iter().map(|h| {
                 let fields = [&h.segment, &h.citation, &h.country, &h.speaker, &h.text].map(|s| Cow::Borrowed(s.as_bytes()));
-                fields.into_iter().chain([Cow::Owned(codes_of(h).into_bytes())])
+                fields.into_iter().chain([Cow::Owned(codes_of(h).into_bytes()), Cow::Owned(coders_of(h).into_bytes())])
             });
-            write_csv(out, &["segment", "citation", "country", "speaker", "text", "codes"], rows)
+            write_csv(out, &["segment", "citation", "country", "speaker", "text", "codes", "coders"], rows)
         }
     }
 }

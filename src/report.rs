@@ -20,6 +20,8 @@ pub struct Report<'a> {
     /// Per theme: its name and quotes.
     pub quotes: &'a [(String, Vec<Hit>)],
     pub withheld: usize,
+    /// Whose codings it counts, as a caption says it (`coder fixture`).
+    pub counted: &'a str,
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#222;line-height:1.4}\
@@ -122,9 +124,10 @@ pub fn render(r: &Report<'_>) -> String {
     );
     let _ = write!(
         s,
-        "<h1>{}</h1><p class=\"meta\">Made by quire {}. Counts are respondents (distinct cases) with at least one coded segment.</p>",
+        "<h1>{}</h1><p class=\"meta\">Made by quire {}. Counts are respondents (distinct cases) with at least one coded segment, in the codings of {}.</p>",
         html_escape(r.title),
-        env!("CARGO_PKG_VERSION")
+        env!("CARGO_PKG_VERSION"),
+        html_escape(r.counted)
     );
     s.push_str("<h2 id=\"sample-title\">Sample</h2>");
     s.push_str(&html_table(r.sample, "sample"));

@@ -16,7 +16,7 @@ pub struct Args {
     /// Print what would be coded, write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Coder the codings are recorded under.
+    /// Suggestion coder the proposals are recorded under (recorded as kind `suggestion`).
     #[arg(long, default_value = "auto", value_parser = parse_coder)]
     pub coder: Coder,
     /// Output of --dry-run.
@@ -50,8 +50,15 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         ctx.note(format_args!("{} coding(s) proposed (dry run: nothing written)", proposals.found.len()));
         return Ok(());
     }
-    let added = proposals.record(&project, &sources, &args.coder)?;
+    let recorded = proposals.record(&project, &sources, &args.coder)?;
     let matched = proposals.found.len();
-    ctx.note(format_args!("{matched} segment-code match(es); {added} new coding(s) for {}, {} already there", args.coder, matched - added));
+    let already = matched - recorded.added - recorded.left_out;
+    ctx.note(format_args!(
+        "{matched} segment-code match(es); {} new suggestion(s) of {}, {already} already suggested, {} rejected or already coded by another coder",
+        recorded.added, args.coder, recorded.left_out
+    ));
+    if recorded.added > 0 {
+        ctx.note(format_args!("suggestions are not counted or quoted until accepted: see `quire suggestions list`"));
+    }
     Ok(())
 }

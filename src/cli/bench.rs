@@ -61,7 +61,7 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
                 let words = std::iter::once("query").chain(line.split_whitespace());
                 let parsed = QueryLine::try_parse_from(words).map_err(|e| Error::invalid(Location::line(&queries, i + 1), e.to_string()))?;
                 let started = Instant::now();
-                let query = parsed.filter.to_query(index.attribute_keys(), &codebook, parsed.query.as_deref())?;
+                let query = parsed.filter.to_query(&index, &project.manifest.coders, &codebook, parsed.query.as_deref())?;
                 found += index.search_limited(&query, parsed.limit)?.hits.len();
                 times.push(started.elapsed().as_secs_f64() * 1000.0);
             }

@@ -43,7 +43,7 @@ pub fn parse_coder(s: &str) -> Result<Coder, String> {
 pub fn coder_or_default(project: &Project, coder: Option<Coder>) -> Result<Coder> {
     match coder {
         Some(c) => Ok(c),
-        None => project.manifest.coder.parse().map_err(Error::corrupt),
+        None => Ok(project.manifest.coder.clone()),
     }
 }
 

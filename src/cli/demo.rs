@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::Ctx;
 use crate::codebook::{CodePath, Codebook};
+use crate::coding::kinds::{CoderChoice, Counted};
 use crate::coding::store;
 use crate::demo::{merge_countries, unpack, write_countries, COUNTRIES};
 use crate::error::{Error, Result};
@@ -78,10 +79,12 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     render::write(&tables::sample(&sources)?, args.format, ctx.out)?;
 
     let codebook = Codebook::load(&project.codebook_path())?;
-    let coded = tables::CodedUnits::load(&project)?;
+    let all = tables::CodedUnits::load(&project)?;
+    let counted = Counted::resolve(&CoderChoice::Analysis, &all.coders, &project.manifest.coders);
+    let coded = all.filtered(&[], &counted);
     let themes = tables::code_by_attribute(&codebook, &coded, Some(1), "country", Count::Respondents, None)?;
     writeln!(ctx.out).map_err(out_err)?;
-    heading(ctx, args.format, "Respondents mentioning each theme, by country")?;
+    heading(ctx, args.format, &format!("Respondents mentioning each theme, by country ({})", counted.describe()))?;
     let indent = matches!(args.format, TableFormat::Text | TableFormat::Md);
     render::write(&themes.to_table(indent, true), args.format, ctx.out)?;
 
@@ -103,7 +106,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         let countries = countries.each_ref().map(String::as_str);
         let spread = Spread { limit: 3, countries: Some(&countries), shorter_than: Some(400), per_country: Some(1) };
         for code in &codebook.codes {
-            let hits = index.search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], ..Default::default() })?.hits;
+            let hits = index.search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], coders: Some(counted.clone()), ..Default::default() })?.hits;
             // Three short quotes, from different countries where possible.
             let picked = spread.pick(&hits);
             writeln!(ctx.out, "\n## {}\n", code.name).map_err(out_err)?;

@@ -111,7 +111,8 @@ fn quotes(args: QuotesArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let codebook = Codebook::load(&project.codebook_path())?;
     let (index, _) = SegmentIndex::open_reporting(&project, false, ctx.progress)?;
-    let base = args.filter.to_query(index.attribute_keys(), &codebook, None)?;
+    let base = args.filter.to_query(&index, &project.manifest.coders, &codebook, None)?;
+    let counted = base.coders.as_ref().map(|c| c.describe()).unwrap_or_default();
     let themes: Vec<CodePath> = codebook.walk().into_iter().filter(|v| v.path.depth() == args.depth).map(|v| v.path).collect();
     let ext = match args.format {
         Format::Md => "md",
@@ -143,7 +144,7 @@ fn quotes(args: QuotesArgs, ctx: &mut Ctx<'_>) -> Result<()> {
         let mut bytes: Vec<u8> = Vec::new();
         match args.format {
             Format::Md => {
-                writeln!(bytes, "# {}\n\n`{theme}` · {} quote(s)\n", name(theme), hits.len()).map_err(out_err)?;
+                writeln!(bytes, "# {}\n\n`{theme}` · {} quote(s) · {}\n", name(theme), hits.len(), counted).map_err(out_err)?;
                 for (group, quotes) in &ordered {
                     writeln!(bytes, "## {} (`{group}`)\n", name(group)).map_err(out_err)?;
                     let owned: Vec<Hit> = quotes.iter().map(|h| (*h).clone()).collect();

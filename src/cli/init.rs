@@ -23,7 +23,7 @@ pub struct Args {
     pub language: Language,
     /// Coder recorded when a command is not given `--coder`.
     #[arg(long, default_value = "me")]
-    pub coder: String,
+    pub coder: crate::coding::Coder,
 }
 
 fn parse_language(s: &str) -> Result<Language, String> {
@@ -45,7 +45,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         }
         None => Codebook::empty(&name).to_json().into_bytes(),
     };
-    let project = Project::init(&args.dir, Manifest::new(&name, args.language, &args.coder), &codebook_json)?;
+    let project = Project::init(&args.dir, Manifest::new(&name, args.language, args.coder.clone()), &codebook_json)?;
     ctx.note(format_args!("created project `{name}` in {}", project.root().display()));
     Ok(())
 }

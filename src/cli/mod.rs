@@ -6,6 +6,7 @@ pub mod bench;
 pub mod check;
 pub mod code;
 pub mod codebook;
+pub mod coders;
 pub mod demo;
 pub mod export;
 pub mod import;
@@ -18,6 +19,7 @@ pub mod report;
 pub mod sheet;
 pub mod show;
 pub mod sources;
+pub mod suggestions;
 pub mod table;
 pub mod verify;
 
@@ -76,9 +78,17 @@ pub enum Command {
     #[command(after_help = "Example:\n  quire sheet export > sheet.csv && quire sheet import sheet.csv --coder ana")]
     #[command(subcommand)]
     Sheet(sheet::Sub),
-    /// Code segments whose words match each code's rule for their language (stemmed).
-    #[command(after_help = "Examples:\n  quire autocode --dry-run --code housing\n  quire autocode --coder auto")]
+    /// Suggest codings where a segment's words match a code's rule for its language (stemmed).
+    #[command(
+        after_help = "Suggestions are recorded under a suggestion coder (default `auto`): they are not counted or quoted\nuntil accepted with `quire suggestions accept`.\n\nExamples:\n  quire autocode --dry-run --code housing\n  quire autocode && quire suggestions list --code housing"
+    )]
     Autocode(autocode::Args),
+    /// Review autocode's suggestions: list, accept (as your codings) or reject them.
+    #[command(subcommand)]
+    Suggestions(suggestions::Sub),
+    /// The project's coders and their kinds (analysis, reliability, suggestion); set a kind.
+    #[command(after_help = "Only analysis coders are counted by tables, quotes and the report unless --coder says otherwise.\n\nExamples:\n  quire coders\n  quire coders set fixture2 reliability")]
+    Coders(coders::Args),
     /// Print respondent quotes with citations, by text, code, attribute and coder.
     #[command(
         after_help = "Examples:\n  quire quotes --code housing --where country=DE,FR --where role=EPR\n  quire quotes 'logement OR \"sans abri\"' --format md --limit 5"
@@ -166,6 +176,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, progress: &dyn cr
         Command::Uncode(args) => code::run_uncode(args, &mut ctx),
         Command::Sheet(args) => sheet::run(args, &mut ctx),
         Command::Autocode(args) => autocode::run(args, &mut ctx),
+        Command::Suggestions(args) => suggestions::run(args, &mut ctx),
+        Command::Coders(args) => coders::run(args, &mut ctx),
         Command::Quotes(args) => quotes::run(args, &mut ctx),
         Command::Export(args) => export::run(args, &mut ctx),
         Command::Import(args) => import::run(args, &mut ctx),

@@ -1,14 +1,12 @@
 //! `quire quotes`: respondent quotes by text, code, attribute and coder, with the study citation.
 
-use super::code::parse_coder;
 use super::Ctx;
 use crate::codebook::{rule, Codebook};
-use crate::coding::Coder;
+use crate::coding::kinds::{CoderChoice, CoderKinds, Counted};
 use crate::error::{Error, Result};
 use crate::index::{QuoteQuery, SegmentIndex};
 use crate::output::Format;
 use crate::quotes::write_hits;
-use std::collections::BTreeSet;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -33,17 +31,19 @@ pub struct Filter {
     /// Attribute filter KEY=V1,V2 (OR within a key, AND across keys), e.g. role=PR,EPR.
     #[arg(long = "where", value_name = "KEY=V1,V2")]
     pub filters: Vec<String>,
-    /// Only codings of this coder.
-    #[arg(long, value_parser = parse_coder)]
-    pub coder: Option<Coder>,
+    /// Whose codings count: the analysis coders (default), `all`, or coders `a,b` (any kind;
+    /// then a quote must carry a coding of one of them).
+    #[arg(long, default_value = "analysis", value_name = "CODERS")]
+    pub coder: CoderChoice,
     /// Also print segments the anonymisation check flags (withheld by default).
     #[arg(long)]
     pub allow_flagged: bool,
 }
 
 impl Filter {
-    /// Checks codes and attribute keys and builds the query.
-    pub fn to_query(&self, known: &BTreeSet<String>, codebook: &Codebook, text: Option<&str>) -> Result<QuoteQuery> {
+    /// Checks codes and attribute keys and builds the query over `index`.
+    pub fn to_query(&self, index: &SegmentIndex, kinds: &CoderKinds, codebook: &Codebook, text: Option<&str>) -> Result<QuoteQuery> {
+        let known = index.attribute_keys();
         let text = match text {
             Some(t) => Some(rule::parse(t).map_err(|e| Error::Usage(format!("query `{t}`: {e}")))?),
             None => None,
@@ -64,7 +64,8 @@ impl Filter {
             }
             filters.push((key.to_string(), values.split(',').map(|v| v.trim().to_string()).collect()));
         }
-        Ok(QuoteQuery { text, codes, filters, coder: self.coder.clone(), allow_flagged: self.allow_flagged })
+        let coders = Some(Counted::resolve(&self.coder, &index.coders(), kinds));
+        Ok(QuoteQuery { text, codes, filters, coders, allow_flagged: self.allow_flagged })
     }
 }
 
@@ -84,7 +85,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     }
     // The codebook and the index are open: writers need not wait while this one searches and prints.
     project.end_reading();
-    let query = args.filter.to_query(index.attribute_keys(), &codebook, args.query.as_deref())?;
+    let query = args.filter.to_query(&index, &project.manifest.coders, &codebook, args.query.as_deref())?;
     let found = index.search_limited(&query, args.limit)?;
     write_hits(&found.hits, args.format, ctx.out)?;
     ctx.note(format_args!("{} of {} quote(s)", found.hits.len(), found.total));

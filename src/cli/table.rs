@@ -28,9 +28,9 @@ pub struct Args {
     /// Attribute filter KEY=V1,V2 (OR within a key, AND across keys).
     #[arg(long = "where", value_name = "KEY=V1,V2")]
     pub filters: Vec<String>,
-    /// Only codings of this coder.
-    #[arg(long, value_parser = super::code::parse_coder)]
-    pub coder: Option<crate::coding::Coder>,
+    /// Whose codings to count: the analysis coders (default), `all`, or coders `a,b` (any kind).
+    #[arg(long, default_value = "analysis", value_name = "CODERS")]
+    pub coder: crate::coding::kinds::CoderChoice,
     #[arg(long, value_enum, default_value = "text")]
     pub format: TableFormat,
 }
@@ -101,7 +101,8 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             return Err(Error::Usage(format!("--where: unknown attribute `{k}` (known: {})", keys.iter().cloned().collect::<Vec<_>>().join(", "))));
         }
     }
-    let coded = all.filtered(&filters, args.coder.as_ref());
+    let counted = crate::coding::kinds::Counted::resolve(&args.coder, &all.coders, &project.manifest.coders);
+    let coded = all.filtered(&filters, &counted);
     let freq = if cols == "code" {
         if args.percent.is_some() {
             return Err(Error::Usage("--percent is not available for the co-occurrence matrix".into()));

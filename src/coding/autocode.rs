@@ -13,10 +13,11 @@ use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
 
 use crate::codebook::rule::{self, Rule};
 use crate::codebook::{CodePath, Codebook};
+use crate::coding::kinds::CoderKind;
 use crate::coding::store::{self, Row};
-use crate::coding::{now_rfc3339, Coder};
+use crate::coding::{now_rfc3339, suggestions, Coder};
 use crate::corpus::{Language, Segment, Source};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::project::txn::Transaction;
 use crate::project::Project;
@@ -310,13 +311,40 @@ impl Proposals {
         (source, &source.segments[*gi as usize])
     }
 
-    /// Adds the proposals as codings of `coder` in one transaction, each whole segment once;
-    /// returns how many were not already there. The caller holds the project's lock.
-    pub fn record(&self, project: &Project, sources: &[Source], coder: &Coder) -> Result<usize> {
+    /// Adds the proposals as suggestions of `coder` in one transaction, each whole segment once,
+    /// leaving out those rejected in review and those another coder already coded; `coder` is
+    /// recorded as a suggestion coder. Refuses a coder with codings of another kind. The caller
+    /// holds the project's lock.
+    pub fn record(&self, project: &Project, sources: &[Source], coder: &Coder) -> Result<Recorded> {
+        let kinds = &project.manifest.coders;
+        let mut tx = Transaction::new(project);
+        if kinds.kind(coder) != CoderKind::Suggestion {
+            if store::coders(project)?.contains(coder) {
+                return Err(Error::Refused {
+                    location: None,
+                    message: format!(
+                        "`{coder}` has codings and is not a suggestion coder (kind: {}): autocode writes suggestions under a suggestion coder (the default `auto`, or first `quire coders set {coder} suggestion`)",
+                        kinds.kind(coder)
+                    ),
+                });
+            }
+            let mut manifest = project.manifest.clone();
+            manifest.coders.set(coder.clone(), CoderKind::Suggestion);
+            tx.write_manifest(&manifest);
+        }
+        let decided = suggestions::decided(project, coder)?;
         let created = now_rfc3339();
+        let mut left_out = 0;
         let new: Vec<Row> = self
             .found
             .iter()
+            .filter(|found| {
+                let (source, segment) = Self::segment(sources, found);
+                let key = (source.id.clone(), segment.start, segment.end, self.codes[found.2 as usize].clone());
+                let keep = !decided.contains(&key);
+                left_out += usize::from(!keep);
+                keep
+            })
             .map(|found| {
                 let (source, segment) = Self::segment(sources, found);
                 Row {
@@ -331,11 +359,19 @@ impl Proposals {
                 }
             })
             .collect();
-        let mut tx = Transaction::new(project);
         let added = store::stage_merged(&mut tx, project, coder, new)?;
         tx.commit()?;
-        Ok(added)
+        Ok(Recorded { added, left_out })
     }
+}
+
+/// What [`Proposals::record`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    /// New suggestions (the others were already suggested).
+    pub added: usize,
+    /// Proposals left out: rejected in review, or already coded by another coder.
+    pub left_out: usize,
 }
 
 #[cfg(test)]

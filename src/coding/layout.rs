@@ -1,5 +1,6 @@
 //! Where the coding files are: `codings/<coder>.csv` (`source,start,end,code,coder,created,text`,
-//! sorted) and `codings/<coder>.orphaned.csv` for codings whose text could not be re-anchored.
+//! sorted), `codings/<coder>.orphaned.csv` for codings whose text could not be re-anchored, and
+//! `codings/<coder>.rejected.csv` for a suggestion coder's proposals a person rejected.
 
 use std::fs;
 use std::path::PathBuf;
@@ -12,18 +13,22 @@ pub const HEADER: [&str; 7] = ["source", "start", "end", "code", "coder", "creat
 /// Merged projects add the project each coding came from as an eighth column.
 pub const ORIGIN: &str = "origin";
 const ORPHANED: &str = ".orphaned.csv";
+const REJECTED: &str = ".rejected.csv";
 
-/// Which of a coder's two files.
+/// Which of a coder's files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Anchored,
     Orphaned,
+    /// Suggestions rejected in review: `autocode` does not propose them again.
+    Rejected,
 }
 
 pub fn path(project: &Project, coder: &Coder, kind: Kind) -> PathBuf {
     let name = match kind {
         Kind::Anchored => format!("{coder}.csv"),
         Kind::Orphaned => format!("{coder}{ORPHANED}"),
+        Kind::Rejected => format!("{coder}{REJECTED}"),
     };
     project.root().join(CODINGS_DIR).join(name)
 }
@@ -40,7 +45,7 @@ pub fn coders(project: &Project) -> Result<Vec<Coder>> {
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(&dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let stem = name.strip_suffix(ORPHANED).or_else(|| name.strip_suffix(".csv"));
+        let stem = name.strip_suffix(ORPHANED).or_else(|| name.strip_suffix(REJECTED)).or_else(|| name.strip_suffix(".csv"));
         if let Some(coder) = stem.and_then(|s| s.parse::<Coder>().ok()) {
             if entry.file_type().is_ok_and(|t| t.is_symlink()) {
                 crate::project::inside::check_not_outside(project.root(), &entry.path(), &mut None)?;

@@ -1,49 +1,25 @@
 //! Codings: coded character spans of sources, one CSV per coder, and the targets that address them.
 
 pub mod anchor;
+pub mod coder;
 pub mod autocode;
+pub mod kinds;
 pub mod layout;
 mod plain_csv;
 pub mod records;
 pub mod sheet;
 pub mod spans;
 pub mod store;
+pub mod suggestions;
 pub mod unknown;
 
-use std::fmt;
+pub use coder::Coder;
+
 use std::str::FromStr;
 
 use crate::codebook::CodePath;
 use crate::corpus::{SegmentId, Source, SourceId};
 use crate::error::{Error, Result};
-
-/// A coder's name: letters, digits, `-` and `_` (it names the file `codings/<coder>.csv`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Coder(String);
-
-impl FromStr for Coder {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let ok = !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if ok {
-            Ok(Coder(s.to_string()))
-        } else {
-            Err(format!("invalid coder name `{s}` (letters, digits, `-`, `_`)"))
-        }
-    }
-}
-
-impl Coder {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Coder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// One coded span: `[start, end)` in Unicode characters of the source body, with its exact text.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

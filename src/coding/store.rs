@@ -188,18 +188,19 @@ fn finish_merge<W: std::io::Write>(mut out: RowWriter<W>, pending: Pending<'_, '
     Ok(written)
 }
 
-/// Writes a coder's file atomically, sorted; an empty orphan file is removed.
+/// Writes a coder's file atomically, sorted; an empty orphan or rejection file is removed.
 pub fn write(project: &Project, coder: &Coder, kind: Kind, codings: &mut Vec<Coding>) -> Result<()> {
     let mut tx = Transaction::new(project);
     stage(&mut tx, project, coder, kind, codings);
     tx.commit()
 }
 
-/// Adds the writing of a coder's file (sorted; an empty orphan file is removed) to a transaction.
+/// Adds the writing of a coder's file (sorted; an empty orphan or rejection file is removed) to
+/// a transaction.
 pub fn stage(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, kind: Kind, codings: &mut Vec<Coding>) {
     normalise(codings);
     let path = path(project, coder, kind);
-    if codings.is_empty() && kind == Kind::Orphaned {
+    if codings.is_empty() && kind != Kind::Anchored {
         if path.exists() {
             tx.remove(path);
         }
@@ -224,7 +225,7 @@ pub fn follow(tx: &mut Transaction<'_>, project: &Project, changes: &[crate::cod
         return Ok((0, 0));
     }
     for coder in coders(project)? {
-        for kind in [Kind::Anchored, Kind::Orphaned] {
+        for kind in [Kind::Anchored, Kind::Orphaned, Kind::Rejected] {
             let original = read(&path(project, &coder, kind))?;
             let mut updated = Vec::with_capacity(original.len());
             for mut c in original.iter().cloned() {

@@ -35,6 +35,13 @@ impl SourceId {
     }
 }
 
+impl FromStr for SourceId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<SourceId, String> {
+        SourceId::parse(s)
+    }
+}
+
 impl TryFrom<String> for SourceId {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {

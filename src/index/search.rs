@@ -11,6 +11,7 @@ use super::schema::{code_facet, Fields};
 use crate::codebook::rule::Rule;
 use crate::codebook::CodePath;
 use crate::coding::autocode::{analyzer, stem};
+use crate::coding::kinds::Counted;
 use crate::coding::Coder;
 use crate::corpus::Language;
 use crate::error::{Error, Result};
@@ -43,6 +44,12 @@ impl SegmentIndex {
         self.codes.iter().map(|c| &c.1).zip(self.counts.iter().copied())
     }
 
+    /// The coders with codings in the index, in name order.
+    pub fn coders(&self) -> Vec<Coder> {
+        let set: std::collections::BTreeSet<&Coder> = self.codes.iter().map(|c| &c.0).collect();
+        set.into_iter().cloned().collect()
+    }
+
     /// Attribute keys respondents carry (what `--where` may name).
     pub fn attribute_keys(&self) -> &std::collections::BTreeSet<String> {
         &self.attributes
@@ -62,22 +69,28 @@ impl SegmentIndex {
         if let Some(rule) = &query.text {
             clauses.push((Occur::Must, self.text_query(rule)));
         }
+        // A code counts when one of the counted coders put it (or a code below it) on the segment.
+        let facet_term = |coder: Option<&Coder>, path: &CodePath| {
+            let field = if coder.is_some() { f.coder_code } else { f.code };
+            (Occur::Should, Box::new(TermQuery::new(Term::from_facet(field, &code_facet(coder, path)), IndexRecordOption::Basic)) as Box<dyn Query>)
+        };
         for alternatives in &query.codes {
-            let any: Vec<(Occur, Box<dyn Query>)> = alternatives
+            let any: Vec<(Occur, Box<dyn Query>)> = match &query.coders {
+                None => alternatives.iter().map(|path| facet_term(None, path)).collect(),
+                Some(counted) => alternatives.iter().flat_map(|path| counted.coders.iter().map(move |c| facet_term(Some(c), path))).collect(),
+            };
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if let Some(counted) = query.coders.as_ref().filter(|c| c.explicit && query.codes.is_empty()) {
+            let any: Vec<(Occur, Box<dyn Query>)> = counted
+                .coders
                 .iter()
-                .map(|path| {
-                    let field = if query.coder.is_some() { f.coder_code } else { f.code };
-                    let term = Term::from_facet(field, &code_facet(query.coder.as_ref(), path));
+                .map(|c| {
+                    let term = Term::from_facet(f.coder_code, &Facet::from_path([c.as_str()]));
                     (Occur::Should, Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>)
                 })
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
-        }
-        if let Some(coder) = &query.coder {
-            if query.codes.is_empty() {
-                let term = Term::from_facet(f.coder_code, &Facet::from_path([coder.as_str()]));
-                clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
-            }
         }
         for (key, values) in &query.filters {
             let any: Vec<(Occur, Box<dyn Query>)> = values
@@ -113,7 +126,7 @@ impl SegmentIndex {
         let read = |run: &[usize]| -> Result<Vec<Hit>> {
             let mut hits = Vec::with_capacity(run.len());
             for n in run {
-                hits.push(self.hit(*n, query.coder.as_ref())?);
+                hits.push(self.hit(*n, query.coders.as_ref())?);
             }
             Ok(hits)
         };
@@ -125,11 +138,11 @@ impl SegmentIndex {
         Ok(Found { hits, total, withheld })
     }
 
-    /// Quote number `n`; with `coder`, only that coder's codes.
-    fn hit(&self, n: usize, coder: Option<&Coder>) -> Result<Hit> {
+    /// Quote number `n`; with `coders`, only their codes.
+    fn hit(&self, n: usize, coders: Option<&Counted>) -> Result<Hit> {
         let q = self.quotes.get(n)?;
         let codes =
-            q.codes.iter().filter_map(|n| self.codes.get(*n as usize)).filter(|c| coder.is_none_or(|wanted| *wanted == c.0)).cloned().collect();
+            q.codes.iter().filter_map(|n| self.codes.get(*n as usize)).filter(|c| coders.is_none_or(|counted| counted.contains(&c.0))).cloned().collect();
         Ok(Hit {
             segment: q.segment.to_string(),
             source: q.source.to_string(),
@@ -243,7 +256,9 @@ pub struct QuoteQuery {
     /// Each inner list is one `--code` (alternatives); a segment must match every list.
     pub codes: Vec<Vec<CodePath>>,
     pub filters: Vec<(String, Vec<String>)>,
-    pub coder: Option<Coder>,
+    /// Whose codings count (every coder's if `None`): a code filter matches only their codings,
+    /// and a quote lists only their codes.
+    pub coders: Option<Counted>,
     /// Also return segments the anonymisation check flags (withheld by default).
     pub allow_flagged: bool,
 }
@@ -260,28 +275,50 @@ pub struct Found {
 }
 
 /// One respondent segment found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Hit {
     pub segment: String,
     pub source: String,
-    #[serde(skip)]
     pub number: usize,
     pub speaker: String,
     pub citation: String,
     pub country: String,
     pub text: String,
-    #[serde(serialize_with = "codes_as_strings")]
+    /// The counted coders' codes on the segment, each with its coder.
     pub codes: Vec<CoderCode>,
 }
 
-fn codes_as_strings<S: serde::Serializer>(codes: &[CoderCode], s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeSeq;
-    let mut unique: Vec<String> = codes.iter().map(|c| c.1.to_string()).collect();
-    unique.sort();
-    unique.dedup();
-    let mut seq = s.serialize_seq(Some(unique.len()))?;
-    for c in unique {
-        seq.serialize_element(&c)?;
+impl Hit {
+    /// The codes on the quote, each once, sorted.
+    pub fn code_paths(&self) -> Vec<&CodePath> {
+        let mut codes: Vec<&CodePath> = self.codes.iter().map(|c| &c.1).collect();
+        codes.sort();
+        codes.dedup();
+        codes
     }
-    seq.end()
+
+    /// The coders whose codes are on the quote, each once, sorted.
+    pub fn coders(&self) -> Vec<&Coder> {
+        let mut coders: Vec<&Coder> = self.codes.iter().map(|c| &c.0).collect();
+        coders.sort();
+        coders.dedup();
+        coders
+    }
+}
+
+/// A quote in JSON: its codes as paths and the coders who put them there, each once.
+impl Serialize for Hit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Hit", 8)?;
+        st.serialize_field("segment", &self.segment)?;
+        st.serialize_field("source", &self.source)?;
+        st.serialize_field("speaker", &self.speaker)?;
+        st.serialize_field("citation", &self.citation)?;
+        st.serialize_field("country", &self.country)?;
+        st.serialize_field("text", &self.text)?;
+        st.serialize_field("codes", &self.code_paths().iter().map(|c| c.to_string()).collect::<Vec<_>>())?;
+        st.serialize_field("coders", &self.coders())?;
+        st.end()
+    }
 }

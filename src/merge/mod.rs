@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::codebook::{Code, CodePath, Codebook};
+use crate::coding::kinds::CoderKinds;
 use crate::coding::store;
 use crate::coding::{Coder, Coding};
 use crate::corpus::transcript;
@@ -24,6 +25,8 @@ pub struct Input {
     /// Canonical bytes of each source file.
     pub sources: BTreeMap<String, Vec<u8>>,
     pub codings: Vec<Coding>,
+    /// The input project's coder kinds (none for a `.qdpx`).
+    pub kinds: CoderKinds,
 }
 
 /// Is `path` a REFI-QDA project file (`.qdpx`) rather than a project directory?
@@ -39,6 +42,7 @@ impl From<crate::refi::import::Imported> for Input {
             codebook: imported.codebook,
             sources: imported.sources.iter().map(|s| (s.id.to_string(), transcript::render(s).into_bytes())).collect(),
             codings: imported.codings,
+            kinds: CoderKinds::default(),
         }
     }
 }
@@ -55,7 +59,7 @@ impl Input {
         for source in project.load_sources()? {
             sources.insert(source.id.to_string(), transcript::render(&source).into_bytes());
         }
-        Ok(Input { name: project.manifest.name.clone(), codebook, sources, codings: store::read_all(&project)? })
+        Ok(Input { name: project.manifest.name.clone(), codebook, sources, codings: store::read_all(&project)?, kinds: project.manifest.coders.clone() })
     }
 }
 
@@ -108,6 +112,8 @@ pub struct Merged {
     pub sources: BTreeMap<String, Vec<u8>>,
     pub codings: BTreeMap<Coder, Vec<Coding>>,
     pub reports: Vec<InputReport>,
+    /// Coder kinds: the target's, then each input's for coders not yet given one.
+    pub kinds: CoderKinds,
 }
 
 fn guid_key(g: &str) -> String {
@@ -226,6 +232,9 @@ pub fn merge(mut base: Merged, inputs: &[(PathBuf, Input)], mapping: &[MapRow], 
     for (dir, input) in inputs {
         let named = crate::refi::codebook::by_name_path(&base.codebook);
         let mut report = InputReport { name: input.name.clone(), sources: input.sources.len(), ..Default::default() };
+        for (coder, kept, theirs) in base.kinds.absorb(&input.kinds) {
+            report.conflicts.push(format!("coder `{coder}` is of kind {theirs} in {} but {kept} in the merge; kept {kept}", input.name));
+        }
         // Align every code of the input codebook (and any code its codings use).
         let mut alignment: BTreeMap<CodePath, CodePath> = BTreeMap::new();
         let mut used: BTreeSet<CodePath> = input.codebook.walk().into_iter().map(|v| v.path).collect();

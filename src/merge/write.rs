@@ -42,7 +42,7 @@ pub fn into_existing(dir: &Path, inputs: &[(PathBuf, Input)], options: &Options)
     for c in store::read_all(&project)? {
         codings.entry(c.coder.clone()).or_default().push(c);
     }
-    let (merged, report) = merge_with(with_mapping(options, inputs, Merged { codebook, sources, codings, reports: Vec::new() })?, inputs, options)?;
+    let (merged, report) = merge_with(with_mapping(options, inputs, Merged { codebook, sources, codings, reports: Vec::new(), kinds: project.manifest.coders.clone() })?, inputs, options)?;
     crate::failpoint::hit("merge-before-write");
     write_all(&project, &merged, &report)?;
     Ok(report)
@@ -55,10 +55,10 @@ pub fn into_new(dir: &Path, inputs: &[(PathBuf, Input)], options: &Options) -> R
         Some(f) => Codebook::load(f)?,
         None => inputs[0].1.codebook.clone(),
     };
-    let base = Merged { codebook, sources: BTreeMap::new(), codings: BTreeMap::new(), reports: Vec::new() };
+    let base = Merged { codebook, sources: BTreeMap::new(), codings: BTreeMap::new(), reports: Vec::new(), kinds: Default::default() };
     let (merged, report) = merge_with(with_mapping(options, inputs, base)?, inputs, options)?;
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "merged".into());
-    let manifest = || Manifest::new(&name, Language::English, "merge");
+    let manifest = || Manifest::new(&name, Language::English, "merge".parse().expect("valid coder"));
     crate::staging::create_project(dir, ".quire-merge-", manifest, merged.codebook.to_json().as_bytes(), |project| {
         let _lock = project.lock()?;
         write_all(project, &merged, &report)
@@ -103,5 +103,8 @@ pub fn write_all(project: &Project, merged: &Merged, report: &str) -> Result<()>
     }
     tx.write(project.codebook_path(), merged.codebook.to_json().into_bytes());
     tx.write(project.root().join(REPORT), report.as_bytes().to_vec());
+    if merged.kinds != project.manifest.coders {
+        tx.write_manifest(&Manifest { coders: merged.kinds.clone(), ..project.manifest.clone() });
+    }
     tx.commit()
 }

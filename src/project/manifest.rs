@@ -5,11 +5,16 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::coding::coder::Coder;
+use crate::coding::kinds::CoderKinds;
 use crate::corpus::Language;
 use crate::error::{Error, Location, Result};
 
-/// The manifest format this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest manifest format this build reads. Format 2 adds the `[coders]` table of coder
+/// kinds; a manifest without one is still written as format 1, so older builds keep opening it.
+pub const FORMAT_VERSION: u32 = 2;
+/// The format of a manifest without coder kinds.
+const FORMAT_WITHOUT_KINDS: u32 = 1;
 
 /// `quire.toml`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -21,10 +26,13 @@ pub struct Manifest {
     /// Language of transcripts that do not say theirs.
     pub language: Language,
     /// Coder recorded when a command is not told one.
-    pub coder: String,
+    pub coder: Coder,
     /// The codebook file, relative to the project directory.
     #[serde(default = "default_codebook")]
     pub codebook: PathBuf,
+    /// Each coder's kind, where it is not `analysis` (format 2).
+    #[serde(default, skip_serializing_if = "CoderKinds::is_empty")]
+    pub coders: CoderKinds,
 }
 
 fn default_codebook() -> PathBuf {
@@ -32,8 +40,8 @@ fn default_codebook() -> PathBuf {
 }
 
 impl Manifest {
-    pub fn new(name: &str, language: Language, coder: &str) -> Manifest {
-        Manifest { format: FORMAT_VERSION, name: name.to_string(), language, coder: coder.to_string(), codebook: default_codebook() }
+    pub fn new(name: &str, language: Language, coder: Coder) -> Manifest {
+        Manifest { format: FORMAT_WITHOUT_KINDS, name: name.to_string(), language, coder, codebook: default_codebook(), coders: CoderKinds::default() }
     }
 
     pub(crate) fn read(path: &Path) -> Result<Manifest> {
@@ -52,8 +60,10 @@ impl Manifest {
         })
     }
 
+    /// The manifest as written: format 2 when it records coder kinds, else format 1.
     pub fn to_toml(&self) -> String {
-        let body = toml::to_string(self).expect("manifest serialises");
+        let format = if self.coders.is_empty() { self.format.min(FORMAT_WITHOUT_KINDS) } else { FORMAT_VERSION };
+        let body = toml::to_string(&Manifest { format, ..self.clone() }).expect("manifest serialises");
         format!("# quire project manifest\n{body}")
     }
 }

@@ -51,6 +51,11 @@ impl<'p> Transaction<'p> {
         Ok(())
     }
 
+    /// Replaces the project's `quire.toml` with `manifest` when the transaction commits.
+    pub fn write_manifest(&mut self, manifest: &super::Manifest) {
+        self.write(self.root.join(super::MANIFEST), manifest.to_toml().into_bytes());
+    }
+
     /// Removes `path` (if it exists) when the transaction commits.
     pub fn remove(&mut self, path: PathBuf) {
         self.ops.push((path, Op::Remove));

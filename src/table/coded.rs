@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use crate::codebook::CodePath;
+use crate::coding::kinds::Counted;
 use crate::coding::{store, Coder};
 use crate::corpus::Source;
 use crate::error::Result;
@@ -129,11 +130,11 @@ impl CodedUnits {
     }
 
     /// Only the units whose speakers pass `filters` (AND across keys, OR within a key) and only
-    /// the marks of `coder`, if given.
-    pub fn filtered(self, filters: &[(String, Vec<String>)], coder: Option<&Coder>) -> CodedUnits {
+    /// the marks of the `counted` coders.
+    pub fn filtered(self, filters: &[(String, Vec<String>)], counted: &Counted) -> CodedUnits {
         let speaker_passes: Vec<bool> =
             self.speakers.iter().map(|a| filters.iter().all(|(k, vs)| a.get(k).is_some_and(|v| vs.contains(v)))).collect();
-        let coder = coder.map(|c| self.coders.iter().position(|x| x == c).map(|i| i as u32));
+        let coder_counts: Vec<bool> = self.coders.iter().map(|c| counted.contains(c)).collect();
         let mut renumber = vec![u32::MAX; self.units.len()];
         let mut units = Vec::new();
         for (i, unit) in self.units.iter().enumerate() {
@@ -145,7 +146,7 @@ impl CodedUnits {
         let marks = self
             .marks
             .iter()
-            .filter(|(u, c, _)| renumber[*u as usize] != u32::MAX && coder.is_none_or(|wanted| wanted == Some(*c)))
+            .filter(|(u, c, _)| renumber[*u as usize] != u32::MAX && coder_counts[*c as usize])
             .map(|(u, c, code)| (renumber[*u as usize], *c, *code))
             .collect();
         CodedUnits { units, marks, ..self }
@@ -303,12 +304,14 @@ mod tests {
 
     #[test]
     fn filtering_keeps_the_units_and_marks_asked_for() {
-        let fr = sample().filtered(&[("country".into(), vec!["FR".into()])], None);
+        use crate::coding::kinds::CoderChoice;
+        let choose = |choice: &str| Counted::resolve(&choice.parse::<CoderChoice>().unwrap(), &sample().coders, &Default::default());
+        let fr = sample().filtered(&[("country".into(), vec!["FR".into()])], &choose("all"));
         assert_eq!(fr.units, vec![Unit { source: 1, case: 1, speaker: 1 }]);
         assert_eq!(fr.marks, vec![(0, 1, 0)]);
-        let ana = sample().filtered(&[], Some(&"ana".parse().unwrap()));
+        let ana = sample().filtered(&[], &choose("ana"));
         assert_eq!((ana.units.len(), ana.marks.clone()), (2, vec![(0, 0, 0)]));
-        let nobody = sample().filtered(&[], Some(&"zed".parse().unwrap()));
+        let nobody = sample().filtered(&[], &choose("zed"));
         assert!(nobody.marks.is_empty());
     }
 }
