@@ -26,11 +26,22 @@ pub fn unpack(country: &str, dir: &Path) -> Result<Project> {
 
 /// Merges the country projects `inputs` into a new project `first48` in `dir`.
 pub fn merge_countries(dir: &Path, inputs: &[(PathBuf, Input)]) -> Result<Project> {
-    let base = Merged { codebook: inputs[0].1.codebook.clone(), sources: Default::default(), codings: Default::default(), reports: Vec::new(), kinds: Default::default() };
+    let base = Merged {
+        codebook: inputs[0].1.codebook.clone(),
+        sources: Default::default(),
+        codings: Default::default(),
+        reports: Vec::new(),
+        kinds: Default::default(),
+    };
     let merged = merge::merge(base, inputs, &[], false)?;
-    let project = Project::init(&dir.join("first48"), Manifest::new("first48", Language::English, "fixture".parse().expect("valid coder")), merged.codebook.to_json().as_bytes())?;
+    let project = Project::init(
+        &dir.join("first48"),
+        Manifest::new("first48", Language::English, "fixture".parse().expect("valid coder")),
+        merged.codebook.to_json().as_bytes(),
+    )?;
     merge::write_all(&project, &merged, &merge::report_md(&merged))?;
-    Ok(project)
+    // Opened again: the merge wrote the coder kinds into the manifest.
+    Project::open(project.root())
 }
 
 /// Writes the country context table into the merged project and returns its path.

@@ -95,7 +95,11 @@ fn an_accepted_suggestion_becomes_the_coders_coding() {
     let query = ["--project", "pt", "quotes", "--code", "barriers/insurance-delay", "--format", "csv"];
     assert!(!w.run(&query).ok().stdout.contains("PT-PR-01:2,"));
     let listed = w.run(&["--project", "pt", "suggestions", "list", "--segment", "PT-PR-01:2", "--format", "csv"]).ok();
-    assert!(listed.stdout.starts_with("segment,code,suggested by,citation,text\nPT-PR-01:2,barriers/insurance-delay,auto,\"(PR, M, PT)\","), "{}", listed.stdout);
+    assert!(
+        listed.stdout.starts_with("segment,code,suggested by,citation,text\nPT-PR-01:2,barriers/insurance-delay,auto,\"(PR, M, PT)\","),
+        "{}",
+        listed.stdout
+    );
     let r = w.run(&["--project", "pt", "suggestions", "accept", "--segment", "PT-PR-01:2", "--coder", "fixture"]).ok();
     assert_eq!(r.stderr, "accepted 1 suggestion(s) as codings of fixture: 1 new, 0 already coded\n");
     let after = w.run(&query).ok().stdout;

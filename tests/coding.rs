@@ -268,7 +268,7 @@ fn autocoding_matches_stemmed_words_in_three_languages() {
     assert!(rows.iter().all(|r| r.3 == "challenges/structural/home-test"));
     // Running again adds nothing.
     let again = w.run(&["--project", "p", "autocode", "--code", "home-test"]).ok();
-    assert!(again.stderr.contains("0 new coding(s)"), "{}", again.stderr);
+    assert!(again.stderr.contains("0 new suggestion(s) of auto, 3 already suggested"), "{}", again.stderr);
 }
 
 /// The autocoding project of the test above, autocoded once; returns the coding file's lines.
@@ -304,7 +304,7 @@ fn autocoding_again_keeps_existing_codings_and_their_times() {
         rows
     });
     let r = w.run(&["--project", "p", "autocode", "--code", "home-test"]).ok();
-    assert!(r.stderr.contains("1 new coding(s) for auto, 2 already there"), "{}", r.stderr);
+    assert!(r.stderr.contains("1 new suggestion(s) of auto, 2 already suggested"), "{}", r.stderr);
     let after: Vec<String> = fs::read_to_string(&file).unwrap().lines().map(String::from).collect();
     assert_eq!(after.len(), 4);
     assert!(after[1].contains(",2020-01-01T00:00:00Z,") && after[3].contains(",2020-01-01T00:00:00Z,"), "{after:?}");
@@ -320,7 +320,7 @@ fn autocoding_again_keeps_existing_codings_and_their_times() {
         rows
     });
     let r = w.run(&["--project", "p", "autocode", "--code", "home-test"]).ok();
-    assert!(r.stderr.contains("0 new coding(s) for auto, 3 already there"), "{}", r.stderr);
+    assert!(r.stderr.contains("0 new suggestion(s) of auto, 3 already suggested"), "{}", r.stderr);
     let rows = codings(&file);
     assert_eq!(rows.len(), 4);
     let mut sorted = rows.clone();

@@ -50,7 +50,12 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             for coder in &coders {
                 let codings = store::read(&store::path(&project, coder, Kind::Anchored))?.len();
                 let kind = kinds.kind(coder);
-                table.push(vec![coder.to_string(), kind.to_string(), codings.to_string(), if kind == CoderKind::Analysis { "yes" } else { "no" }.into()]);
+                table.push(vec![
+                    coder.to_string(),
+                    kind.to_string(),
+                    codings.to_string(),
+                    if kind == CoderKind::Analysis { "yes" } else { "no" }.into(),
+                ]);
             }
             project.end_reading();
             table.write(args.format, ctx.out)?;

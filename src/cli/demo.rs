@@ -106,7 +106,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         let countries = countries.each_ref().map(String::as_str);
         let spread = Spread { limit: 3, countries: Some(&countries), shorter_than: Some(400), per_country: Some(1) };
         for code in &codebook.codes {
-            let hits = index.search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], coders: Some(counted.clone()), ..Default::default() })?.hits;
+            let hits = index
+                .search(&QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], coders: Some(counted.clone()), ..Default::default() })?
+                .hits;
             // Three short quotes, from different countries where possible.
             let picked = spread.pick(&hits);
             writeln!(ctx.out, "\n## {}\n", code.name).map_err(out_err)?;

@@ -87,7 +87,9 @@ pub enum Command {
     #[command(subcommand)]
     Suggestions(suggestions::Sub),
     /// The project's coders and their kinds (analysis, reliability, suggestion); set a kind.
-    #[command(after_help = "Only analysis coders are counted by tables, quotes and the report unless --coder says otherwise.\n\nExamples:\n  quire coders\n  quire coders set fixture2 reliability")]
+    #[command(
+        after_help = "Only analysis coders are counted by tables, quotes and the report unless --coder says otherwise.\n\nExamples:\n  quire coders\n  quire coders set fixture2 reliability"
+    )]
     Coders(coders::Args),
     /// Print respondent quotes with citations, by text, code, attribute and coder.
     #[command(

@@ -43,7 +43,12 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let mut quotes = Vec::new();
     let mut withheld = 0;
     for code in &codebook.codes {
-        let query = QuoteQuery { codes: vec![vec![CodePath::new(vec![code.id.clone()])]], allow_flagged: args.allow_flagged, coders: Some(counted.clone()), ..Default::default() };
+        let query = QuoteQuery {
+            codes: vec![vec![CodePath::new(vec![code.id.clone()])]],
+            allow_flagged: args.allow_flagged,
+            coders: Some(counted.clone()),
+            ..Default::default()
+        };
         let found = index.search(&query)?;
         withheld += found.withheld;
         // Spread the quotes over countries: the first of each country in turn.

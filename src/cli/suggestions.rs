@@ -19,7 +19,9 @@ pub enum Sub {
         format: Format,
     },
     /// Accept suggestions: they become codings of the accepting (analysis) coder, made now.
-    #[command(after_help = "Examples:\n  quire suggestions accept --segment PT-PR-03:4 --coder ana\n  quire suggestions accept --code housing --dry-run\n  quire suggestions accept --all")]
+    #[command(
+        after_help = "Examples:\n  quire suggestions accept --segment PT-PR-03:4 --coder ana\n  quire suggestions accept --code housing --dry-run\n  quire suggestions accept --all"
+    )]
     Accept {
         #[command(flatten)]
         which: Which,
@@ -93,7 +95,12 @@ pub fn run(sub: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             let Decided { taken, added } = suggestions::accept(&project, &selection, &to, dry_run)?;
             write_table(&taken, &sources, Format::Text, ctx)?;
             let verb = if dry_run { "would accept" } else { "accepted" };
-            ctx.note(format_args!("{verb} {} suggestion(s) as codings of {to}: {added} new, {} already coded{}", taken.len(), taken.len() - added, dry_note(dry_run)));
+            ctx.note(format_args!(
+                "{verb} {} suggestion(s) as codings of {to}: {added} new, {} already coded{}",
+                taken.len(),
+                taken.len() - added,
+                dry_note(dry_run)
+            ));
         }
         Sub::Reject { dry_run, .. } => {
             let Decided { taken, .. } = suggestions::reject(&project, &selection, dry_run)?;

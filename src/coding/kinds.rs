@@ -130,10 +130,9 @@ impl Counted {
     /// Resolves `choice` against the coders that have codings (`present`) and their kinds.
     pub fn resolve(choice: &CoderChoice, present: &[Coder], kinds: &CoderKinds) -> Counted {
         match choice {
-            CoderChoice::Analysis => Counted {
-                coders: present.iter().filter(|c| kinds.kind(c) == CoderKind::Analysis).cloned().collect(),
-                explicit: false,
-            },
+            CoderChoice::Analysis => {
+                Counted { coders: present.iter().filter(|c| kinds.kind(c) == CoderKind::Analysis).cloned().collect(), explicit: false }
+            }
             CoderChoice::All => Counted { coders: present.iter().cloned().collect(), explicit: true },
             CoderChoice::Only(set) => Counted { coders: set.clone(), explicit: true },
         }

@@ -1,8 +1,8 @@
 //! Codings: coded character spans of sources, one CSV per coder, and the targets that address them.
 
 pub mod anchor;
-pub mod coder;
 pub mod autocode;
+pub mod coder;
 pub mod kinds;
 pub mod layout;
 mod plain_csv;

@@ -30,9 +30,10 @@ impl Selection {
             .iter()
             .map(|id| {
                 let source = sources.iter().find(|s| s.id == id.source).ok_or_else(|| Error::UnknownSource(id.source.to_string()))?;
-                let segment = source.segments.get(id.number.wrapping_sub(1)).ok_or_else(|| {
-                    Error::Usage(format!("`{id}`: {} has {} segment(s)", id.source, source.segments.len()))
-                })?;
+                let segment = source
+                    .segments
+                    .get(id.number.wrapping_sub(1))
+                    .ok_or_else(|| Error::Usage(format!("`{id}`: {} has {} segment(s)", id.source, source.segments.len())))?;
                 Ok((id.source.clone(), segment.start, segment.end))
             })
             .collect()
@@ -81,7 +82,9 @@ pub fn accept(project: &Project, selection: &Selection, to: &Coder, dry_run: boo
     if kind != CoderKind::Analysis {
         return Err(Error::Refused {
             location: None,
-            message: format!("`{to}` is not an analysis coder (kind: {kind}): suggestions are accepted as an analysis coder's codings (pass --coder NAME)"),
+            message: format!(
+                "`{to}` is not an analysis coder (kind: {kind}): suggestions are accepted as an analysis coder's codings (pass --coder NAME)"
+            ),
         });
     }
     let mut tx = Transaction::new(project);
@@ -130,7 +133,8 @@ fn take(project: &Project, tx: &mut Transaction<'_>, selection: &Selection, keep
 /// The (source, start, end, code) of every coding `autocode` must not propose again for `coder`:
 /// its rejected suggestions, and what any other coder already coded.
 pub fn decided(project: &Project, coder: &Coder) -> Result<BTreeSet<(SourceId, usize, usize, CodePath)>> {
-    let mut seen: BTreeSet<_> = store::read(&store::path(project, coder, Kind::Rejected))?.into_iter().map(|c| (c.source, c.start, c.end, c.code)).collect();
+    let mut seen: BTreeSet<_> =
+        store::read(&store::path(project, coder, Kind::Rejected))?.into_iter().map(|c| (c.source, c.start, c.end, c.code)).collect();
     for c in store::read_all(project)? {
         if c.coder != *coder {
             seen.insert((c.source, c.start, c.end, c.code));

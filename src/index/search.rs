@@ -141,8 +141,13 @@ impl SegmentIndex {
     /// Quote number `n`; with `coders`, only their codes.
     fn hit(&self, n: usize, coders: Option<&Counted>) -> Result<Hit> {
         let q = self.quotes.get(n)?;
-        let codes =
-            q.codes.iter().filter_map(|n| self.codes.get(*n as usize)).filter(|c| coders.is_none_or(|counted| counted.contains(&c.0))).cloned().collect();
+        let codes = q
+            .codes
+            .iter()
+            .filter_map(|n| self.codes.get(*n as usize))
+            .filter(|c| coders.is_none_or(|counted| counted.contains(&c.0)))
+            .cloned()
+            .collect();
         Ok(Hit {
             segment: q.segment.to_string(),
             source: q.source.to_string(),

@@ -59,7 +59,13 @@ impl Input {
         for source in project.load_sources()? {
             sources.insert(source.id.to_string(), transcript::render(&source).into_bytes());
         }
-        Ok(Input { name: project.manifest.name.clone(), codebook, sources, codings: store::read_all(&project)?, kinds: project.manifest.coders.clone() })
+        Ok(Input {
+            name: project.manifest.name.clone(),
+            codebook,
+            sources,
+            codings: store::read_all(&project)?,
+            kinds: project.manifest.coders.clone(),
+        })
     }
 }
 

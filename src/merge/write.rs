@@ -42,7 +42,11 @@ pub fn into_existing(dir: &Path, inputs: &[(PathBuf, Input)], options: &Options)
     for c in store::read_all(&project)? {
         codings.entry(c.coder.clone()).or_default().push(c);
     }
-    let (merged, report) = merge_with(with_mapping(options, inputs, Merged { codebook, sources, codings, reports: Vec::new(), kinds: project.manifest.coders.clone() })?, inputs, options)?;
+    let (merged, report) = merge_with(
+        with_mapping(options, inputs, Merged { codebook, sources, codings, reports: Vec::new(), kinds: project.manifest.coders.clone() })?,
+        inputs,
+        options,
+    )?;
     crate::failpoint::hit("merge-before-write");
     write_all(&project, &merged, &report)?;
     Ok(report)

@@ -41,7 +41,14 @@ fn default_codebook() -> PathBuf {
 
 impl Manifest {
     pub fn new(name: &str, language: Language, coder: Coder) -> Manifest {
-        Manifest { format: FORMAT_WITHOUT_KINDS, name: name.to_string(), language, coder, codebook: default_codebook(), coders: CoderKinds::default() }
+        Manifest {
+            format: FORMAT_WITHOUT_KINDS,
+            name: name.to_string(),
+            language,
+            coder,
+            codebook: default_codebook(),
+            coders: CoderKinds::default(),
+        }
     }
 
     pub(crate) fn read(path: &Path) -> Result<Manifest> {
