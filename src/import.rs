@@ -51,7 +51,8 @@ fn most_common_language(imported: &Imported, default: Language) -> Language {
 pub fn write_project(dir: &Path, imported: &Imported, language: Language) -> Result<()> {
     let coder = imported.coders.first().cloned().unwrap_or_else(|| "me".parse().expect("valid coder"));
     let manifest = || Manifest::new(&imported.name, language, coder.clone());
-    crate::staging::create_project(dir, ".quire-import-", manifest, imported.codebook.to_json().as_bytes(), |project| fill(project, imported))
+    let codebook_json = imported.codebook.checked_json(&dir.join("codebook.json"))?;
+    crate::staging::create_project(dir, ".quire-import-", manifest, codebook_json.as_bytes(), |project| fill(project, imported))
 }
 
 /// Writes the imported sources, their sums and every coder's codings into the new `project`.

@@ -186,6 +186,16 @@ impl Codebook {
         Ok(codebook)
     }
 
+    /// The codebook as written, refused if it does not validate: no command commits an invalid
+    /// codebook (`path` names where it was to be written).
+    pub fn checked_json(&self, path: &Path) -> Result<String> {
+        let issues: Vec<_> = validate::validate(self).into_iter().filter(|i| i.severity == Severity::Error).collect();
+        if !issues.is_empty() {
+            return Err(Error::CodebookInvalid { path: path.to_path_buf(), issues });
+        }
+        Ok(self.to_json())
+    }
+
     /// The oldest format that holds this codebook: 1, or 2 when it has a folder.
     pub fn format_needed(&self) -> u32 {
         if self.walk().iter().any(|v| !v.code.codable) {

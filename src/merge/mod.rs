@@ -110,6 +110,11 @@ pub struct InputReport {
     pub by_name: Vec<(CodePath, CodePath)>,
     pub unaligned: Vec<(CodePath, CodePath)>,
     pub conflicts: Vec<String>,
+    /// Merged before into this project: its codings there were replaced by its codings now.
+    pub merged_before: bool,
+    /// Since that merge: codings the input has that it did not have, and codings it no longer has.
+    pub added_since: usize,
+    pub removed_since: usize,
 }
 
 /// The merged project, in memory.
@@ -207,8 +212,20 @@ pub fn drift(input: &Codebook, target: &Codebook, aligned: &BTreeSet<CodePath>) 
 }
 
 /// Adds `unaligned/<project>/<path>` with names from the input codebook; returns its path.
+/// A valid code id made from a project's name: characters an id cannot hold become `-`
+/// (`qc project` → `qc-project`).
+fn id_from_name(name: &str) -> String {
+    let mut id: String = name.chars().map(|c| if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect();
+    id = id.trim_start_matches('.').chars().take(64).collect();
+    if id.is_empty() {
+        id = "input".into();
+    }
+    debug_assert!(crate::codebook::valid_id(&id), "{id}");
+    id
+}
+
 fn add_unaligned(target: &mut Codebook, project: &str, path: &CodePath, input: &Codebook) -> CodePath {
-    let mut ids = vec!["unaligned".to_string(), project.to_string()];
+    let mut ids = vec!["unaligned".to_string(), id_from_name(project)];
     let mut names = vec!["Unaligned codes".to_string(), format!("Unaligned codes of {project}")];
     for (i, id) in path.ids().iter().enumerate() {
         ids.push(id.clone());
@@ -232,12 +249,18 @@ fn add_unaligned(target: &mut Codebook, project: &str, path: &CodePath, input: &
 }
 
 /// Merges `inputs` into `base` (an existing merged project's content, or empty).
+///
+/// Merging an input again replaces what it brought last time: the codings of `base` whose origin
+/// is the input are dropped first (so a coding deleted in the input disappears), and codings made
+/// in the merged project itself (no origin) are kept.
 pub fn merge(mut base: Merged, inputs: &[(PathBuf, Input)], mapping: &[MapRow], allow_drift: bool) -> Result<Merged> {
     let mut origins: BTreeMap<String, String> = BTreeMap::new();
     let mut drifted = Vec::new();
-    for (dir, input) in inputs {
+    let mut before = take_previous(&mut base, inputs);
+    for ((dir, input), previous) in inputs.iter().zip(before.iter_mut()) {
         let named = crate::refi::codebook::by_name_path(&base.codebook);
         let mut report = InputReport { name: input.name.clone(), sources: input.sources.len(), ..Default::default() };
+        report.merged_before = !previous.is_empty();
         for (coder, kept, theirs) in base.kinds.absorb(&input.kinds) {
             report.conflicts.push(format!("coder `{coder}` is of kind {theirs} in {} but {kept} in the merge; kept {kept}", input.name));
         }
@@ -304,13 +327,17 @@ pub fn merge(mut base: Merged, inputs: &[(PathBuf, Input)], mapping: &[MapRow], 
             }
             origins.entry(id.clone()).or_insert_with(|| dir.display().to_string());
         }
+        let mut now = BTreeSet::new();
         for c in &input.codings {
             let mut c = c.clone();
             c.code = alignment[&c.code].clone();
             c.origin = Some(c.origin.clone().unwrap_or_else(|| input.name.clone()));
+            now.insert(identity(&c));
             base.codings.entry(c.coder.clone()).or_default().push(c);
             report.codings += 1;
         }
+        report.added_since = now.difference(previous).count();
+        report.removed_since = previous.difference(&now).count();
         base.reports.push(report);
     }
     if !drifted.is_empty() && !allow_drift {
@@ -320,6 +347,31 @@ pub fn merge(mut base: Merged, inputs: &[(PathBuf, Input)], mapping: &[MapRow], 
         store::normalise(codings);
     }
     Ok(base)
+}
+
+/// A coding's identity across merges: its source, span, code and coder.
+type Identity = (crate::corpus::SourceId, usize, usize, CodePath, Coder);
+
+fn identity(c: &Coding) -> Identity {
+    (c.source.clone(), c.start, c.end, c.code.clone(), c.coder.clone())
+}
+
+/// Drops from `base` the codings an earlier merge brought from each input (by their origin: the
+/// input's name, or the origins the input's own codings carry) and returns them per input.
+fn take_previous(base: &mut Merged, inputs: &[(PathBuf, Input)]) -> Vec<BTreeSet<Identity>> {
+    let origins: Vec<BTreeSet<String>> =
+        inputs.iter().map(|(_, input)| input.codings.iter().filter_map(|c| c.origin.clone()).chain([input.name.clone()]).collect()).collect();
+    let mut previous = vec![BTreeSet::new(); inputs.len()];
+    for codings in base.codings.values_mut() {
+        codings.retain(|c| match c.origin.as_ref().and_then(|o| origins.iter().position(|set| set.contains(o))) {
+            Some(i) => {
+                previous[i].insert(identity(c));
+                false
+            }
+            None => true,
+        });
+    }
+    previous
 }
 
 /// `merge-report.md`: per input, sources, codings, codes aligned each way, conflicts.
@@ -342,8 +394,11 @@ pub fn report_md(merged: &Merged) -> String {
     let total: usize = merged.codings.values().map(Vec::len).sum();
     let _ = writeln!(s, "\nMerged project: {} sources, {total} codings, {} codes.\n", merged.sources.len(), merged.codebook.len());
     for r in &merged.reports {
-        if !r.unaligned.is_empty() || !r.conflicts.is_empty() || !r.by_name.is_empty() {
+        if !r.unaligned.is_empty() || !r.conflicts.is_empty() || !r.by_name.is_empty() || r.merged_before {
             let _ = writeln!(s, "## {}\n", r.name);
+            if r.merged_before {
+                let _ = writeln!(s, "Merged before: since then {} coding(s) added and {} removed in {}.\n", r.added_since, r.removed_since, r.name);
+            }
             if !r.by_name.is_empty() {
                 let _ = writeln!(
                     s,

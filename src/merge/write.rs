@@ -63,7 +63,8 @@ pub fn into_new(dir: &Path, inputs: &[(PathBuf, Input)], options: &Options) -> R
     let (merged, report) = merge_with(with_mapping(options, inputs, base)?, inputs, options)?;
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "merged".into());
     let manifest = || Manifest::new(&name, Language::English, "merge".parse().expect("valid coder"));
-    crate::staging::create_project(dir, ".quire-merge-", manifest, merged.codebook.to_json().as_bytes(), |project| {
+    let codebook_json = merged.codebook.checked_json(&dir.join("codebook.json"))?;
+    crate::staging::create_project(dir, ".quire-merge-", manifest, codebook_json.as_bytes(), |project| {
         let _lock = project.lock()?;
         write_all(project, &merged, &report)
     })?;
@@ -105,7 +106,7 @@ pub fn write_all(project: &Project, merged: &Merged, report: &str) -> Result<()>
         let mut codings = codings.clone();
         store::stage(&mut tx, project, coder, Kind::Anchored, &mut codings);
     }
-    tx.write(project.codebook_path(), merged.codebook.to_json().into_bytes());
+    tx.write(project.codebook_path(), merged.codebook.checked_json(&project.codebook_path())?.into_bytes());
     tx.write(project.root().join(REPORT), report.as_bytes().to_vec());
     if merged.kinds != project.manifest.coders {
         tx.write_manifest(&Manifest { coders: merged.kinds.clone(), ..project.manifest.clone() });
