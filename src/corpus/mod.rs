@@ -2,6 +2,7 @@
 
 pub mod cases;
 pub mod header;
+pub mod labels;
 mod quoting;
 pub mod transcript;
 
