@@ -106,14 +106,18 @@ pub fn collect_inputs(paths: &[PathBuf]) -> Result<Inputs> {
     Ok(inputs)
 }
 
-/// Parses and checks every file, then decides per source what to write. Writes nothing.
+/// Each source read, with what ingest will do with it.
+pub type Planned = Vec<(Source, Outcome)>;
+
+/// Parses and checks every file, then decides per source what to write, with the warnings of
+/// each file (see [`transcript::parse_warning`]). Writes nothing.
 pub fn plan(
     project: &Project,
     files: &[PathBuf],
     cases: Option<&CaseSheet>,
     replace: bool,
     progress: &dyn Progress,
-) -> Result<(Vec<(Source, Outcome)>, Vec<Warning>)> {
+) -> Result<(Planned, Vec<Warning>)> {
     use rayon::prelude::*;
     // Parse in parallel; report the first bad file in the order given.
     progress.begin("checking transcripts", files.len() as u64);

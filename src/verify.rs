@@ -297,7 +297,11 @@ impl Verifier<'_> {
         }
         let speakers: BTreeSet<String> =
             source.segments.iter().filter(|s| c.overlaps(s.start, s.end)).map(|s| format!("`{}`", source.speaker_of(s).label)).collect();
-        let on = if speakers.is_empty() { "no segment text".to_string() } else { format!("interviewer text of {}", speakers.into_iter().collect::<Vec<_>>().join(", ")) };
+        let on = if speakers.is_empty() {
+            "no segment text".to_string()
+        } else {
+            format!("interviewer text of {}", speakers.into_iter().collect::<Vec<_>>().join(", "))
+        };
         let what = format!("coding of `{}` at {}..{} in {} falls on no respondent text ({on})", c.code, c.start, c.end, c.source);
         let orphans = store::path(self.project, coder, Kind::Orphaned);
         if self.repair {

@@ -75,7 +75,10 @@ fn a_span_across_a_speaker_turn_is_refused() {
     let w = project();
     let before = snapshot(&w.path("p"));
     let r = w.run(&["--project", "p", "code", "XX-1@80..100", "housing", "--coder", "ana"]).exits(3);
-    assert_eq!(r.stderr, "quire: p/sources/XX-1.txt:14: `XX-1@80..100` crosses a speaker turn (from `I` to `R`); code each speaker's text separately\n");
+    assert_eq!(
+        r.stderr,
+        "quire: p/sources/XX-1.txt:14: `XX-1@80..100` crosses a speaker turn (from `I` to `R`); code each speaker's text separately\n"
+    );
     assert_eq!(snapshot(&w.path("p")), before);
 }
 
@@ -154,7 +157,11 @@ fn verify_reports_a_coding_on_interviewer_text_and_repair_moves_it_to_the_orphan
         "p/codings/ana.csv:2: coding of `challenges/structural/housing` at 3..26 in XX-1 falls on no respondent text (interviewer text of `I`); --repair moves it to p/codings/ana.orphaned.csv (remains)"
     );
     let r = w.run(&["--project", "p", "verify", "--repair"]).exits(0);
-    assert!(r.stderr.contains("3..26 in XX-1 falls on no respondent text (interviewer text of `I`); moved to p/codings/ana.orphaned.csv (repaired)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("3..26 in XX-1 falls on no respondent text (interviewer text of `I`); moved to p/codings/ana.orphaned.csv (repaired)"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(codings(&w, "ana"), format!("{HEADER}{answer}"));
     assert_eq!(fs::read_to_string(w.path("p/codings/ana.orphaned.csv")).unwrap(), format!("{HEADER}{interviewer}"));
     w.run(&["--project", "p", "verify"]).exits(0);

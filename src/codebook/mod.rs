@@ -264,9 +264,7 @@ impl Codebook {
         let matches: Vec<&Visit> = all.iter().filter(|v| v.path.ends_with(&parts)).collect();
         match matches.len() {
             1 => Ok(matches[0].path.clone()),
-            0 => {
-                Err(Error::UnknownCode { query: query.to_string(), suggestions: suggestions(&all, &parts) })
-            }
+            0 => Err(Error::UnknownCode { query: query.to_string(), suggestions: suggestions(&all, &parts) }),
             _ => Err(Error::AmbiguousCode { query: query.to_string(), candidates: matches.iter().map(|v| v.path.to_string()).collect() }),
         }
     }

@@ -22,20 +22,8 @@ impl fmt::Display for Warning {
 }
 
 /// Words that name a speaker's role: written as a label they are always meant as one.
-const ROLE_WORDS: [&str; 12] = [
-    "interviewer",
-    "interviewee",
-    "moderator",
-    "respondent",
-    "participant",
-    "facilitator",
-    "speaker",
-    "question",
-    "answer",
-    "int",
-    "resp",
-    "mod",
-];
+const ROLE_WORDS: [&str; 12] =
+    ["interviewer", "interviewee", "moderator", "respondent", "participant", "facilitator", "speaker", "question", "answer", "int", "resp", "mod"];
 
 /// Longest token read as a label-like word before `:`.
 const MAX_TOKEN: usize = 20;
@@ -141,7 +129,15 @@ mod tests {
         for text in ["12:30 we met", "R:x", "Yes, I said: fine", "ok; then", "a long sentence: then more"] {
             assert_eq!(classify(text, &s), Line::Text, "{text}");
         }
-        for (line, written) in [("R; yes", "R;"), ("r: yes", "r"), ("Interviewer: so?", "Interviewer"), ("Rr: yes", "Rr"), ("P6: hi", "P6"), ("p6: hi", "p6"), ("Q: hm", "Q")] {
+        for (line, written) in [
+            ("R; yes", "R;"),
+            ("r: yes", "r"),
+            ("Interviewer: so?", "Interviewer"),
+            ("Rr: yes", "Rr"),
+            ("P6: hi", "P6"),
+            ("p6: hi", "p6"),
+            ("Q: hm", "Q"),
+        ] {
             assert!(matches!(classify(line, &s), Line::Wrong { written: w, .. } if w == written), "{line}");
         }
     }

@@ -55,10 +55,7 @@ fn silent_respondents(path: &Path, source: &Source) -> Vec<Warning> {
         .map(|(_, s)| Warning { location: at.clone(), message: format!("respondent `{}` is declared but never speaks", s.label) })
         .collect();
     if source.respondent_segments().next().is_none() {
-        warnings.push(Warning {
-            location: at,
-            message: format!("{} has no respondent segment: nothing in it can be coded or quoted", source.id),
-        });
+        warnings.push(Warning { location: at, message: format!("{} has no respondent segment: nothing in it can be coded or quoted", source.id) });
     }
     warnings
 }
@@ -344,7 +341,9 @@ fn segment_body(path: &Path, speakers: &[Speaker], at: (&SourceId, usize, &str),
                     let speaker = current.map(|i| speakers[i].label.as_str()).unwrap_or_default();
                     warnings.push(Warning {
                         location: Location::line(path, line_no),
-                        message: format!("`{token}:` looks like a speaker label but is not declared (declared: {declared}); read as text of {speaker}"),
+                        message: format!(
+                            "`{token}:` looks like a speaker label but is not declared (declared: {declared}); read as text of {speaker}"
+                        ),
                     });
                 }
                 Line::Text => continue_paragraph(path, line_no, offset, trimmed_end, current, &mut open)?,
