@@ -164,7 +164,10 @@ pub struct Report {
     pub sources: Vec<(Source, Outcome)>,
     pub warnings: Vec<Warning>,
     pub reanchored: usize,
+    /// Codings whose text is gone from their replaced source (now in the orphan file).
     pub orphaned: Vec<Coding>,
+    /// Codings whose text is still there, but no longer a respondent's (now in the orphan file).
+    pub off_respondent: Vec<Coding>,
 }
 
 /// Checks all files, then writes the new and changed sources (unless `dry_run`), re-anchoring
@@ -183,8 +186,7 @@ pub fn ingest(
     if !dry_run && planned.iter().any(|(_, o)| *o != Outcome::Unchanged) {
         // Sources, their hashes and re-anchored codings change together or not at all.
         let mut tx = Transaction::new(project);
-        let replaced: BTreeMap<&SourceId, &str> =
-            planned.iter().filter(|(_, o)| *o == Outcome::Replaced).map(|(s, _)| (&s.id, s.body.as_str())).collect();
+        let replaced: BTreeMap<&SourceId, &Source> = planned.iter().filter(|(_, o)| *o == Outcome::Replaced).map(|(s, _)| (&s.id, s)).collect();
         if !replaced.is_empty() {
             reanchor(&mut tx, project, &replaced, &mut report)?;
         }
@@ -199,15 +201,16 @@ pub fn ingest(
 }
 
 /// Moves every coder's codings of the replaced sources to where their text now is; those whose
-/// text is gone go to the coder's orphan file (and orphans whose text is back return).
-fn reanchor(tx: &mut Transaction<'_>, project: &Project, bodies: &BTreeMap<&SourceId, &str>, report: &mut Report) -> Result<()> {
+/// text is gone, or is now no respondent's, go to the coder's orphan file (and orphans whose text
+/// is back on respondent text return).
+fn reanchor(tx: &mut Transaction<'_>, project: &Project, sources: &BTreeMap<&SourceId, &Source>, report: &mut Report) -> Result<()> {
     for coder in store::coders(project)? {
         let mut anchored = Vec::new();
         let mut orphans = Vec::new();
         let mut affected: BTreeMap<SourceId, Vec<Coding>> = BTreeMap::new();
         for (kind, keep) in [(Kind::Anchored, &mut anchored), (Kind::Orphaned, &mut orphans)] {
             for c in store::read(&store::path(project, &coder, kind))? {
-                if bodies.contains_key(&c.source) {
+                if sources.contains_key(&c.source) {
                     affected.entry(c.source.clone()).or_default().push(c);
                 } else {
                     keep.push(c);
@@ -215,11 +218,15 @@ fn reanchor(tx: &mut Transaction<'_>, project: &Project, bodies: &BTreeMap<&Sour
             }
         }
         for (id, codings) in affected {
-            let (found, lost) = anchor::reanchor(codings, bodies[&id]);
+            let source = sources[&id];
+            let (found, lost) = anchor::reanchor(codings, &source.body);
+            let (found, off): (Vec<Coding>, Vec<Coding>) = found.into_iter().partition(|c| source.on_respondent_text(c.start, c.end));
             report.reanchored += found.len();
             report.orphaned.extend(lost.iter().cloned());
+            report.off_respondent.extend(off.iter().cloned());
             anchored.extend(found);
             orphans.extend(lost);
+            orphans.extend(off);
         }
         store::stage(tx, project, &coder, Kind::Anchored, &mut anchored);
         store::stage(tx, project, &coder, Kind::Orphaned, &mut orphans);

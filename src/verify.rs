@@ -292,7 +292,7 @@ impl Verifier<'_> {
     /// A coding whose text is in place must lie on respondent text: one on interviewer text or
     /// between segments counts nowhere, and repair moves it to the coder's orphan file.
     fn check_respondent(&mut self, c: Coding, at: Location, source: &Source, coder: &Coder) -> Checked {
-        if source.respondent_segments().any(|(s, _)| c.overlaps(s.start, s.end)) {
+        if source.on_respondent_text(c.start, c.end) {
             return Checked::Kept(c);
         }
         let speakers: BTreeSet<String> =

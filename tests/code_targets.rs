@@ -196,3 +196,28 @@ fn code_help_says_spans_are_widened_and_interviewer_text_is_not_coded() {
     assert!(help.contains("widened to whole words"), "{help}");
     assert!(help.contains("Interviewer text is never coded"), "{help}");
 }
+
+#[test]
+fn a_replaced_source_whose_coded_answer_became_a_question_orphans_the_coding() {
+    let w = project();
+    w.run(&["--project", "p", "code", "XX-1:2", "housing", "--coder", "ana"]).ok();
+    w.write("in/XX-1.txt", TWO.replace("R: Hard at first.", "I: Hard at first."));
+    let r = w.run(&["--project", "p", "ingest", "in", "--replace"]).exits(0);
+    assert_eq!(
+        r.stderr,
+        "replaced  XX-1  5 segments, 1 respondent(s)\n1 source(s): 1 replaced\n\
+         codings of replaced sources: 0 re-anchored by their text, 1 orphaned\n\
+         orphaned  XX-1@30..44 challenges/structural/housing (ana): no longer respondent text: \"Hard at first.\"\n"
+    );
+    assert_eq!(codings(&w, "ana"), HEADER);
+    let orphans = fs::read_to_string(w.path("p/codings/ana.orphaned.csv")).unwrap();
+    assert!(orphans.starts_with(&format!("{HEADER}XX-1,30,44,challenges/structural/housing,ana,")), "{orphans}");
+    w.run(&["--project", "p", "verify"]).exits(0);
+}
+
+#[test]
+fn a_suffix_with_a_misspelled_last_part_gets_the_closest_full_id() {
+    let w = project();
+    let r = w.run(&["--project", "p", "code", "XX-1:2", "structural/housng", "--coder", "ana"]).exits(3);
+    assert_eq!(r.stderr, "quire: unknown code `structural/housng` (did you mean challenges/structural/housing?)\n");
+}

@@ -65,19 +65,13 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let dry = if args.dry_run { " (dry run: nothing written)" } else { "" };
     ctx.note(format_args!("{} source(s): {}{dry}", done.len(), summary.join(", ")));
-    if report.reanchored > 0 || !report.orphaned.is_empty() {
-        ctx.note(format_args!("codings of replaced sources: {} re-anchored by their text, {} orphaned", report.reanchored, report.orphaned.len()));
+    let orphaned = report.orphaned.len() + report.off_respondent.len();
+    if report.reanchored > 0 || orphaned > 0 {
+        ctx.note(format_args!("codings of replaced sources: {} re-anchored by their text, {orphaned} orphaned", report.reanchored));
     }
-    for c in &report.orphaned {
-        ctx.note(format_args!(
-            "orphaned  {}@{}..{} {} ({}): text not found: \"{}\"",
-            c.source,
-            c.start,
-            c.end,
-            c.code,
-            c.coder,
-            c.text.replace('\n', " ")
-        ));
+    let lost = report.orphaned.iter().map(|c| (c, "text not found")).chain(report.off_respondent.iter().map(|c| (c, "no longer respondent text")));
+    for (c, why) in lost {
+        ctx.note(format_args!("orphaned  {}@{}..{} {} ({}): {why}: \"{}\"", c.source, c.start, c.end, c.code, c.coder, c.text.replace('\n', " ")));
     }
     Ok(())
 }

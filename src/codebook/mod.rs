@@ -280,8 +280,8 @@ impl Codebook {
 }
 
 /// Codes a misspelled query may have meant, best first (at most five): those whose id is a few
-/// edits from its last part (`housng` → `.../housing`; for a path, those under the parent it
-/// names first), then those whose id or name contains it.
+/// edits from its last part (`housng` → `.../housing`; for a path or suffix, those under the
+/// parent it names first), then those whose id or name contains it.
 fn suggestions(all: &[Visit<'_>], parts: &[&str]) -> Vec<String> {
     let last = parts.last().expect("non-empty").to_lowercase();
     let parent = &parts[..parts.len() - 1];
@@ -290,7 +290,9 @@ fn suggestions(all: &[Visit<'_>], parts: &[&str]) -> Vec<String> {
         .iter()
         .filter_map(|v| {
             let d = edit_distance(&v.path.leaf().to_lowercase(), &last);
-            let under = parent.is_empty() || v.path.ids()[..v.path.ids().len() - 1].iter().map(String::as_str).eq(parent.iter().copied());
+            let ids = v.path.ids();
+            let above = &ids[..ids.len() - 1];
+            let under = above.len() >= parent.len() && above[above.len() - parent.len()..].iter().map(String::as_str).eq(parent.iter().copied());
             (d <= allowed).then_some((d, !under, v))
         })
         .collect();
