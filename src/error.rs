@@ -34,6 +34,8 @@ impl fmt::Display for Location {
 /// What is wrong with a transcript.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TranscriptProblem {
+    #[error("{0}, not text: quire does not read it yet; save it as plain text (.txt, UTF-8) and ingest that")]
+    NotText(&'static str),
     #[error("invalid UTF-8 (byte {offset}); save the file as UTF-8")]
     InvalidUtf8 { offset: usize },
     #[error("NUL byte at column {column}; the file is not plain text (save it as UTF-8 text)")]
@@ -44,8 +46,8 @@ pub enum TranscriptProblem {
     HeaderNotClosed,
     #[error("header has no `{0}:` line (add it, or give it in a cases CSV)")]
     MissingKey(&'static str),
-    #[error("unknown speaker label `{label}` (declared: {declared})")]
-    UnknownSpeaker { label: String, declared: String },
+    #[error("unknown speaker label `{label}` (declared: {declared}){hint}")]
+    UnknownSpeaker { label: String, declared: String, hint: String },
     #[error("speaker `{0}` is declared twice")]
     DuplicateSpeaker(String),
     #[error("text before the first speaker turn (start the line with `LABEL: `)")]

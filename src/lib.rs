@@ -16,7 +16,8 @@
 //!   the coding sheet, re-anchoring and autocoding.
 //! - **derived**: `index/` (schema, build, search, freshness) and `table/` (coded units, counts,
 //!   rendering), rebuilt from the above when it changes.
-//! - **outputs and operations**: `quotes`, `report`, `agreement`, `verify`, `ingest`, `merge/`,
+//! - **outputs and operations**: `quotes`, `report`, `agreement`, `verify`, `ingest`, `targets`
+//!   (what `code` may code of a target), `merge/`,
 //!   `import`, `demo`, `anonymise`; beside them `refi/`, the REFI-QDA reader and writer, which
 //!   `import` and `merge` use and which uses nothing of theirs.
 //! - **cli** (`cli/`): one file per command: its arguments, one call into the library, rendering.
@@ -46,6 +47,7 @@ pub mod refi;
 pub mod report;
 pub mod staging;
 pub mod table;
+pub mod targets;
 pub mod verify;
 
 pub use error::{Error, Exit, Result};

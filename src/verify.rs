@@ -1,7 +1,7 @@
 //! Project integrity: codebook, sources against their recorded hashes, every coding against its
 //! code and source (span inside the body, text matching), and the index against the codings.
 //! `repair` fixes only what needs no guess: missing hashes, codings whose exact text occurs once,
-//! and the index.
+//! codings on no respondent text (moved to the orphan file), and the index.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -243,7 +243,7 @@ impl Verifier<'_> {
         let len = source.body.chars().count();
         let text_ok = c.end <= len && slice(&source.body, c.start, c.end) == c.text;
         if text_ok {
-            return Checked::Kept(c);
+            return self.check_respondent(c, at, source, coder);
         }
         let found = occurrences(&source.body, &c.text);
         let what = if c.end > len {
@@ -285,6 +285,30 @@ impl Verifier<'_> {
                 n => format!("its text occurs {n} times: re-code it by hand"),
             };
             self.report(at, format!("{what}; {hint}"), false);
+            Checked::Kept(c)
+        }
+    }
+
+    /// A coding whose text is in place must lie on respondent text: one on interviewer text or
+    /// between segments counts nowhere, and repair moves it to the coder's orphan file.
+    fn check_respondent(&mut self, c: Coding, at: Location, source: &Source, coder: &Coder) -> Checked {
+        if source.on_respondent_text(c.start, c.end) {
+            return Checked::Kept(c);
+        }
+        let speakers: BTreeSet<String> =
+            source.segments.iter().filter(|s| c.overlaps(s.start, s.end)).map(|s| format!("`{}`", source.speaker_of(s).label)).collect();
+        let on = if speakers.is_empty() {
+            "no segment text".to_string()
+        } else {
+            format!("interviewer text of {}", speakers.into_iter().collect::<Vec<_>>().join(", "))
+        };
+        let what = format!("coding of `{}` at {}..{} in {} falls on no respondent text ({on})", c.code, c.start, c.end, c.source);
+        let orphans = store::path(self.project, coder, Kind::Orphaned);
+        if self.repair {
+            self.report(at, format!("{what}; moved to {}", orphans.display()), true);
+            Checked::Orphaned(vec![c])
+        } else {
+            self.report(at, format!("{what}; --repair moves it to {}", orphans.display()), false);
             Checked::Kept(c)
         }
     }

@@ -61,23 +61,26 @@ fn code_and_uncode_segments_ranges_and_spans() {
         all.extend_from_slice(args);
         w.run(&all)
     };
-    p(&["code", "PT-PR-01:4", "housing", "--coder", "ana"]).ok();
-    p(&["code", "PT-PR-01:6-8", "stigma", "loneliness", "--coder", "ana"]).ok();
-    p(&["code", "PT-PR-01@10..25", "boredom", "--coder", "ana"]).ok();
+    p(&["code", "PT-PR-01:5", "housing", "--coder", "ana"]).ok();
+    // Segment 7 is an interviewer turn: the range codes 6 and 8.
+    let r = p(&["code", "PT-PR-01:6-8", "stigma", "loneliness", "--coder", "ana"]).ok();
+    assert_eq!(r.stderr, "skipped 1 interviewer paragraph(s) of PT-PR-01:6-8: only respondent text is coded\n4 coding(s) added for ana\n");
+    // Whole words of the first answer ("saio em outubro"): a span is coded as given.
+    p(&["code", "PT-PR-01@70..85", "boredom", "--coder", "ana"]).ok();
     let rows = codings(&w.path("pt/codings/ana.csv"));
-    assert_eq!(rows.len(), 1 + 3 * 2 + 1);
+    assert_eq!(rows.len(), 1 + 2 * 2 + 1);
     let body = body_of(&w, "pt", "PT-PR-01");
     for (_, start, end, _, text) in &rows {
         assert_eq!(&body[*start..*end].iter().collect::<String>(), text, "text is the exact span");
     }
-    assert!(rows.iter().any(|r| r.1 == 10 && r.2 == 25 && r.3 == "reasons/boredom"));
+    assert!(rows.iter().any(|r| r.1 == 70 && r.2 == 85 && r.3 == "reasons/boredom" && r.4 == "saio em outubro"));
     // Rows are sorted deterministically.
     let mut sorted = rows.clone();
     sorted.sort_by(|a, b| (&a.0, a.1, a.2, &a.3).cmp(&(&b.0, b.1, b.2, &b.3)));
     assert_eq!(rows, sorted);
 
     p(&["uncode", "PT-PR-01:6-8", "stigma", "--coder", "ana"]).ok();
-    assert_eq!(codings(&w.path("pt/codings/ana.csv")).len(), 5);
+    assert_eq!(codings(&w.path("pt/codings/ana.csv")).len(), 4);
 
     // Bad input: one message, non-zero exit, nothing written.
     let before = snapshot(&w.path("pt"));

@@ -193,7 +193,7 @@ fn two_writers_at_once_both_land() {
         };
         // The same coder's file, from two processes at the same moment.
         let a = spawn("PT-PR-01:3", "crash");
-        let b = spawn("PT-PR-02:3", "crash");
+        let b = spawn("PT-PR-02:4", "crash");
         for child in [a, b] {
             let out = child.wait_with_output().unwrap();
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

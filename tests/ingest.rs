@@ -366,7 +366,7 @@ fn checking_transcripts_reports_progress_file_by_file() {
     let project = quire::project::Project::open(&w.path("p")).unwrap();
     let files = quire::ingest::collect_files(&[w.path("fixtures/first48/pt")]).unwrap();
     let recorder = Recorder::default();
-    let planned = quire::ingest::plan(&project, &files, None, false, &recorder).unwrap();
+    let (planned, _warnings) = quire::ingest::plan(&project, &files, None, false, &recorder).unwrap();
     assert_eq!(*recorder.steps.lock().unwrap(), [("checking transcripts".to_string(), files.len() as u64)]);
     assert_eq!(recorder.done.load(Ordering::SeqCst), files.len() as u64);
     assert_eq!(recorder.ended.load(Ordering::SeqCst), 1);

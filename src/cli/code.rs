@@ -7,10 +7,14 @@ use crate::coding::{now_rfc3339, slice, Coder, Coding, Target};
 use crate::corpus::Source;
 use crate::error::{Error, Result};
 use crate::project::Project;
+use crate::targets::Codable;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// SOURCE:N (a segment), SOURCE:N-M (each segment of a range) or SOURCE@START..END (characters).
+    /// SOURCE:N (a respondent segment, numbered as `quire show` prints them), SOURCE:N-M (each
+    /// respondent segment of a range; interviewer paragraphs are skipped and counted) or
+    /// SOURCE@START..END (characters within one speaker's turn; a span that starts or ends inside
+    /// a word is widened to whole words, with a note). Interviewer text is never coded.
     #[arg(value_parser = parse_target)]
     pub target: Target,
     /// Codes, by path or unique suffix.
@@ -55,7 +59,8 @@ fn resolve_all(codebook: &Codebook, codes: &[String], codable: bool) -> Result<V
 struct Edit {
     codes: Vec<CodePath>,
     source: Source,
-    spans: Vec<(usize, usize)>,
+    /// For `code`, the respondent text of the target; for `uncode`, all of it.
+    target: Codable,
     coder: Coder,
     codings: Vec<Coding>,
 }
@@ -65,16 +70,21 @@ fn prepare(project: &Project, target: &Target, codes: &[String], coder: Option<C
     let codebook = Codebook::load(&project.codebook_path())?;
     let codes = resolve_all(&codebook, codes, codable)?;
     let source = project.load_source(target.source())?;
-    let spans = target.spans(&source)?;
+    let target = if codable {
+        crate::targets::codable(&source, &project.source_path(&source.id), target)?
+    } else {
+        Codable { spans: target.spans(&source)?, skipped: 0, snapped: None }
+    };
     let coder = coder_or_default(project, coder)?;
     let codings = store::read(&store::path(project, &coder, Kind::Anchored))?;
-    Ok(Edit { codes, source, spans, coder, codings })
+    Ok(Edit { codes, source, target, coder, codings })
 }
 
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let _lock = project.lock()?;
-    let Edit { codes, source, spans, coder, mut codings } = prepare(&project, &args.target, &args.codes, args.coder, true)?;
+    let Edit { codes, source, target, coder, mut codings } = prepare(&project, &args.target, &args.codes, args.coder, true)?;
+    let spans = target.spans;
     let before = codings.len();
     let created = now_rfc3339();
     for (start, end) in &spans {
@@ -92,6 +102,13 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         }
     }
     store::write(&project, &coder, Kind::Anchored, &mut codings)?;
+    if let Some(((a, b), (c, d))) = target.snapped {
+        let id = &source.id;
+        ctx.note(format_args!("note: {id}@{a}..{b} widened to whole words of respondent text: {id}@{c}..{d} \"{}\"", slice(&source.body, c, d)));
+    }
+    if target.skipped > 0 {
+        ctx.note(format_args!("skipped {} interviewer paragraph(s) of {}: only respondent text is coded", target.skipped, describe(&args.target)));
+    }
     let added = codings.len() - before;
     let already = spans.len() * codes.len() - added;
     ctx.note(format_args!("{added} coding(s) added for {coder}{}", if already > 0 { format!(", {already} already there") } else { String::new() }));
@@ -101,7 +118,8 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
 pub fn run_uncode(args: UncodeArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let _lock = project.lock()?;
-    let Edit { codes, source, spans, coder, mut codings } = prepare(&project, &args.target, &args.codes, args.coder, false)?;
+    let Edit { codes, source, target, coder, mut codings } = prepare(&project, &args.target, &args.codes, args.coder, false)?;
+    let spans = target.spans;
     let before = codings.len();
     codings.retain(|c| {
         let inside = c.source == source.id && spans.iter().any(|(s, e)| c.start >= *s && c.end <= *e);

@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use super::Ctx;
 use crate::corpus::cases::CaseSheet;
 use crate::error::{Error, Result};
-use crate::ingest::{collect_files, ingest, refuse_identifiers};
+use crate::ingest::{collect_inputs, ingest, refuse_identifiers};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Transcript files (.txt, .md) or directories (read recursively).
+    /// Transcript files (.txt, .md) or directories (read recursively; other files there are listed as skipped).
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Cases/attributes CSV (columns `source`, optional `speaker`, then attributes).
@@ -33,7 +33,11 @@ const PER_SOURCE_LINES: usize = 50;
 
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
-    let files = collect_files(&args.paths)?;
+    let inputs = collect_inputs(&args.paths)?;
+    for warning in &inputs.skipped {
+        ctx.note(format_args!("{warning}"));
+    }
+    let files = inputs.files;
     if files.is_empty() {
         return Err(Error::Usage("no transcript files (.txt, .md) found in the given paths".into()));
     }
@@ -45,6 +49,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         ctx.note(format_args!("checking {} transcripts...", files.len()));
     }
     let report = ingest(&project, &files, cases.as_ref(), args.replace, args.dry_run, ctx.progress)?;
+    for warning in &report.warnings {
+        ctx.note(format_args!("{warning}"));
+    }
     let done = &report.sources;
     let mut counts = BTreeMap::new();
     for (source, outcome) in done {
@@ -58,19 +65,13 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let dry = if args.dry_run { " (dry run: nothing written)" } else { "" };
     ctx.note(format_args!("{} source(s): {}{dry}", done.len(), summary.join(", ")));
-    if report.reanchored > 0 || !report.orphaned.is_empty() {
-        ctx.note(format_args!("codings of replaced sources: {} re-anchored by their text, {} orphaned", report.reanchored, report.orphaned.len()));
+    let orphaned = report.orphaned.len() + report.off_respondent.len();
+    if report.reanchored > 0 || orphaned > 0 {
+        ctx.note(format_args!("codings of replaced sources: {} re-anchored by their text, {orphaned} orphaned", report.reanchored));
     }
-    for c in &report.orphaned {
-        ctx.note(format_args!(
-            "orphaned  {}@{}..{} {} ({}): text not found: \"{}\"",
-            c.source,
-            c.start,
-            c.end,
-            c.code,
-            c.coder,
-            c.text.replace('\n', " ")
-        ));
+    let lost = report.orphaned.iter().map(|c| (c, "text not found")).chain(report.off_respondent.iter().map(|c| (c, "no longer respondent text")));
+    for (c, why) in lost {
+        ctx.note(format_args!("orphaned  {}@{}..{} {} ({}): {why}: \"{}\"", c.source, c.start, c.end, c.code, c.coder, c.text.replace('\n', " ")));
     }
     Ok(())
 }

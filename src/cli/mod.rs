@@ -59,8 +59,8 @@ pub enum Command {
     /// List the project's sources with attributes and segment counts.
     #[command(after_help = "Example:\n  quire sources --format csv > sources.csv")]
     Sources(sources::Args),
-    /// Print one source's segments with ids, speakers and citations.
-    #[command(after_help = "Example:\n  quire show PT-PR-01 --respondents")]
+    /// Print one source's segments with ids (as `quire code` takes them), speakers, citations and codes.
+    #[command(after_help = "Examples:\n  quire show PT-PR-01 --respondents\n  quire code PT-PR-01:4 housing   # a segment id as `show` prints it")]
     Show(show::Args),
     /// Read, check and edit the codebook.
     #[command(after_help = "Example:\n  quire codebook show housing")]

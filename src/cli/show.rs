@@ -1,8 +1,12 @@
-//! `quire show`: print one source's segments with ids, speakers and citations.
+//! `quire show`: print one source's segments with ids (what `quire code SOURCE:N` takes),
+//! speakers, citations and the codes (with their coders) already on each.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use super::Ctx;
+use crate::coding::{store, Coding};
 use crate::corpus::SourceId;
 use crate::error::{Error, Result};
 use crate::output::{out_err, write_json, Format, Table};
@@ -27,12 +31,34 @@ struct SegmentRow {
     end: usize,
     line: usize,
     text: String,
+    /// The codes on (or overlapping) this segment, each with its coders.
+    codes: Vec<CodeOn>,
+}
+
+#[derive(Serialize)]
+struct CodeOn {
+    code: String,
+    coders: Vec<String>,
+}
+
+/// The codes of `codings` that overlap `[start, end)`, by code, each with its coders (sorted).
+fn codes_on(codings: &[Coding], start: usize, end: usize) -> Vec<CodeOn> {
+    let mut by_code: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in codings.iter().filter(|c| c.overlaps(start, end)) {
+        by_code.entry(c.code.to_string()).or_default().insert(c.coder.to_string());
+    }
+    by_code.into_iter().map(|(code, coders)| CodeOn { code, coders: coders.into_iter().collect() }).collect()
+}
+
+fn codes_text(codes: &[CodeOn]) -> String {
+    codes.iter().map(|c| format!("{} ({})", c.code, c.coders.join(", "))).collect::<Vec<_>>().join("; ")
 }
 
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let id = SourceId::parse(&args.source).map_err(Error::Usage)?;
     let source = project.load_source(&id)?;
+    let codings: Vec<Coding> = store::read_all(&project)?.into_iter().filter(|c| c.source == source.id).collect();
     let rows: Vec<SegmentRow> = source
         .segments
         .iter()
@@ -50,6 +76,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
                 end: seg.end,
                 line: seg.line,
                 text: seg.text.clone(),
+                codes: codes_on(&codings, seg.start, seg.end),
             })
         })
         .collect();
@@ -73,13 +100,17 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
                 for line in r.text.lines() {
                     writeln!(ctx.out, "    {}", line.trim()).map_err(out_err)?;
                 }
+                if !r.codes.is_empty() {
+                    writeln!(ctx.out, "    codes: {}", codes_text(&r.codes)).map_err(out_err)?;
+                }
             }
             Ok(())
         }
         format => {
-            let mut table = Table::new(["segment", "speaker", "citation", "start", "end", "line", "text"]);
+            let mut table = Table::new(["segment", "speaker", "citation", "start", "end", "line", "text", "codes"]);
             for r in rows {
-                table.push(vec![r.id, r.speaker, r.citation, r.start.to_string(), r.end.to_string(), r.line.to_string(), r.text]);
+                let codes = codes_text(&r.codes);
+                table.push(vec![r.id, r.speaker, r.citation, r.start.to_string(), r.end.to_string(), r.line.to_string(), r.text, codes]);
             }
             table.write(format, ctx.out)
         }

@@ -8,7 +8,8 @@ use crate::verify::verify;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Fix what can be fixed without guessing: record missing hashes, re-anchor codings whose exact
-    /// text occurs once in their source, rebuild the index.
+    /// text occurs once in their source, move codings on no respondent text to the coder's orphan
+    /// file (`codings/<coder>.orphaned.csv`), rebuild the index.
     #[arg(long)]
     pub repair: bool,
     #[arg(long, value_enum, default_value = "text")]

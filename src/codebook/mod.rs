@@ -274,19 +274,7 @@ impl Codebook {
         let matches: Vec<&Visit> = all.iter().filter(|v| v.path.ends_with(&parts)).collect();
         match matches.len() {
             1 => Ok(matches[0].path.clone()),
-            0 => {
-                let last = parts.last().expect("non-empty").to_lowercase();
-                let suggestions = all
-                    .iter()
-                    .filter(|v| {
-                        let id = v.path.leaf().to_lowercase();
-                        id.contains(&last) || last.contains(&id) || v.code.name.to_lowercase().contains(&last)
-                    })
-                    .take(5)
-                    .map(|v| v.path.to_string())
-                    .collect();
-                Err(Error::UnknownCode { query: query.to_string(), suggestions })
-            }
+            0 => Err(Error::UnknownCode { query: query.to_string(), suggestions: suggestions(&all, &parts) }),
             _ => Err(Error::AmbiguousCode { query: query.to_string(), candidates: matches.iter().map(|v| v.path.to_string()).collect() }),
         }
     }
@@ -299,6 +287,53 @@ impl Codebook {
             _ => Ok(path),
         }
     }
+}
+
+/// Codes a misspelled query may have meant, best first (at most five): those whose id is a few
+/// edits from its last part (`housng` → `.../housing`; for a path or suffix, those under the
+/// parent it names first), then those whose id or name contains it.
+fn suggestions(all: &[Visit<'_>], parts: &[&str]) -> Vec<String> {
+    let last = parts.last().expect("non-empty").to_lowercase();
+    let parent = &parts[..parts.len() - 1];
+    let allowed = 1 + last.chars().count() / 5;
+    let mut near: Vec<(usize, bool, &Visit)> = all
+        .iter()
+        .filter_map(|v| {
+            let d = edit_distance(&v.path.leaf().to_lowercase(), &last);
+            let ids = v.path.ids();
+            let above = &ids[..ids.len() - 1];
+            let under = above.len() >= parent.len() && above[above.len() - parent.len()..].iter().map(String::as_str).eq(parent.iter().copied());
+            (d <= allowed).then_some((d, !under, v))
+        })
+        .collect();
+    near.sort_by_key(|(d, elsewhere, _)| (*d, *elsewhere));
+    let containing = all.iter().filter(|v| {
+        let id = v.path.leaf().to_lowercase();
+        id.contains(&last) || last.contains(&id) || v.code.name.to_lowercase().contains(&last)
+    });
+    let mut out: Vec<String> = Vec::new();
+    for path in near.into_iter().map(|(_, _, v)| v).chain(containing).map(|v| v.path.to_string()) {
+        if !out.contains(&path) && out.len() < 5 {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Levenshtein distance between two strings, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// Why a folder cannot be applied, with its children as the codes to use instead.
@@ -318,6 +353,13 @@ fn json_error(path: &Path, e: &serde_json::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("housng", "housing"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
 
     #[test]
     fn a_newer_format_is_refused_as_such_whatever_its_fields() {

@@ -53,6 +53,9 @@ impl RawSpeaker {
 /// Decodes bytes as UTF-8 (a BOM is dropped) and normalises CRLF and lone CR to LF. A NUL is refused:
 /// no text holds one, and a header value could not.
 pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
+    if let Some(kind) = document_kind(bytes) {
+        return Err(Error::Transcript { location: Location::file(path), problem: TranscriptProblem::NotText(kind) });
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let offset = e.valid_up_to();
@@ -66,6 +69,21 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
         return Err(Error::Transcript { location: Location::line(path, line), problem: TranscriptProblem::NulByte { column } });
     }
     Ok(if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.to_string() })
+}
+
+/// Documents that are not text, by their first bytes: what they most likely are.
+fn document_kind(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        Some("a Word (.docx) or other zipped document")
+    } else if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        Some("an old Word (.doc) document")
+    } else if bytes.starts_with(b"%PDF") {
+        Some("a PDF document")
+    } else if bytes.starts_with(b"{\\rtf") {
+        Some("an RTF document")
+    } else {
+        None
+    }
 }
 
 pub(crate) fn is_key(k: &str) -> bool {

@@ -2,6 +2,7 @@
 
 pub mod cases;
 pub mod header;
+pub mod labels;
 mod quoting;
 pub mod transcript;
 
@@ -291,6 +292,12 @@ impl Source {
     /// Segments spoken by respondents (the quotable ones).
     pub fn respondent_segments(&self) -> impl Iterator<Item = (&Segment, &Respondent)> {
         self.segments.iter().filter_map(|s| self.speakers[s.speaker].respondent().map(|r| (s, r)))
+    }
+
+    /// Does `[start, end)` overlap the text of a respondent segment? A coding that does not
+    /// counts nowhere (never quoted, never in a table).
+    pub fn on_respondent_text(&self, start: usize, end: usize) -> bool {
+        self.respondent_segments().any(|(s, _)| s.start < end && start < s.end)
     }
 
     pub fn respondents(&self) -> impl Iterator<Item = (&Speaker, &Respondent)> {

@@ -23,14 +23,41 @@ use super::cases::CaseSheet;
 /// Reading a user's text file lives in `header`; kept here for the callers that read transcripts.
 pub use super::header::decode;
 use super::header::{is_key, RawHeader, RawSpeaker, Value};
+use super::labels::{classify, Line, Warning};
 use super::quoting::{quote, strip_comment, tokenize, unquote};
 use super::{Country, Gender, Language, Method, Respondent, Role, Segment, SegmentId, Source, SourceId, Speaker, SpeakerKind, SpeakerLabel};
 use crate::error::{Error, Location, Result, TranscriptProblem};
 
 /// Parses a transcript file. `cases` may add or override attributes (an NVivo-style sheet).
 pub fn parse(path: &Path, bytes: &[u8], default_language: Language, cases: Option<&CaseSheet>) -> Result<Source> {
+    parse_warning(path, bytes, default_language, cases).map(|(source, _)| source)
+}
+
+/// [`parse`], with the warnings about what was accepted but may be misread: lines that look
+/// like a speaker label but are read as text, declared respondents who never speak, and a
+/// source without a respondent segment.
+pub fn parse_warning(path: &Path, bytes: &[u8], default_language: Language, cases: Option<&CaseSheet>) -> Result<(Source, Vec<Warning>)> {
     let overlay = cases.map(|sheet| move |id: &SourceId, header: &mut RawHeader| sheet.apply(id, path, header));
-    parse_with(path, bytes, default_language, overlay)
+    let mut warnings = Vec::new();
+    let source = parse_with(path, bytes, default_language, overlay, &mut warnings)?;
+    warnings.extend(silent_respondents(path, &source));
+    Ok((source, warnings))
+}
+
+/// Declared respondents who never speak, and a source in which no respondent speaks.
+fn silent_respondents(path: &Path, source: &Source) -> Vec<Warning> {
+    let at = Location::file(path);
+    let mut warnings: Vec<Warning> = source
+        .speakers
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| s.respondent().is_some() && !source.segments.iter().any(|g| g.speaker == *i))
+        .map(|(_, s)| Warning { location: at.clone(), message: format!("respondent `{}` is declared but never speaks", s.label) })
+        .collect();
+    if source.respondent_segments().next().is_none() {
+        warnings.push(Warning { location: at, message: format!("{} has no respondent segment: nothing in it can be coded or quoted", source.id) });
+    }
+    warnings
 }
 
 /// Parses a transcript file; `overlay`, if given, may change the header as written (its values
@@ -40,6 +67,7 @@ pub(crate) fn parse_with(
     bytes: &[u8],
     default_language: Language,
     overlay: Option<impl FnOnce(&SourceId, &mut RawHeader) -> Result<()>>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Source> {
     let text = decode(path, bytes)?;
     let (mut header, body_line, body) = split_header(path, &text)?;
@@ -47,7 +75,7 @@ pub(crate) fn parse_with(
         let id = source_id_of(path, &header)?;
         overlay(&id, &mut header)?;
     }
-    build(path, header, body_line, body, default_language)
+    build(path, header, body_line, body, default_language, warnings)
 }
 
 fn problem(path: &Path, line: usize, problem: TranscriptProblem) -> Error {
@@ -165,7 +193,7 @@ fn typed<T: std::str::FromStr<Err = String>>(v: &Value) -> Result<T> {
 /// Source-level keys with typed fields of their own; everything else is a free attribute.
 const RESERVED: [&str; 5] = ["source", "country", "language", "method", "body"];
 
-fn build(path: &Path, header: RawHeader, body_line: usize, body: &str, default_language: Language) -> Result<Source> {
+fn build(path: &Path, header: RawHeader, body_line: usize, body: &str, default_language: Language, warnings: &mut Vec<Warning>) -> Result<Source> {
     let id = source_id_of(path, &header)?;
     let header_line = body_line.saturating_sub(1).max(1);
     let country: Country = match header.get("country") {
@@ -210,7 +238,7 @@ fn build(path: &Path, header: RawHeader, body_line: usize, body: &str, default_l
         }
         segment_lines(&id, body_line, body)
     } else {
-        segment_body(path, &id, &speakers, body_line, body)?
+        segment_body(path, &speakers, (&id, body_line, body), warnings)?
     };
     Ok(Source { id, country, language, method, plain, attributes, speakers, body: body.to_string(), segments })
 }
@@ -243,21 +271,6 @@ fn build_speaker(path: &Path, id: &SourceId, source_country: &Country, raw: &Raw
     Ok(Speaker { label, kind, attributes })
 }
 
-/// A line that opens a turn: `LABEL:` followed by a space or the end of the line.
-fn turn_label(line: &str) -> Option<(&str, &str)> {
-    let (label, rest) = line.split_once(':')?;
-    if SpeakerLabel::parse(label).is_none() || !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
-        return None;
-    }
-    Some((label, rest))
-}
-
-/// An undeclared label is an error only when it looks like one (upper case and digits, `P3`, `R`),
-/// so prose such as `Note: ...` stays a continuation line.
-fn looks_like_label(label: &str) -> bool {
-    label.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
-}
-
 /// A segment being read: its span in characters (what codings count) and in bytes.
 struct Open {
     speaker: usize,
@@ -274,7 +287,9 @@ struct At {
     bytes: usize,
 }
 
-fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usize, body: &str) -> Result<Vec<Segment>> {
+/// Splits a `turns` body into segments; `at` is the source id, the body's first line and the body.
+fn segment_body(path: &Path, speakers: &[Speaker], at: (&SourceId, usize, &str), warnings: &mut Vec<Warning>) -> Result<Vec<Segment>> {
+    let (id, body_line, body) = at;
     let mut segments: Vec<Segment> = Vec::new();
     let mut current: Option<usize> = None;
     let mut open: Option<Open> = None;
@@ -299,9 +314,9 @@ fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usi
         let trimmed_end = line.trim_end();
         if trimmed_end.trim_start().is_empty() {
             close(&mut open, &mut segments);
-        } else if let Some((label, rest)) = turn_label(trimmed_end) {
-            match speakers.iter().position(|s| s.label.as_str() == label) {
-                Some(index) => {
+        } else {
+            match classify(trimmed_end, speakers) {
+                Line::Turn { index, rest } => {
                     close(&mut open, &mut segments);
                     current = Some(index);
                     let text = rest.trim_start();
@@ -316,14 +331,23 @@ fn segment_body(path: &Path, id: &SourceId, speakers: &[Speaker], body_line: usi
                         });
                     }
                 }
-                None if looks_like_label(label) => {
+                Line::Wrong { written, hint } => {
                     let declared = speakers.iter().map(|s| s.label.as_str()).collect::<Vec<_>>().join(", ");
-                    return Err(problem(path, line_no, TranscriptProblem::UnknownSpeaker { label: label.to_string(), declared }));
+                    return Err(problem(path, line_no, TranscriptProblem::UnknownSpeaker { label: written.to_string(), declared, hint }));
                 }
-                None => continue_paragraph(path, line_no, offset, trimmed_end, current, &mut open)?,
+                Line::Prose { token } => {
+                    continue_paragraph(path, line_no, offset, trimmed_end, current, &mut open)?;
+                    let declared = speakers.iter().map(|s| s.label.as_str()).collect::<Vec<_>>().join(", ");
+                    let speaker = current.map(|i| speakers[i].label.as_str()).unwrap_or_default();
+                    warnings.push(Warning {
+                        location: Location::line(path, line_no),
+                        message: format!(
+                            "`{token}:` looks like a speaker label but is not declared (declared: {declared}); read as text of {speaker}"
+                        ),
+                    });
+                }
+                Line::Text => continue_paragraph(path, line_no, offset, trimmed_end, current, &mut open)?,
             }
-        } else {
-            continue_paragraph(path, line_no, offset, trimmed_end, current, &mut open)?;
         }
         offset = At { chars: offset.chars + line_chars, bytes: offset.bytes + raw_line.len() };
     }
