@@ -44,6 +44,7 @@ pub mod project;
 pub mod quotes;
 pub mod refi;
 pub mod report;
+pub mod spreadsheet;
 pub mod staging;
 pub mod table;
 pub mod verify;
