@@ -237,7 +237,8 @@ pub fn disagreements(project: &Project, coders: &[Coder], codes: &[CodePath]) ->
     for source in &compared.sources {
         let coded_by = compared.coded_by(source);
         for (segment, respondent) in source.respondent_segments() {
-            let applies = |codings: &Vec<&Coding>, code: &CodePath| codings.iter().any(|c| c.code.starts_with(code) && c.overlaps(segment.start, segment.end));
+            let applies =
+                |codings: &Vec<&Coding>, code: &CodePath| codings.iter().any(|c| c.code.starts_with(code) && c.overlaps(segment.start, segment.end));
             let differ = compared.codes.iter().any(|code| {
                 let ratings: BTreeSet<bool> = coded_by.iter().flatten().map(|codings| applies(codings, code)).collect();
                 ratings.len() > 1

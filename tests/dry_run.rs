@@ -64,10 +64,20 @@ fn merge_dry_run_into_an_existing_project_leaves_it_byte_identical() {
     assert_eq!(files(&w, "all"), before);
     let be = fixture_codings(&w, "fixtures/first48/be");
     let de = fixture_codings(&w, "fixtures/first48/de");
-    let sources = std::fs::read_dir(w.path("fixtures/first48/de/sources")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "txt")).count();
-    let be_sources = std::fs::read_dir(w.path("fixtures/first48/be/sources")).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "txt")).count();
+    let sources = std::fs::read_dir(w.path("fixtures/first48/de/sources"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "txt"))
+        .count();
+    let be_sources = std::fs::read_dir(w.path("fixtures/first48/be/sources"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "txt"))
+        .count();
     assert!(r.stderr.contains(&format!("sources: {sources} new, 0 changed, {be_sources} unchanged\n")), "{}", r.stderr);
-    assert!(r.stderr.contains(&format!("codings of fixture: {de} added, 0 removed, {} after the merge\ncodebook: unchanged\n", be + de)), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("codings of fixture: {de} added, 0 removed, {} after the merge\ncodebook: unchanged\n", be + de)),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.ends_with("would merge 2 input(s) into all (dry run: nothing written)\n"), "{}", r.stderr);
 }
 

@@ -179,6 +179,10 @@ fn a_sheet_in_another_encoding_is_refused_naming_the_encodings_and_nothing_is_wr
     // Read, but without the columns a sheet needs: the message says how it was read.
     w.write("tabs.csv", "segment\ttext\tcodes\nFR-PR-01:2\tx\thousing\n");
     let r = w.run(&["--project", "fr", "sheet", "import", "tabs.csv", "--coder", "ana"]).exits(3);
-    assert!(r.stderr.contains("a coding sheet needs `segment`, `text` and `codes` columns (read with separator `,`, encoding UTF-8)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("a coding sheet needs `segment`, `text` and `codes` columns (read with separator `,`, encoding UTF-8)"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(files(&w, "fr"), before);
 }

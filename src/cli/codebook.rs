@@ -321,11 +321,7 @@ fn read(ctx: &Ctx<'_>, file: Option<PathBuf>) -> Result<(Codebook, PathBuf)> {
 /// Loads the project's codebook under the writer lock, applies `change`, and writes it back
 /// atomically with the codings that follow it. Nothing is written if the change fails, nor
 /// with `dry_run` (which says what would change).
-fn edit_project(
-    ctx: &mut Ctx<'_>,
-    dry_run: bool,
-    change: impl FnOnce(&mut Codebook, &Project) -> Result<(String, Vec<PathChange>)>,
-) -> Result<()> {
+fn edit_project(ctx: &mut Ctx<'_>, dry_run: bool, change: impl FnOnce(&mut Codebook, &Project) -> Result<(String, Vec<PathChange>)>) -> Result<()> {
     let project = ctx.project()?;
     let _lock = project.lock()?;
     let path = project.codebook_path();
