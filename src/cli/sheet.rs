@@ -26,7 +26,7 @@ pub enum Sub {
         coder: Option<Coder>,
     },
     /// Read a filled sheet's codes column as a coder's codings.
-    #[command(after_help = "Examples:\n  quire sheet import sheet.csv --coder ana --dry-run\n  quire sheet import sheet.csv --coder ana --sync\n\n\
+    #[command(after_help = "Example:\n  quire sheet import sheet.csv --coder ana --dry-run\n\n\
 By default the listed codes the coder lacks are added and nothing is removed: a blank cell\n\
 means \"no change\". With --sync each row's cell becomes exactly the coder's whole-segment\n\
 codes on that segment (a blank cell removes them). Codings over part of a segment or over\n\
