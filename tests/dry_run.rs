@@ -7,12 +7,13 @@ use common::{snapshot, Workdir, COUNTRIES};
 
 const PT: &str = "fixtures/first48/pt";
 
-/// Every file of `project`, after creating its writer lock file (empty; the first command that
-/// writes creates it), so that a comparison sees only what a command wrote.
+/// Every file of `project`, after creating its lock files (empty; the first command that writes,
+/// or reads, creates them), so that a comparison sees only what a command wrote.
 fn files(w: &Workdir, project: &str) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
-    let lock = w.path(&format!("{project}/.quire/lock"));
-    if !lock.exists() {
-        w.write(&format!("{project}/.quire/lock"), "");
+    for lock in ["lock", "commit.lock"] {
+        if !w.path(&format!("{project}/.quire/{lock}")).exists() {
+            w.write(&format!("{project}/.quire/{lock}"), "");
+        }
     }
     snapshot(&w.path(project))
 }
