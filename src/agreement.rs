@@ -172,38 +172,107 @@ fn fmt(v: Option<f64>, percent: bool) -> String {
     }
 }
 
+/// What agreement compares: each coder's codings, the codes, and the sources at least two of
+/// the coders coded.
+struct Compared {
+    codings: Vec<Vec<Coding>>,
+    codes: Vec<CodePath>,
+    sources: Vec<Source>,
+}
+
+impl Compared {
+    fn load(project: &Project, coders: &[Coder], codes: &[CodePath]) -> Result<Compared> {
+        if coders.len() < 2 || coders.iter().collect::<BTreeSet<_>>().len() != coders.len() {
+            return Err(Error::Usage("--coders needs two or more different coders".into()));
+        }
+        let known = store::coders(project)?;
+        let mut codings: Vec<Vec<Coding>> = Vec::new();
+        for c in coders {
+            if !known.contains(c) {
+                return Err(Error::Usage(format!(
+                    "no codings of coder `{c}` (coders: {})",
+                    known.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            codings.push(store::read(&store::path(project, c, Kind::Anchored))?);
+        }
+        let codes: Vec<CodePath> = if codes.is_empty() {
+            codings.iter().flatten().map(|c| c.code.clone()).collect::<BTreeSet<_>>().into_iter().collect()
+        } else {
+            codes.to_vec()
+        };
+        // Agreement compares offsets: not on sources edited outside quire.
+        crate::edits::check(project, &project.fingerprint()?)?;
+        // Sources coded by at least two of the coders; a coder who did not code a source is missing there.
+        let sources: Vec<Source> =
+            project.load_sources()?.into_iter().filter(|s| codings.iter().filter(|cs| cs.iter().any(|c| c.source == s.id)).count() >= 2).collect();
+        if sources.is_empty() {
+            return Err(Error::Usage("the coders have no source in common".into()));
+        }
+        Ok(Compared { codings, codes, sources })
+    }
+
+    /// Per coder, their codings in `source` (`None`: the coder did not code it).
+    fn coded_by(&self, source: &Source) -> Vec<Option<Vec<&Coding>>> {
+        self.codings
+            .iter()
+            .map(|cs| {
+                let mine: Vec<&Coding> = cs.iter().filter(|c| c.source == source.id).collect();
+                (!mine.is_empty()).then_some(mine)
+            })
+            .collect()
+    }
+}
+
+/// The respondent segments where the coders differ on any of `codes` (a code's descendants
+/// count for it, as in [`compare`]), in the sources at least two of them coded: the segment, its
+/// citation and text, and per coder the codes (among those compared) of their codings that
+/// overlap it, `;`-separated; `(source not coded)` for a coder who did not code the source.
+pub fn disagreements(project: &Project, coders: &[Coder], codes: &[CodePath]) -> Result<(Table, usize)> {
+    let compared = Compared::load(project, coders, codes)?;
+    let mut headers = vec!["segment".to_string(), "citation".into(), "text".into()];
+    headers.extend(coders.iter().map(|c| c.to_string()));
+    let mut table = Table::new(headers);
+    let compared_code = |code: &CodePath| compared.codes.iter().any(|c| code.starts_with(c));
+    for source in &compared.sources {
+        let coded_by = compared.coded_by(source);
+        for (segment, respondent) in source.respondent_segments() {
+            let applies =
+                |codings: &Vec<&Coding>, code: &CodePath| codings.iter().any(|c| c.code.starts_with(code) && c.overlaps(segment.start, segment.end));
+            let differ = compared.codes.iter().any(|code| {
+                let ratings: BTreeSet<bool> = coded_by.iter().flatten().map(|codings| applies(codings, code)).collect();
+                ratings.len() > 1
+            });
+            if !differ {
+                continue;
+            }
+            let mut row = vec![segment.id.to_string(), respondent.citation(), crate::output::one_line(&segment.text)];
+            for codings in &coded_by {
+                row.push(match codings {
+                    None => "(source not coded)".into(),
+                    Some(codings) => codings
+                        .iter()
+                        .filter(|c| compared_code(&c.code) && c.overlaps(segment.start, segment.end))
+                        .map(|c| c.code.to_string())
+                        .collect::<BTreeSet<_>>()
+                        .into_iter()
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                });
+            }
+            table.push(row);
+        }
+    }
+    Ok((table, compared.sources.len()))
+}
+
 /// The agreement table of `coders` on `codes` (empty: every code they used), and how many
 /// sources at least two of them coded.
 pub fn compare(project: &Project, coders: &[Coder], codes: &[CodePath], unit: Unit, by_country: bool) -> Result<(Table, usize)> {
-    if coders.len() < 2 || coders.iter().collect::<BTreeSet<_>>().len() != coders.len() {
-        return Err(Error::Usage("--coders needs two or more different coders".into()));
-    }
-    let known = store::coders(project)?;
-    let mut codings: Vec<Vec<Coding>> = Vec::new();
-    for c in coders {
-        if !known.contains(c) {
-            return Err(Error::Usage(format!(
-                "no codings of coder `{c}` (coders: {})",
-                known.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")
-            )));
-        }
-        codings.push(store::read(&store::path(project, c, Kind::Anchored))?);
-    }
-    let codes: Vec<CodePath> = if codes.is_empty() {
-        codings.iter().flatten().map(|c| c.code.clone()).collect::<BTreeSet<_>>().into_iter().collect()
-    } else {
-        codes.to_vec()
-    };
-    // Agreement compares offsets: not on sources edited outside quire.
-    crate::edits::check(project, &project.fingerprint()?)?;
-    // Sources coded by at least two of the coders; a coder who did not code a source is missing there.
-    let sources: Vec<Source> =
-        project.load_sources()?.into_iter().filter(|s| codings.iter().filter(|cs| cs.iter().any(|c| c.source == s.id)).count() >= 2).collect();
-    if sources.is_empty() {
-        return Err(Error::Usage("the coders have no source in common".into()));
-    }
+    let compared = Compared::load(project, coders, codes)?;
+    let (codes, sources) = (&compared.codes, &compared.sources);
     let mut scopes: BTreeMap<String, Vec<&Source>> = BTreeMap::new();
-    for s in &sources {
+    for s in sources {
         scopes.entry("all".into()).or_default().push(s);
         if by_country {
             scopes.entry(s.country.to_string()).or_default().push(s);
@@ -218,16 +287,10 @@ pub fn compare(project: &Project, coders: &[Coder], codes: &[CodePath], unit: Un
     for (scope, in_scope) in &scopes {
         let mut overall = Patterns::default();
         let mut rows = Vec::new();
-        for code in &codes {
+        for code in codes {
             let mut p = Patterns::default();
             for source in in_scope {
-                let coded_by: Vec<Option<Vec<&Coding>>> = codings
-                    .iter()
-                    .map(|cs| {
-                        let mine: Vec<&Coding> = cs.iter().filter(|c| c.source == source.id).collect();
-                        (!mine.is_empty()).then_some(mine)
-                    })
-                    .collect();
+                let coded_by = compared.coded_by(source);
                 p.extend(&patterns_for(source, code, &coded_by, unit));
             }
             overall.extend(&p);

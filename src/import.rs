@@ -14,12 +14,15 @@ use crate::refi::import::{self, Imported, Options, Report};
 
 /// Imports `file` as a new project at `into`, which must not exist or be an empty directory.
 /// `language` is the project's language; without it, the most common language of the imported
-/// sources (ties: the first in order; no sources: `options.language`).
-pub fn qdpx(file: &Path, into: &Path, options: &Options, language: Option<Language>) -> Result<Imported> {
+/// sources (ties: the first in order; no sources: `options.language`). With `dry_run` the file is
+/// read and checked as for an import, and nothing is written.
+pub fn qdpx(file: &Path, into: &Path, options: &Options, language: Option<Language>, dry_run: bool) -> Result<Imported> {
     check_target(into)?;
     let imported = import::read(file, options)?;
     let language = language.unwrap_or_else(|| most_common_language(&imported, options.language));
-    write_project(into, &imported, language)?;
+    if !dry_run {
+        write_project(into, &imported, language)?;
+    }
     Ok(imported)
 }
 

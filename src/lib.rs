@@ -13,7 +13,8 @@
 //!   values and the cases sheet.
 //! - **codebook** (`codebook/`): the code tree, its rules, validation and edits.
 //! - **coding** (`coding/`): codings on disk (layout, records, plain CSV, interned spans, store),
-//!   the coding sheet, re-anchoring and autocoding.
+//!   the coding sheet (read in the encoding and with the separator `spreadsheet` detects),
+//!   re-anchoring and autocoding.
 //! - **derived**: `index/` (schema, build, search, freshness) and `table/` (coded units, counts,
 //!   rendering), rebuilt from the above when it changes.
 //! - **outputs and operations**: `quotes`, `report`, `agreement`, `verify`, `ingest`, `targets`
@@ -45,6 +46,7 @@ pub mod project;
 pub mod quotes;
 pub mod refi;
 pub mod report;
+pub mod spreadsheet;
 pub mod staging;
 pub mod table;
 pub mod targets;

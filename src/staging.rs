@@ -40,7 +40,15 @@ impl Staging {
         let parent = absolute.parent().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
         fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
         remove_stale(&parent, prefix);
-        let dir = tempfile::Builder::new().prefix(prefix).tempdir_in(&parent).map_err(|e| Error::io(&parent, e))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(prefix);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // The project folder it becomes: 0777 less the user's umask, as `mkdir` makes it.
+            builder.permissions(fs::Permissions::from_mode(0o777));
+        }
+        let dir = builder.tempdir_in(&parent).map_err(|e| Error::io(&parent, e))?;
         let lock = dir.path().join(STATE_DIR).join(STAGING_LOCK);
         let held = open_lock_file(&lock)?;
         held.lock().map_err(|e| Error::io(&lock, e))?;

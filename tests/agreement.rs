@@ -176,3 +176,56 @@ fn three_coders_with_missing_data_and_the_character_unit() {
     let r = w.run(&["--project", "p", "agreement", "--coders", "a,zed"]).exits(2);
     assert!(r.stderr.contains("no codings of coder `zed`"), "{}", r.stderr);
 }
+
+#[test]
+fn codes_may_be_given_comma_separated_as_in_quotes() {
+    let w = Workdir::new();
+    let project = "fixtures/first48/pt";
+    let run = |codes: &[&str]| {
+        let mut args = vec!["--project", project, "agreement", "--coders", "fixture,fixture2", "--format", "csv"];
+        args.extend_from_slice(codes);
+        w.run(&args).ok().stdout
+    };
+    let repeated = run(&["--code", "challenges", "--code", "coping"]);
+    assert_eq!(run(&["--code", "challenges,coping"]), repeated);
+    assert_eq!(run(&["--code", "challenges, coping"]), repeated);
+    assert_eq!(repeated.lines().count(), 4, "header, two codes, overall:\n{repeated}");
+}
+
+/// Two coders on one source: they agree on T-1:2 (housing), differ on T-1:4 (a: housing,
+/// b: housing and stigma), T-1:6 (only a) and T-1:8 (only b); T-1:8 is housing for b.
+fn two_coders_differing(w: &Workdir) {
+    w.init("p", "nl");
+    w.write("in/T-1.txt", ONE);
+    w.run(&["--project", "p", "ingest", "in"]).ok();
+    let code = |target: &str, codes: &[&str], coder: &str| {
+        let mut args = vec!["--project", "p", "code", target];
+        args.extend_from_slice(codes);
+        args.extend(["--coder", coder]);
+        w.run(&args).ok();
+    };
+    code("T-1:2", &["housing"], "a");
+    code("T-1:2", &["housing"], "b");
+    code("T-1:4", &["housing"], "a");
+    code("T-1:4", &["housing", "stigma"], "b");
+    code("T-1:6", &["stigma"], "a");
+    code("T-1:8", &["housing"], "b");
+}
+
+#[test]
+fn disagreements_list_each_segment_where_the_coders_differ_with_text_and_codes() {
+    let w = Workdir::new();
+    two_coders_differing(&w);
+    let r = w.run(&["--project", "p", "agreement", "--coders", "a,b", "--disagreements", "--format", "csv"]).exits(0);
+    assert_eq!(
+        r.stdout,
+        "segment,citation,text,a,b\n\
+         T-1:4,\"(PR, M, BE)\",Tweede antwoord hier.,challenges/structural/housing,challenges/individual/stigma;challenges/structural/housing\n\
+         T-1:6,\"(PR, M, BE)\",Derde antwoord hier.,challenges/individual/stigma,\n\
+         T-1:8,\"(PR, M, BE)\",Vierde antwoord hier.,,challenges/structural/housing\n"
+    );
+    assert_eq!(r.stderr, "3 segment(s) where the 2 coders differ, in 1 shared source(s)\n");
+    // On one code: T-1:4 agrees on housing (stigma is not compared) and T-1:6 has no housing.
+    let md = w.run(&["--project", "p", "agreement", "--coders", "a,b", "--code", "housing", "--disagreements", "--format", "md"]).ok().stdout;
+    assert_eq!(md, "| segment | citation | text | a | b |\n|---|---|---|---|---|\n| T-1:8 | (PR, M, BE) | Vierde antwoord hier. |  | challenges/structural/housing |\n");
+}

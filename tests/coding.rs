@@ -385,10 +385,10 @@ fn the_coding_sheet_round_trips_and_rejects_bad_rows() {
     let refilled: Vec<csv::StringRecord> = csv::Reader::from_reader(again.as_bytes()).records().map(|r| r.unwrap()).collect();
     assert_eq!(&refilled[0][codes_col], "challenges/individual/stigma;challenges/structural/housing");
     assert_eq!(&refilled[2][codes_col], "reasons/craving");
-    // Removing a code in the sheet removes the coding.
+    // Removing a code in the sheet removes the coding with --sync (tests/sheet.rs: not without).
     records[2] = fill(&records[2], "");
     write("filled.csv", &records);
-    w.run(&["--project", "be", "sheet", "import", "filled.csv", "--coder", "ana"]).ok();
+    w.run(&["--project", "be", "sheet", "import", "filled.csv", "--coder", "ana", "--sync"]).ok();
     assert_eq!(codings(&w.path("be/codings/ana.csv")).len(), 2);
 
     // Bad sheets: each problem named by line, nothing written.

@@ -122,6 +122,12 @@ fn theme_by_country_counts_respondents_and_segments_like_an_independent_count() 
     assert!(deep.as_array().unwrap().len() > 40);
     let md = w.run(&["--project", project, "table", "--rows", "code:2", "--cols", "country", "--format", "md"]).ok().stdout;
     assert!(md.contains("| reasons/boredom | 2 |   Boredom") && md.contains("| reasons | 1 | Reasons"), "indented names:\n{md}");
+    assert!(
+        md.starts_with(
+            "Table: Counts: respondents (distinct cases) with a coded segment, per code and country; codings of coder fixture\n\n| code |"
+        ),
+        "{md}"
+    );
 }
 
 #[test]
@@ -181,16 +187,23 @@ fn filters_percentages_and_the_cooccurrence_matrix() {
         let out = w.run(&["--project", project, "table", "--rows", "code:1", "--cols", cols, "--format", "csv"]).ok().stdout;
         out.lines().map(|l| l.split(',').map(String::from).collect()).collect()
     };
-    let tex = w.run(&["--project", project, "table", "--rows", "code:1", "--cols", "role", "--format", "tex"]).ok().stdout;
-    let lines: Vec<&str> = tex.lines().collect();
-    assert_eq!(lines[..2], ["\\begin{tabular}{lrlrrrrr}", "\\toprule"]);
-    assert_eq!(lines[lines.len() - 2..], ["\\bottomrule", "\\end{tabular}"]);
-    let tex_cells: Vec<Vec<String>> = lines[2..lines.len() - 2]
-        .iter()
-        .filter(|l| **l != "\\midrule")
-        .map(|l| l.trim_end_matches(" \\\\").split(" & ").map(String::from).collect())
-        .collect();
-    assert_eq!(tex_cells, csv_cells("role"));
+    // LaTeX: the cells of the CSV without its internal columns (code path, depth), unless asked.
+    let tex_cells = |extra: &[&str], align: &str| -> Vec<Vec<String>> {
+        let mut args = vec!["--project", project, "table", "--rows", "code:1", "--cols", "role", "--format", "tex"];
+        args.extend_from_slice(extra);
+        let tex = w.run(&args).ok().stdout;
+        let lines: Vec<&str> = tex.lines().collect();
+        assert_eq!(lines[..2], [format!("\\begin{{tabular}}{{{align}}}").as_str(), "\\toprule"]);
+        assert_eq!(lines[lines.len() - 2..], ["\\bottomrule", "\\end{tabular}"]);
+        lines[2..lines.len() - 2]
+            .iter()
+            .filter(|l| **l != "\\midrule")
+            .map(|l| l.trim_end_matches(" \\\\").split(" & ").map(String::from).collect())
+            .collect()
+    };
+    let without_internal: Vec<Vec<String>> = csv_cells("role").into_iter().map(|row| row[2..].to_vec()).collect();
+    assert_eq!(tex_cells(&[], "lrrrrr"), without_internal);
+    assert_eq!(tex_cells(&["--internal-columns"], "lrlrrrrr"), csv_cells("role"));
     let html = w.run(&["--project", project, "table", "--rows", "code:1", "--cols", "gender", "--format", "html"]).ok().stdout;
     assert!(html.starts_with("<table>\n<thead>") && html.ends_with("</tbody>\n</table>\n"), "{html}");
     let html_cells: Vec<Vec<String>> = html
@@ -310,4 +323,67 @@ fn a_damaged_or_stale_table_cache_is_rebuilt() {
     assert_eq!(by_ana(&table(&["--coder", "ana"])), "0");
     w.run(&["--project", &p, "code", "PT-PR-01:3", "housing", "--coder", "ana"]).ok();
     assert_eq!(by_ana(&table(&["--coder", "ana"])), "1");
+}
+
+/// One interview, respondent segments T-1:2, :4, :6, :8.
+const ONE: &str = "---\nsource: T-1\ncountry: BE\nlanguage: nl\nspeaker I: interviewer\nspeaker R: role=PR gender=M\n---\nI: Vraag?\nR: Eerste antwoord hier.\nI: Nog?\nR: Tweede antwoord hier.\nI: En?\nR: Derde antwoord hier.\n";
+
+#[test]
+fn text_and_md_tables_say_what_they_count_and_tex_has_no_internal_columns() {
+    let w = Workdir::new();
+    w.init("p", "nl");
+    w.write("in/T-1.txt", ONE);
+    w.run(&["--project", "p", "ingest", "in"]).ok();
+    w.run(&["--project", "p", "code", "T-1:2", "housing"]).ok();
+    w.run(&["--project", "p", "code", "T-1:4", "housing"]).ok();
+    let table = |extra: &[&str]| {
+        let mut args = vec!["--project", "p", "table", "--rows", "code:1"];
+        if !extra.contains(&"--cols") {
+            args.extend(["--cols", "country"]);
+        }
+        args.extend_from_slice(extra);
+        w.run(&args).ok().stdout
+    };
+    assert_eq!(
+        table(&[]),
+        "Counts: respondents (distinct cases) with a coded segment, per code and country; codings of coder me\n\
+         code        depth  name                                        BE  total\n\
+         challenges  1      Challenges upon release                     1   1\n\
+         reasons     1      Reasons to use drugs at release             0   0\n\
+         coping      1      Individual strategies to cope with risks    0   0\n\
+         helpful     1      Positive and helpful measures at release    0   0\n\
+         barriers    1      Barriers to continuity of care              0   0\n\
+         practices   1      Promising practices for continuity of care  0   0\n\
+         total       0      Any code                                    1   1\n"
+    );
+    assert_eq!(
+        table(&["--count", "segments", "--format", "md"]).lines().next().unwrap(),
+        "Table: Counts: coded respondent segments, per code and country; codings of coder me"
+    );
+    assert_eq!(
+        table(&["--count", "sources", "--percent", "col"]).lines().next().unwrap(),
+        "Counts: sources with a coded segment, per code and country, as a percentage of all sources in the column; codings of coder me"
+    );
+    assert_eq!(
+        table(&["--cols", "code:1", "--count", "segments"]).lines().next().unwrap(),
+        "Counts: respondent segments coded with both the row's and the column's code; codings of coder me"
+    );
+    assert_eq!(
+        table(&["--format", "tex"]),
+        "\\begin{tabular}{lrr}\n\\toprule\nname & BE & total \\\\\n\\midrule\n\
+         Challenges upon release & 1 & 1 \\\\\n\
+         Reasons to use drugs at release & 0 & 0 \\\\\n\
+         Individual strategies to cope with risks & 0 & 0 \\\\\n\
+         Positive and helpful measures at release & 0 & 0 \\\\\n\
+         Barriers to continuity of care & 0 & 0 \\\\\n\
+         Promising practices for continuity of care & 0 & 0 \\\\\n\
+         Any code & 1 & 1 \\\\\n\
+         \\bottomrule\n\\end{tabular}\n"
+    );
+    // csv and json keep every column and carry no caption.
+    assert!(table(&["--format", "csv"]).starts_with("code,depth,name,BE,total\n"));
+    assert_eq!(
+        w.run(&["--project", "p", "table", "sample"]).ok().stdout.lines().next().unwrap(),
+        "Respondents (distinct cases) by method · role · gender and country"
+    );
 }

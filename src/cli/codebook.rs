@@ -63,6 +63,9 @@ pub enum Sub {
         /// (REFI-QDA `isCodable="false"`).
         #[arg(long)]
         folder: bool,
+        /// Print what would change (the code, codings moved or deleted); write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Change a code's id (path segment) and/or name.
     #[command(after_help = "Example:\n  quire codebook rename housing lost-housing --name \"Housing lost\"")]
@@ -72,6 +75,9 @@ pub enum Sub {
         new_id: Option<String>,
         #[arg(long)]
         name: Option<String>,
+        /// Print what would change (the code, codings moved or deleted); write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Move a code and its subtree under another parent (or to the top with --top).
     #[command(after_help = "Example:\n  quire codebook move boredom challenges/individual")]
@@ -80,10 +86,19 @@ pub enum Sub {
         parent: Option<String>,
         #[arg(long, conflicts_with = "parent")]
         top: bool,
+        /// Print what would change (the code, codings moved or deleted); write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Merge a code into another: children move over and its codings follow.
     #[command(after_help = "Example:\n  quire codebook merge loneliness-use loneliness")]
-    Merge { source: String, target: String },
+    Merge {
+        source: String,
+        target: String,
+        /// Print what would change (the code, codings moved or deleted); write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Write the codebook as REFI-QDA (.qdc), JSON or Markdown, to stdout or a file.
     #[command(after_help = "Example:\n  quire codebook export --format qdc --out first48.qdc\n\n\
 qdc keeps names, guids (a stable one is made for a code without), colours and descriptions;\n\
@@ -118,6 +133,9 @@ the same path (ids are made from names); nothing is renamed, moved or removed.")
         /// Also delete the codings that use the code (otherwise they stop the removal).
         #[arg(long)]
         force: bool,
+        /// Print what would change (the code, codings moved or deleted); write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -161,7 +179,7 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             show(&codebook, &path, format, ctx.out)
         }
         Sub::Validate { file } => validate_cmd(ctx, file),
-        Sub::Add { path, name, description, color, rules, folder } => edit_project(ctx, |cb, _| {
+        Sub::Add { path, name, description, color, rules, folder, dry_run } => edit_project(ctx, dry_run, |cb, _| {
             let (parent, id) = match path.rsplit_once('/') {
                 Some((parent, id)) => (Some(cb.resolve(parent)?), id.to_string()),
                 None => (None, path.clone()),
@@ -183,7 +201,7 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             let added = edit::add(cb, parent.as_ref(), code)?;
             Ok((format!("added {}{added}", if folder { "folder " } else { "" }), Vec::new()))
         }),
-        Sub::Rename { code, new_id, name } => edit_project(ctx, |cb, _| {
+        Sub::Rename { code, new_id, name, dry_run } => edit_project(ctx, dry_run, |cb, _| {
             let path = cb.resolve(&code)?;
             if new_id.is_none() && name.is_none() {
                 return Err(Error::Usage("give a new id, --name, or both".into()));
@@ -191,7 +209,7 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             let changes = edit::rename(cb, &path, new_id.as_deref(), name.as_deref())?;
             Ok((format!("renamed {path}"), changes))
         }),
-        Sub::Move { code, parent, top } => edit_project(ctx, |cb, _| {
+        Sub::Move { code, parent, top, dry_run } => edit_project(ctx, dry_run, |cb, _| {
             let path = cb.resolve(&code)?;
             let parent = match (&parent, top) {
                 (Some(p), _) => Some(cb.resolve(p)?),
@@ -201,13 +219,13 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             let changes = edit::move_to(cb, &path, parent.as_ref())?;
             Ok((format!("moved {path}"), changes))
         }),
-        Sub::Merge { source, target } => edit_project(ctx, |cb, _| {
+        Sub::Merge { source, target, dry_run } => edit_project(ctx, dry_run, |cb, _| {
             let from = cb.resolve(&source)?;
             let into = cb.resolve(&target)?;
             let changes = edit::merge(cb, &from, &into)?;
             Ok((format!("merged {from} into {into}"), changes))
         }),
-        Sub::Remove { code, recursive, force } => edit_project(ctx, |cb, project| {
+        Sub::Remove { code, recursive, force, dry_run } => edit_project(ctx, dry_run, |cb, project| {
             let path = cb.resolve(&code)?;
             let used = store::count_using(project, &path)?;
             if used > 0 && !force {
@@ -301,8 +319,9 @@ fn read(ctx: &Ctx<'_>, file: Option<PathBuf>) -> Result<(Codebook, PathBuf)> {
 }
 
 /// Loads the project's codebook under the writer lock, applies `change`, and writes it back
-/// atomically. Nothing is written if the change fails.
-fn edit_project(ctx: &mut Ctx<'_>, change: impl FnOnce(&mut Codebook, &Project) -> Result<(String, Vec<PathChange>)>) -> Result<()> {
+/// atomically with the codings that follow it. Nothing is written if the change fails, nor
+/// with `dry_run` (which says what would change).
+fn edit_project(ctx: &mut Ctx<'_>, dry_run: bool, change: impl FnOnce(&mut Codebook, &Project) -> Result<(String, Vec<PathChange>)>) -> Result<()> {
     let project = ctx.project()?;
     let _lock = project.lock()?;
     let path = project.codebook_path();
@@ -315,6 +334,13 @@ fn edit_project(ctx: &mut Ctx<'_>, change: impl FnOnce(&mut Codebook, &Project) 
     let mut tx = Transaction::new(&project);
     let (moved, removed) = store::follow(&mut tx, &project, &changes)?;
     tx.write(path, codebook.to_json().into_bytes());
+    if dry_run {
+        // Dropped uncommitted: staged files are removed, nothing is renamed into place.
+        drop(tx);
+        ctx.note(format_args!("would have {message} (dry run: nothing written)"));
+        ctx.note(format_args!("codings: {moved} would move with their code, {removed} would be deleted"));
+        return Ok(());
+    }
     tx.commit()?;
     ctx.note(format_args!("{message}"));
     if moved + removed > 0 {

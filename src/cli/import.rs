@@ -47,6 +47,10 @@ pub struct QdpxArgs {
     /// Format of the per-source report on stdout.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Read and check the file and print what the project would hold (the per-source report
+    /// and the summary); create nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -70,18 +74,20 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
 fn qdpx(args: QdpxArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     let language = args.language.unwrap_or(Language::English);
     let options = Options { units: args.positions, role: args.role, country: args.country, language, ..Default::default() };
-    let imported = crate::import::qdpx(&args.file, &args.into, &options, args.language)?;
+    let imported = crate::import::qdpx(&args.file, &args.into, &options, args.language, args.dry_run)?;
     report_table(&imported.report, args.format, ctx)?;
     let coded: Vec<String> = imported.coders.iter().map(|c| c.to_string()).collect();
     ctx.note(format_args!(
-        "imported {} into {}: {} codes, {} sources, {} codings by {} coder(s){}",
+        "{} {} into {}: {} codes, {} sources, {} codings by {} coder(s){}{}",
+        if args.dry_run { "would import" } else { "imported" },
         args.file.display(),
         args.into.display(),
         imported.codebook.len(),
         imported.sources.len(),
         imported.codings.len(),
         coded.len(),
-        if coded.is_empty() { String::new() } else { format!(" ({})", coded.join(", ")) }
+        if coded.is_empty() { String::new() } else { format!(" ({})", coded.join(", ")) },
+        if args.dry_run { " (dry run: nothing written)" } else { "" }
     ));
     for line in crate::import::notes(&imported.report) {
         ctx.note(format_args!("{line}"));

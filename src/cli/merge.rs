@@ -25,6 +25,10 @@ pub struct Args {
     /// Merge even if the inputs' codebooks differ from the merged codebook.
     #[arg(long)]
     pub allow_drift: bool,
+    /// Print the merge report and what the merge would change (sources, codings per coder,
+    /// codebook) on stderr; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
@@ -48,9 +52,16 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             inputs.push((d.clone(), Input::read(d)?));
         }
     }
-    let options = merge::Options { codebook: args.codebook, map: args.map, allow_drift: args.allow_drift };
-    let report = if existing { merge::into_existing(&args.into, &inputs, &options)? } else { merge::into_new(&args.into, &inputs, &options)? };
-    ctx.out.write_all(report.as_bytes()).map_err(crate::output::out_err)?;
-    ctx.note(format_args!("merged {} input(s) into {}", inputs.len(), args.into.display()));
+    let options = merge::Options { codebook: args.codebook, map: args.map, allow_drift: args.allow_drift, dry_run: args.dry_run };
+    let outcome = if existing { merge::into_existing(&args.into, &inputs, &options)? } else { merge::into_new(&args.into, &inputs, &options)? };
+    ctx.out.write_all(outcome.report.as_bytes()).map_err(crate::output::out_err)?;
+    if args.dry_run {
+        for line in &outcome.preview {
+            ctx.note(format_args!("{line}"));
+        }
+        ctx.note(format_args!("would merge {} input(s) into {} (dry run: nothing written)", inputs.len(), args.into.display()));
+    } else {
+        ctx.note(format_args!("merged {} input(s) into {}", inputs.len(), args.into.display()));
+    }
     Ok(())
 }

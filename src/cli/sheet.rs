@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use super::code::{coder_or_default, parse_coder};
 use super::Ctx;
 use crate::codebook::Codebook;
+use crate::coding::sheet::{self, Mode};
 use crate::coding::store::{self, Kind};
-use crate::coding::{sheet, Coder};
+use crate::coding::Coder;
 use crate::corpus::SourceId;
 use crate::error::{Error, Result};
+use crate::spreadsheet::Encoding;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {
@@ -24,11 +26,22 @@ pub enum Sub {
         coder: Option<Coder>,
     },
     /// Read a filled sheet's codes column as a coder's codings.
-    #[command(after_help = "Example:\n  quire sheet import sheet.csv --coder ana")]
+    #[command(after_help = "Example:\n  quire sheet import sheet.csv --coder ana --dry-run\n\n\
+By default the listed codes the coder lacks are added and nothing is removed: a blank cell\n\
+means \"no change\". With --sync each row's cell becomes exactly the coder's whole-segment\n\
+codes on that segment (a blank cell removes them). Codings over part of a segment or over\n\
+several are never touched. --dry-run prints each change (SEGMENT, + or -, CODE) and writes\n\
+nothing.")]
     Import {
         file: PathBuf,
         #[arg(long, value_parser = parse_coder)]
         coder: Option<Coder>,
+        /// Make each row's codes exactly the coder's (removing codes a row does not list).
+        #[arg(long)]
+        sync: bool,
+        /// Print the codings that would be added (+) and removed (-) per segment; write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -50,20 +63,43 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             };
             sheet::export(&chosen, &existing, ctx.out)
         }
-        Sub::Import { file, coder } => {
+        Sub::Import { file, coder, sync, dry_run } => {
             let _lock = project.lock()?;
             let codebook = Codebook::load(&project.codebook_path())?;
             let sources: BTreeMap<String, _> = project.load_sources()?.into_iter().map(|s| (s.id.to_string(), s)).collect();
             let filled = sheet::read(&file, &sources, &codebook)?;
+            if filled.encoding != Encoding::Utf8 || filled.separator != b',' {
+                ctx.note(format_args!(
+                    "{}: read as {} with `{}` separators (as a spreadsheet saves \"CSV\" in some locales)",
+                    file.display(),
+                    filled.encoding,
+                    filled.separator as char
+                ));
+            }
             let coder = coder_or_default(&project, coder)?;
             let mut codings = store::read(&store::path(&project, &coder, Kind::Anchored))?;
-            let (added, removed) = sheet::apply(&filled, &sources, &coder, &mut codings);
-            store::write(&project, &coder, Kind::Anchored, &mut codings)?;
+            let mode = if sync { Mode::Sync } else { Mode::Add };
+            let applied = sheet::apply(&filled, &sources, &coder, mode, &mut codings);
+            if dry_run {
+                applied.write(ctx.out).map_err(crate::output::out_err)?;
+            } else if !applied.segments.is_empty() {
+                store::write(&project, &coder, Kind::Anchored, &mut codings)?;
+            }
             ctx.note(format_args!(
-                "{}: {} segment(s) read; {added} coding(s) added, {removed} removed for {coder}",
+                "{}: {} segment(s) read; {} coding(s) {}added, {} removed for {coder}{}",
                 file.display(),
-                filled.segments.len()
+                filled.segments.len(),
+                applied.added(),
+                if dry_run { "would be " } else { "" },
+                applied.removed(),
+                if dry_run { " (dry run: nothing written)" } else { "" }
             ));
+            if applied.kept > 0 {
+                ctx.note(format_args!(
+                    "{} whole-segment coding(s) of {coder} not listed in the sheet were kept (--sync would remove them)",
+                    applied.kept
+                ));
+            }
             Ok(())
         }
     }

@@ -33,6 +33,10 @@ pub struct Args {
     pub coder: crate::coding::kinds::CoderChoice,
     #[arg(long, value_enum, default_value = "text")]
     pub format: TableFormat,
+    /// Keep the `code` (path) and `depth` columns in `--format tex` (left out by default: they
+    /// are for programs; csv and json always have them).
+    #[arg(long)]
+    pub internal_columns: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -69,7 +73,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     match args.command {
         Some(Sub::Sample { format }) => {
             let table = tables::sample(&project.load_sources()?)?;
-            return render::write(&table, format, ctx.out);
+            return render::write_captioned(&table, format, "Respondents (distinct cases) by method · role · gender and country", ctx.out);
         }
         Some(Sub::Countries { file, format }) => {
             let path = file.unwrap_or_else(|| project.root().join("countries.csv"));
@@ -118,6 +122,29 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
         tables::code_by_attribute(&codebook, &coded, depth, &cols, args.count, args.percent)?
     };
     let indent = matches!(args.format, TableFormat::Text | TableFormat::Md | TableFormat::Tex | TableFormat::Html);
-    let table = freq.to_table(indent, cols != "code");
-    render::write(&table, args.format, ctx.out)
+    let mut table = freq.to_table(indent, cols != "code");
+    if args.format == TableFormat::Tex && !args.internal_columns {
+        table = render::without_columns(&table, &render::INTERNAL_COLUMNS);
+    }
+    let caption = format!("{}; codings of {}", caption(args.count, args.percent, &cols), counted.describe());
+    render::write_captioned(&table, args.format, &caption, ctx.out)
+}
+
+/// What the cells of a frequency table count, for its caption.
+fn caption(count: Count, percent: Option<Percent>, cols: &str) -> String {
+    let (noun, which) = match count {
+        Count::Respondents => ("respondents", "respondents (distinct cases) with a coded segment"),
+        Count::Segments => ("respondent segments", "coded respondent segments"),
+        Count::Sources => ("sources", "sources with a coded segment"),
+    };
+    if cols == "code" {
+        return format!("Counts: {noun} coded with both the row's and the column's code");
+    }
+    let of = match percent {
+        None => String::new(),
+        Some(Percent::Row) => ", as a percentage of the row's total".into(),
+        Some(Percent::Col) => format!(", as a percentage of all {noun} in the column"),
+        Some(Percent::Total) => format!(", as a percentage of all {noun}"),
+    };
+    format!("Counts: {which}, per code and {cols}{of}")
 }

@@ -10,6 +10,7 @@ use crate::corpus::{SegmentId, Source};
 use crate::csv_rows::Rows;
 use crate::error::{Error, Result};
 use crate::output::one_line;
+use crate::spreadsheet::Encoding;
 
 /// Columns before the attribute columns, and the last two.
 const LEADING: [&str; 3] = ["segment", "citation", "speaker"];
@@ -53,9 +54,13 @@ pub fn export(sources: &[Source], existing: &[Coding], out: &mut dyn std::io::Wr
 }
 
 /// The codes a filled sheet gives each segment, checked against sources and codebook.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Filled {
     pub segments: BTreeMap<SegmentId, BTreeSet<CodePath>>,
+    /// The encoding the sheet was read in.
+    pub encoding: Encoding,
+    /// Its field separator, `,` or `;`.
+    pub separator: u8,
 }
 
 /// Reads a filled sheet. Every problem (unknown segment or code, edited text, malformed row) is
@@ -67,8 +72,8 @@ pub fn read(path: &Path, sources: &BTreeMap<String, Source>, codebook: &Codebook
 
 /// [`read`] on bytes already in memory; `path` names them in errors.
 pub fn read_bytes(path: &Path, bytes: &[u8], sources: &BTreeMap<String, Source>, codebook: &Codebook) -> Result<Filled> {
-    let text = crate::corpus::header::decode(path, bytes)?;
-    let mut rows = Rows::new(path, &csv::ReaderBuilder::new(), text.as_bytes())?;
+    let decoded = crate::spreadsheet::decode(path, bytes)?;
+    let mut rows = Rows::new(path, csv::ReaderBuilder::new().delimiter(decoded.separator), decoded.text.as_bytes())?;
     let mut problems: Vec<(usize, String)> = Vec::new();
     let headers = match rows.headers() {
         Ok(headers) => headers,
@@ -78,10 +83,10 @@ pub fn read_bytes(path: &Path, bytes: &[u8], sources: &BTreeMap<String, Source>,
     let (Some(seg_col), Some(text_col), Some(codes_col)) = (column("segment"), column("text"), column("codes")) else {
         return Err(Error::Rows {
             path: path.to_path_buf(),
-            problems: vec![(1, "a coding sheet needs `segment`, `text` and `codes` columns".into())],
+            problems: vec![(1, format!("a coding sheet needs `segment`, `text` and `codes` columns (read with {})", decoded.describe()))],
         });
     };
-    let mut filled = Filled::default();
+    let mut filled = Filled { segments: BTreeMap::new(), encoding: decoded.encoding, separator: decoded.separator };
     let mut record = csv::StringRecord::new();
     loop {
         let line = match rows.read(&mut record) {
@@ -135,9 +140,59 @@ fn as_problem(e: Error) -> Result<(usize, String)> {
     }
 }
 
-/// Applies a filled sheet to a coder's codings: for each segment in the sheet, the coder's
-/// whole-segment codings become exactly the listed codes. Returns (added, removed).
-pub fn apply(filled: &Filled, sources: &BTreeMap<String, Source>, coder: &Coder, codings: &mut Vec<Coding>) -> (usize, usize) {
+/// How a filled sheet's codes column is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Only adds: a listed code the coder lacks on the segment becomes a coding; nothing is
+    /// removed (a blank cell means "no change").
+    Add,
+    /// Each row's cell becomes exactly the coder's whole-segment codes (a blank cell removes
+    /// them all).
+    Sync,
+}
+
+/// What applying a sheet changes (or would change) on one segment.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SegmentChange {
+    pub added: Vec<CodePath>,
+    pub removed: Vec<CodePath>,
+}
+
+/// What applying a sheet changes: per segment (only segments that change), and how many of the
+/// coder's whole-segment codings on the sheet's segments are not listed but kept (`Mode::Add`).
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub segments: BTreeMap<SegmentId, SegmentChange>,
+    pub kept: usize,
+}
+
+impl Applied {
+    pub fn added(&self) -> usize {
+        self.segments.values().map(|c| c.added.len()).sum()
+    }
+
+    pub fn removed(&self) -> usize {
+        self.segments.values().map(|c| c.removed.len()).sum()
+    }
+
+    /// One line per added (`+`) or removed (`-`) coding: `SEGMENT<TAB>+|-<TAB>CODE`.
+    pub fn write(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        for (id, change) in &self.segments {
+            for code in &change.added {
+                writeln!(out, "{id}\t+\t{code}")?;
+            }
+            for code in &change.removed {
+                writeln!(out, "{id}\t-\t{code}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Applies a filled sheet to a coder's codings (whole-segment codings only: a coding over part
+/// of a segment or over several is never touched). `Mode::Add` adds the listed codes the coder
+/// lacks; `Mode::Sync` also removes the coder's whole-segment codings a row does not list.
+pub fn apply(filled: &Filled, sources: &BTreeMap<String, Source>, coder: &Coder, mode: Mode, codings: &mut Vec<Coding>) -> Applied {
     let spans: BTreeMap<(&str, usize, usize), &SegmentId> = filled
         .segments
         .keys()
@@ -146,14 +201,20 @@ pub fn apply(filled: &Filled, sources: &BTreeMap<String, Source>, coder: &Coder,
             ((id.source.as_str(), seg.start, seg.end), id)
         })
         .collect();
-    let before = codings.len();
+    let mut applied = Applied::default();
     codings.retain(|c| match spans.get(&(c.source.as_str(), c.start, c.end)) {
-        Some(id) => filled.segments[*id].contains(&c.code),
-        None => true,
+        Some(id) if !filled.segments[*id].contains(&c.code) => {
+            if mode == Mode::Sync {
+                applied.segments.entry((*id).clone()).or_default().removed.push(c.code.clone());
+                false
+            } else {
+                applied.kept += 1;
+                true
+            }
+        }
+        _ => true,
     });
-    let removed = before - codings.len();
     let created = now_rfc3339();
-    let mut added = 0;
     for (id, codes) in &filled.segments {
         let seg = &sources[id.source.as_str()].segments[id.number - 1];
         for code in codes {
@@ -169,9 +230,12 @@ pub fn apply(filled: &Filled, sources: &BTreeMap<String, Source>, coder: &Coder,
                     origin: None,
                     text: seg.text.clone(),
                 });
-                added += 1;
+                applied.segments.entry(id.clone()).or_default().added.push(code.clone());
             }
         }
     }
-    (added, removed)
+    for change in applied.segments.values_mut() {
+        change.removed.sort();
+    }
+    applied
 }

@@ -16,7 +16,7 @@ use crate::error::{Error, Location, Result};
 use crate::project::Project;
 
 pub mod write;
-pub use write::{into_existing, into_new, write_all, Options, REPORT};
+pub use write::{into_existing, into_new, write_all, Options, Outcome, REPORT};
 
 /// One input project, read whole.
 pub struct Input {

@@ -41,10 +41,26 @@ fn dir_of(path: &Path) -> PathBuf {
 }
 
 /// A new temporary file in `path`'s directory (created if missing), to be renamed onto `path`.
+/// It gets the mode `path` will have: an existing file's own, else 0666 less the user's umask
+/// (as any program creating a file), not the 0600 of a bare temporary file, so a project on a
+/// shared drive stays readable by the team.
 pub(crate) fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     let dir = dir_of(path);
     fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    tempfile::Builder::new().prefix(TMP_PREFIX).tempfile_in(&dir).map_err(|e| Error::io(&dir, e))
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(TMP_PREFIX);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Created with this mode, which the kernel narrows by the umask.
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let tmp = builder.tempfile_in(&dir).map_err(|e| Error::io(&dir, e))?;
+    if let Ok(meta) = fs::metadata(path) {
+        // A rewritten file keeps its mode (set explicitly: not narrowed by the umask).
+        tmp.as_file().set_permissions(meta.permissions()).map_err(|e| Error::io(path, e))?;
+    }
+    Ok(tmp)
 }
 
 /// Syncs `tmp`, renames it onto `path` and syncs the directory.

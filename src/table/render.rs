@@ -44,6 +44,31 @@ fn numeric(s: &str) -> bool {
     !s.is_empty() && s.parse::<f64>().is_ok()
 }
 
+/// Columns of a frequency table that serve other programs (`code`: the code's path, `depth`: its
+/// level), not a reader: `.tex` output leaves them out unless asked.
+pub const INTERNAL_COLUMNS: [&str; 2] = ["code", "depth"];
+
+/// `table` without the columns named `names`.
+pub fn without_columns(table: &Table, names: &[&str]) -> Table {
+    let keep: Vec<usize> = (0..table.headers.len()).filter(|i| !names.contains(&table.headers[*i].as_str())).collect();
+    Table {
+        headers: keep.iter().map(|i| table.headers[*i].clone()).collect(),
+        rows: table.rows.iter().map(|r| keep.iter().map(|i| r[*i].clone()).collect()).collect(),
+    }
+}
+
+/// [`write`] with a caption saying what the cells count: a line before the table in text, a
+/// pandoc `Table:` caption line (and a blank line) before it in Markdown; csv, json, tex and
+/// html carry no caption (they are read by programs, or placed in a document that captions).
+pub fn write_captioned(table: &Table, format: TableFormat, caption: &str, out: &mut dyn Write) -> Result<()> {
+    match format {
+        TableFormat::Text => writeln!(out, "{caption}").map_err(out_err)?,
+        TableFormat::Md => writeln!(out, "Table: {caption}\n").map_err(out_err)?,
+        _ => {}
+    }
+    write(table, format, out)
+}
+
 pub fn write(table: &Table, format: TableFormat, out: &mut dyn Write) -> Result<()> {
     match format {
         TableFormat::Text => table.write(Format::Text, out),
