@@ -5,8 +5,9 @@
 //! (so 1 is the same text, 0 nothing alike). The search runs an approximate-substring alignment
 //! (Sellers) over a turn: one pass of `|old| x |turn|` cells finds, for each place a candidate can
 //! end, the best place it can start. Turns near the old position are searched first; only when
-//! nothing there is at least [`NEAR_ENOUGH`] alike are the turns sharing most character trigrams
-//! with the old text searched too, so a ~100 KB source costs a few turns, not all of it.
+//! nothing there is at least [`NEAR_ENOUGH`] alike are the stretches of respondent text sharing
+//! most character trigrams with the old text searched too, so a ~100 KB source (even one long
+//! turn, as in a plain-text source) costs a few alignments of about the old length, not all of it.
 
 use std::collections::HashMap;
 
@@ -14,8 +15,8 @@ use crate::corpus::Source;
 
 /// A local candidate this alike ends the search.
 pub const NEAR_ENOUGH: f64 = 0.9;
-/// How many turns, besides the local ones, the whole-source search aligns.
-const FAR_TURNS: usize = 4;
+/// How many stretches of text, besides the local ones, the whole-source search aligns.
+const FAR_WINDOWS: usize = 4;
 
 /// Where an old text fits best, in characters of the source body.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,9 +63,7 @@ pub fn best(source: &Source, old: &str, old_start: usize) -> Option<Candidate> {
     let reach = 2 * pattern.len() + 200;
     let near = |t: &Turn| t.start < old_start + pattern.len() + reach && old_start.saturating_sub(reach) < t.end;
     let mut found: Option<Candidate> = None;
-    let mut searched = vec![false; turns.len()];
-    for (i, turn) in turns.iter().enumerate().filter(|(_, t)| near(t)) {
-        searched[i] = true;
+    for turn in turns.iter().filter(|t| near(t)) {
         let from = turn.start.max(old_start.saturating_sub(reach));
         let to = turn.end.min(old_start + pattern.len() + reach);
         keep_better(&mut found, align(&body, *turn, (from, to), &pattern), old_start);
@@ -72,9 +71,8 @@ pub fn best(source: &Source, old: &str, old_start: usize) -> Option<Candidate> {
     if found.as_ref().is_some_and(|c| c.score >= NEAR_ENOUGH) {
         return found;
     }
-    for i in by_shared_trigrams(&body, &turns, &pattern).into_iter().filter(|i| !searched[*i]).take(FAR_TURNS) {
-        let turn = turns[i];
-        keep_better(&mut found, align(&body, turn, (turn.start, turn.end), &pattern), old_start);
+    for (turn, span) in far_windows(&body, &turns, &pattern) {
+        keep_better(&mut found, align(&body, turn, span, &pattern), old_start);
     }
     found
 }
@@ -91,31 +89,36 @@ fn keep_better(best: &mut Option<Candidate>, new: Option<Candidate>, old_start: 
     }
 }
 
-/// Turn indices by how many of the old text's character trigrams they hold, most first (turns
-/// holding none are left out).
-fn by_shared_trigrams(body: &[char], turns: &[Turn], pattern: &[char]) -> Vec<usize> {
+/// The stretches of respondent text holding most of the old text's character trigrams, most
+/// first (at most [`FAR_WINDOWS`]): windows twice the old length, every old length along each
+/// turn, widened by the old length each side. Those holding none are left out.
+fn far_windows(body: &[char], turns: &[Turn], pattern: &[char]) -> Vec<(Turn, (usize, usize))> {
     let mut wanted: HashMap<[char; 3], usize> = HashMap::new();
     for w in pattern.windows(3) {
         *wanted.entry([w[0], w[1], w[2]]).or_default() += 1;
     }
-    let mut ranked: Vec<(usize, usize)> = turns
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
+    let step = pattern.len().max(50);
+    let mut ranked: Vec<(usize, Turn, (usize, usize))> = Vec::new();
+    for turn in turns {
+        for from in (turn.start..turn.end).step_by(step) {
+            let to = (from + 2 * step).min(turn.end);
             let mut left = wanted.clone();
             let mut shared = 0;
-            for w in body[t.start..t.end].windows(3) {
+            for w in body[from..to].windows(3) {
                 if let Some(n) = left.get_mut(&[w[0], w[1], w[2]]).filter(|n| **n > 0) {
                     *n -= 1;
                     shared += 1;
                 }
             }
-            (i, shared)
-        })
-        .filter(|(_, shared)| *shared > 0)
-        .collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    ranked.into_iter().map(|(i, _)| i).collect()
+            if shared > 0 {
+                let widened = (from.saturating_sub(step).max(turn.start), (to + step).min(turn.end));
+                ranked.push((shared, *turn, widened));
+            }
+        }
+    }
+    // Most shared first; on a tie, earlier in the source (the sort is stable).
+    ranked.sort_by(|a, b| b.0.cmp(&a.0));
+    ranked.into_iter().take(FAR_WINDOWS).map(|(_, turn, span)| (turn, span)).collect()
 }
 
 /// Where a candidate may start: at the start of a whitespace-separated token.
@@ -203,6 +206,38 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::corpus::{transcript, Language};
+
+    /// An interview of `turns` question-and-answer pairs, each answer different.
+    fn interview(turns: usize) -> Source {
+        let mut text = String::from("---\nsource: XX-1\ncountry: BE\nlanguage: en\nmethod: interview\nspeaker I: interviewer\nspeaker R: role=EPR gender=M\n---\n");
+        let (who, what) = (["neighbour", "teacher", "cousin", "nurse", "priest"], ["flat", "forms", "bus pass", "clinic", "school", "market", "job"]);
+        for n in 0..turns {
+            text.push_str(&format!("I: What happened in week {n}?\n"));
+            text.push_str(&format!("R: In week {n} my {} took us to the {} and we spoke about the {} for an hour.\n", who[n % 5], what[n % 7], what[(n / 7) % 7]));
+        }
+        transcript::parse(std::path::Path::new("XX-1.txt"), text.as_bytes(), Language::English, None).unwrap()
+    }
+
+    #[test]
+    fn finds_a_changed_answer_far_from_its_old_place_in_a_large_source() {
+        let source = interview(900);
+        assert!(source.body.len() > 100_000, "{}", source.body.len());
+        let old = "In week 812 my cousin Maria took us to the flat and we spoke about the school for an hour.";
+        let found = best(&source, old, 0).unwrap();
+        assert_eq!(found.text, "In week 812 my cousin took us to the flat and we spoke about the school for an hour.");
+        assert_eq!(found.score, 1.0 - 6.0 / 90.0);
+        assert_eq!(crate::coding::slice(&source.body, found.start, found.end), found.text);
+    }
+
+    #[test]
+    fn never_places_on_interviewer_text() {
+        let source = interview(20);
+        let question = "What happened in week 7?";
+        let at = source.body.find(question).unwrap();
+        let found = best(&source, question, at).unwrap();
+        assert!(source.on_respondent_text(found.start, found.end) && found.score < 0.8, "{found:?}");
+    }
 
     #[test]
     fn similarity_is_one_minus_the_normalised_distance() {
