@@ -118,6 +118,8 @@ fn attach_reattaches_the_anonymised_coding_and_keeps_the_rewritten_one() {
 #[test]
 fn a_dry_run_previews_and_leaves_the_project_byte_identical() {
     let w = project(&anonymised());
+    // As a researcher would: list first (its check of the sources' hashes is cached in .quire/).
+    w.run(&["--project", "p", "orphans", "list"]).exits(0);
     let before = snapshot(&w.path("p"));
     let r = w.run(&["--project", "p", "orphans", "attach", "--dry-run"]).exits(0);
     assert!(r.stdout.starts_with("#1  XX-1@39..104 -> XX-1@39..105  challenges/structural/housing (ana)  0.924  "), "{}", r.stdout);
@@ -177,6 +179,10 @@ fn one_orphan_is_placed_by_hand_widened_to_whole_words() {
     let w = project(&anonymised());
     let r = w.run(&["--project", "p", "orphans", "attach", "--orphan", "2", "--at", "XX-1@108..170"]).exits(0);
     assert_eq!(
+        r.stdout,
+        "#2  XX-1@106..146 -> XX-1@107..169  challenges/structural/housing (ana)  0.258  \"Later the social worker came every week.\" -> \"Every week a different person from the council came to see us.\"\n"
+    );
+    assert_eq!(
         r.stderr,
         "note: XX-1@108..170 widened to whole words of respondent text\nattached 1 orphan(s)\n"
     );
@@ -198,11 +204,25 @@ fn filters_keep_the_numbers_of_the_full_list() {
 #[test]
 fn bad_arguments_are_refused_and_nothing_is_written() {
     let w = project(&anonymised());
+    w.run(&["--project", "p", "orphans", "list"]).exits(0);
     let before = snapshot(&w.path("p"));
     let r = w.run(&["--project", "p", "orphans", "attach", "--min-similarity", "1.5"]).exits(2);
     assert_eq!(r.stderr, "quire: --min-similarity 1.5: give a score from 0 to 1\n");
     let r = w.run(&["--project", "p", "orphans", "attach", "--orphan", "7", "--at", "XX-1@39..60"]).exits(2);
     assert_eq!(r.stderr, "quire: there is no orphan 7 (2 orphan(s); `quire orphans list` numbers them)\n");
     w.run(&["--project", "p", "orphans", "attach", "--orphan", "1"]).exits(2);
+    assert_eq!(snapshot(&w.path("p")), before);
+}
+
+#[test]
+fn a_source_edited_by_hand_is_refused_before_anything_is_placed() {
+    let w = project(&anonymised());
+    let path = w.path("p/sources/XX-1.txt");
+    fs::write(&path, read(&w, "p/sources/XX-1.txt").replace("[name]", "[nome]")).unwrap();
+    let before = snapshot(&w.path("p"));
+    for args in [&["orphans", "list"][..], &["orphans", "attach"], &["orphans", "attach", "--orphan", "1", "--at", "XX-1@39..60"]] {
+        let r = w.run(&[&["--project", "p"][..], args].concat()).exits(5);
+        assert!(r.stderr.starts_with("quire: p/sources/XX-1.txt: changed since it was ingested"), "{args:?}: {}", r.stderr);
+    }
     assert_eq!(snapshot(&w.path("p")), before);
 }

@@ -38,9 +38,11 @@ impl Filter {
     }
 }
 
-/// Every orphan `filter` takes, numbered over all orphans, with its best candidate.
+/// Every orphan `filter` takes, numbered over all orphans, with its best candidate. Refuses a
+/// project whose sources were edited outside quire (offsets would be wrong).
 pub fn list(project: &Project, filter: &Filter) -> Result<Vec<Orphan>> {
     use rayon::prelude::*;
+    crate::edits::check(project, &project.fingerprint()?)?;
     let mut taken: Vec<Orphan> = list_plain(project)?.into_iter().filter(|o| filter.takes(&o.coding)).collect();
     let mut sources: BTreeMap<SourceId, Option<Source>> = BTreeMap::new();
     for o in &taken {
@@ -104,6 +106,7 @@ pub fn attach_at(project: &Project, number: usize, target: &Target, dry_run: boo
     let Target::Span { source: id, .. } = target else {
         return Err(Error::Usage("--at takes a character span, SOURCE@START..END".into()));
     };
+    crate::edits::check(project, &project.fingerprint()?)?;
     let all = list_plain(project)?;
     let count = all.len();
     let orphan = all.into_iter().find(|o| o.number == number).ok_or_else(|| {
