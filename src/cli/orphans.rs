@@ -96,9 +96,10 @@ fn write_list(found: &[Orphan], format: Format, ctx: &mut Ctx<'_>) -> Result<()>
             .iter()
             .map(|o| {
                 let c = &o.coding;
-                let best = o.best.as_ref().map(|b| {
-                    serde_json::json!({"start": b.start, "end": b.end, "score": (b.score * 1000.0).round() / 1000.0, "text": b.text})
-                });
+                let best = o
+                    .best
+                    .as_ref()
+                    .map(|b| serde_json::json!({"start": b.start, "end": b.end, "score": (b.score * 1000.0).round() / 1000.0, "text": b.text}));
                 serde_json::json!({"orphan": o.number, "coder": c.coder.as_str(), "code": c.code.to_string(), "source": c.source.as_str(),
                     "start": c.start, "end": c.end, "text": c.text, "candidate": best})
             })
@@ -113,7 +114,16 @@ fn write_list(found: &[Orphan], format: Format, ctx: &mut Ctx<'_>) -> Result<()>
             None => ("-".into(), "-".into(), String::new()),
         };
         let flat = |t: &str| if format == Format::Csv { t.to_string() } else { one_line(t) };
-        table.push(vec![o.number.to_string(), c.coder.to_string(), c.code.to_string(), span(&c.source, c.start, c.end), flat(&c.text), place, s, flat(&text)]);
+        table.push(vec![
+            o.number.to_string(),
+            c.coder.to_string(),
+            c.code.to_string(),
+            span(&c.source, c.start, c.end),
+            flat(&c.text),
+            place,
+            s,
+            flat(&text),
+        ]);
     }
     table.write(format, ctx.out)
 }

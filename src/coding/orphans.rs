@@ -109,9 +109,10 @@ pub fn attach_at(project: &Project, number: usize, target: &Target, dry_run: boo
     crate::edits::check(project, &project.fingerprint()?)?;
     let all = list_plain(project)?;
     let count = all.len();
-    let orphan = all.into_iter().find(|o| o.number == number).ok_or_else(|| {
-        Error::Usage(format!("there is no orphan {number} ({count} orphan(s); `quire orphans list` numbers them)"))
-    })?;
+    let orphan = all
+        .into_iter()
+        .find(|o| o.number == number)
+        .ok_or_else(|| Error::Usage(format!("there is no orphan {number} ({count} orphan(s); `quire orphans list` numbers them)")))?;
     let source = project.load_source(id)?;
     let codable = crate::targets::codable(&source, &project.source_path(id), target)?;
     let (start, end) = codable.spans[0];

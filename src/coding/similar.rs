@@ -117,7 +117,7 @@ fn far_windows(body: &[char], turns: &[Turn], pattern: &[char]) -> Vec<(Turn, (u
         }
     }
     // Most shared first; on a tie, earlier in the source (the sort is stable).
-    ranked.sort_by(|a, b| b.0.cmp(&a.0));
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
     ranked.into_iter().take(FAR_WINDOWS).map(|(_, turn, span)| (turn, span)).collect()
 }
 
@@ -210,11 +210,18 @@ mod tests {
 
     /// An interview of `turns` question-and-answer pairs, each answer different.
     fn interview(turns: usize) -> Source {
-        let mut text = String::from("---\nsource: XX-1\ncountry: BE\nlanguage: en\nmethod: interview\nspeaker I: interviewer\nspeaker R: role=EPR gender=M\n---\n");
+        let mut text = String::from(
+            "---\nsource: XX-1\ncountry: BE\nlanguage: en\nmethod: interview\nspeaker I: interviewer\nspeaker R: role=EPR gender=M\n---\n",
+        );
         let (who, what) = (["neighbour", "teacher", "cousin", "nurse", "priest"], ["flat", "forms", "bus pass", "clinic", "school", "market", "job"]);
         for n in 0..turns {
             text.push_str(&format!("I: What happened in week {n}?\n"));
-            text.push_str(&format!("R: In week {n} my {} took us to the {} and we spoke about the {} for an hour.\n", who[n % 5], what[n % 7], what[(n / 7) % 7]));
+            text.push_str(&format!(
+                "R: In week {n} my {} took us to the {} and we spoke about the {} for an hour.\n",
+                who[n % 5],
+                what[n % 7],
+                what[(n / 7) % 7]
+            ));
         }
         transcript::parse(std::path::Path::new("XX-1.txt"), text.as_bytes(), Language::English, None).unwrap()
     }
