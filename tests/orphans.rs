@@ -226,3 +226,14 @@ fn a_source_edited_by_hand_is_refused_before_anything_is_placed() {
     }
     assert_eq!(snapshot(&w.path("p")), before);
 }
+
+#[test]
+fn placing_by_hand_can_be_previewed() {
+    let w = project(&anonymised());
+    w.run(&["--project", "p", "orphans", "list"]).exits(0);
+    let before = snapshot(&w.path("p"));
+    let r = w.run(&["--project", "p", "orphans", "attach", "--orphan", "2", "--at", "XX-1@107..169", "--dry-run"]).exits(0);
+    assert!(r.stdout.starts_with("#2  XX-1@106..146 -> XX-1@107..169  challenges/structural/housing (ana)  0.258  "), "{}", r.stdout);
+    assert_eq!(r.stderr, "would attach 1 orphan(s) (dry run: nothing written)\n");
+    assert_eq!(snapshot(&w.path("p")), before);
+}
