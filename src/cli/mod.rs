@@ -14,6 +14,7 @@ pub mod index;
 pub mod ingest;
 pub mod init;
 pub mod merge;
+pub mod orphans;
 pub mod quotes;
 pub mod report;
 pub mod sheet;
@@ -91,6 +92,10 @@ pub enum Command {
         after_help = "Only analysis coders are counted by tables, quotes and the report unless --coder says otherwise.\n\nExamples:\n  quire coders\n  quire coders set fixture2 reliability"
     )]
     Coders(coders::Args),
+    /// Codings orphaned by `ingest --replace` or `verify --repair`: list them with the most similar
+    /// place in the current text, and re-attach them.
+    #[command(subcommand)]
+    Orphans(orphans::Sub),
     /// Print respondent quotes with citations, by text, code, attribute and coder.
     #[command(
         after_help = "Examples:\n  quire quotes --code housing --where country=DE,FR --where role=EPR\n  quire quotes 'logement OR \"sans abri\"' --format md --limit 5"
@@ -180,6 +185,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, progress: &dyn cr
         Command::Autocode(args) => autocode::run(args, &mut ctx),
         Command::Suggestions(args) => suggestions::run(args, &mut ctx),
         Command::Coders(args) => coders::run(args, &mut ctx),
+        Command::Orphans(args) => orphans::run(args, &mut ctx),
         Command::Quotes(args) => quotes::run(args, &mut ctx),
         Command::Export(args) => export::run(args, &mut ctx),
         Command::Import(args) => import::run(args, &mut ctx),
