@@ -106,3 +106,23 @@ impl Meta {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(pairs: Vec<(u32, u32)>) -> Meta {
+        Meta { coders: vec!["ana".into(), "ben".into()], code_paths: vec!["a".into(), "a/b".into()], pairs, ..Meta::default() }
+    }
+
+    #[test]
+    fn pairs_name_their_coder_and_code_by_position_and_one_out_of_range_is_refused() {
+        let named = |m: &Meta| m.codes().map(|cs| cs.iter().map(|c| format!("{} {}", c.0, c.1)).collect::<Vec<_>>());
+        assert_eq!(named(&meta(vec![(0, 1), (1, 0)])), Some(vec!["ana a/b".to_string(), "ben a".to_string()]));
+        assert_eq!(named(&meta(vec![(2, 0)])), None, "no third coder");
+        assert_eq!(named(&meta(vec![(0, 2)])), None, "no third code");
+        let mut bad = meta(vec![(0, 0)]);
+        bad.code_paths[0] = "a//b".into();
+        assert_eq!(named(&bad), None, "not a code path");
+    }
+}
