@@ -1,20 +1,18 @@
 //! Building the index: one document per segment from the project's sources and codings, written
 //! in a fresh folder beside the index and swapped in under the rebuild lock.
 
-use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rustc_hash::FxHashMap;
 use tantivy::schema::Facet;
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use super::quotes;
-use super::schema::{code_facet, code_line, register_tokenizers, schema, Fields, Meta, DIR, META};
+use super::schema::{code_facet, register_tokenizers, schema, Fields, Meta, DIR, META};
 use super::search::{CoderCode, SegmentIndex};
 use crate::anonymise::{scan, Lists};
-use crate::codebook::CodePath;
-use crate::coding::store;
-use crate::coding::Coder;
+use crate::coding::store::{self, CodeIx, CoderIx};
 use crate::corpus::Source;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
@@ -69,23 +67,24 @@ pub(super) fn rebuild(project: &Project, dir: &Path, meta: &Meta, lists: &Lists,
     coded.save(project, &meta.fingerprint);
     let attributes = coded.attribute_keys();
     drop(coded);
-    let CodePairs { numbers, codes, counts, lines } = CodePairs::number(&codings);
+    let CodePairs { numbers, pairs, counts } = CodePairs::number(&codings);
     // Each pair's facets: its code, and its coder above its code.
-    let facets: Vec<(Facet, Facet)> = codes.iter().map(|(coder, code)| (code_facet(None, code), code_facet(Some(coder), code))).collect();
+    let facets: Vec<(Facet, Facet)> = pairs
+        .iter()
+        .map(|(coder, code)| (code_facet(None, codings.code(*code)), code_facet(Some(codings.coder(*coder)), codings.code(*code))))
+        .collect();
     let meta = &Meta {
         format: meta.format,
         fingerprint: meta.fingerprint.clone(),
         attributes: attributes.iter().cloned().collect(),
         lists: meta.lists.clone(),
+        coders: codings.coders().iter().map(ToString::to_string).collect(),
+        code_paths: codings.codes().iter().map(ToString::to_string).collect(),
+        pairs: pairs.iter().map(|(coder, code)| (coder.get(), code.get())).collect(),
         counts,
-        codes: lines,
     };
-    let mut by_source: HashMap<&str, Vec<&store::Span>> = HashMap::new();
-    for c in &codings.rows {
-        by_source.entry(codings.sources[c.source as usize].as_str()).or_default().push(c);
-    }
     let build = Build { writer: &writer, fields: &fields, numbers, facets, lists };
-    if let Err(e) = add_sources(build, &sources, &by_source, &tmp.path().join(quotes::FILE), progress)? {
+    if let Err(e) = add_sources(build, &sources, &codings, &tmp.path().join(quotes::FILE), progress)? {
         progress.end();
         return Err(worker_err(project, &mut writer, e));
     }
@@ -96,39 +95,34 @@ pub(super) fn rebuild(project: &Project, dir: &Path, meta: &Meta, lists: &Lists,
     let index = Index::open_in_dir(dir).map_err(|e| tantivy_err(project, e))?;
     register_tokenizers(&index);
     let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().map_err(|e| tantivy_err(project, e))?;
-    let codes = codes.into_iter().map(CoderCode::new).collect();
+    let codes = pairs.iter().map(|(coder, code)| CoderCode::new((codings.coder(*coder).clone(), codings.code(*code).clone()))).collect();
     let quotes = quotes::Quotes::open(&dir.join(quotes::FILE))
         .ok_or_else(|| Error::corrupt_at(crate::error::Location::file(dir.join(quotes::FILE)), "the quote file just written does not read back"))?;
     Ok(SegmentIndex { reader, fields, attributes, codes, counts: meta.counts.clone(), quotes })
 }
 
-/// Every (coder, code) pair of the codings, numbered in the order of their lines.
+/// Every (coder, code) pair of the codings, numbered in the order of their [`CoderIx`] and
+/// [`CodeIx`] (by coder, then code).
 struct CodePairs {
-    /// The number of each pair, by its numbers in the spans.
-    numbers: HashMap<(u32, u32), u32>,
+    /// The number of each pair.
+    numbers: FxHashMap<(CoderIx, CodeIx), u32>,
     /// The pairs by number.
-    codes: Vec<(Coder, CodePath)>,
+    pairs: Vec<(CoderIx, CodeIx)>,
     /// How many codings each pair has, by number.
     counts: Vec<u64>,
-    /// Each pair as [`Meta::codes`] lists it, by number.
-    lines: Vec<String>,
 }
 
 impl CodePairs {
     fn number(codings: &store::Spans) -> CodePairs {
-        let mut used: HashMap<(u32, u32), u64> = HashMap::new();
-        for c in &codings.rows {
+        let mut used: FxHashMap<(CoderIx, CodeIx), u64> = FxHashMap::default();
+        for c in codings.rows() {
             *used.entry((c.coder, c.code)).or_default() += 1;
         }
-        let mut pairs: Vec<(String, (u32, u32))> =
-            used.keys().map(|&(coder, code)| (code_line(&codings.coders[coder as usize], &codings.codes[code as usize]), (coder, code))).collect();
-        pairs.sort();
-        let numbers: HashMap<(u32, u32), u32> = pairs.iter().enumerate().map(|(i, (_, pair))| (*pair, i as u32)).collect();
-        let codes: Vec<(Coder, CodePath)> =
-            pairs.iter().map(|(_, (coder, code))| (codings.coders[*coder as usize].clone(), codings.codes[*code as usize].clone())).collect();
-        let counts = pairs.iter().map(|(_, pair)| used[pair]).collect();
-        let lines = pairs.into_iter().map(|(line, _)| line).collect();
-        CodePairs { numbers, codes, counts, lines }
+        let mut pairs: Vec<(CoderIx, CodeIx)> = used.keys().copied().collect();
+        pairs.sort_unstable();
+        let numbers = pairs.iter().enumerate().map(|(i, pair)| (*pair, i as u32)).collect();
+        let counts = pairs.iter().map(|pair| used[pair]).collect();
+        CodePairs { numbers, pairs, counts }
     }
 }
 
@@ -138,7 +132,7 @@ impl CodePairs {
 fn add_sources(
     build: Build<'_>,
     sources: &[Source],
-    by_source: &HashMap<&str, Vec<&store::Span>>,
+    codings: &store::Spans,
     quotes_path: &Path,
     progress: &dyn Progress,
 ) -> Result<tantivy::Result<()>> {
@@ -165,9 +159,8 @@ fn add_sources(
             .par_iter()
             .zip(firsts)
             .map(|(source, first)| {
-                let coded = by_source.get(source.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
                 progress.advance(1);
-                add_source(&build, source, first, coded)
+                add_source(&build, source, first, codings.rows_of(source.id.as_str()))
             })
             .collect::<tantivy::Result<Vec<_>>>();
         let encoded = match encoded {
@@ -230,14 +223,14 @@ struct Build<'a> {
     writer: &'a IndexWriter,
     fields: &'a Fields,
     /// The number of each (coder, code) pair of the spans, and its two facets by number.
-    numbers: HashMap<(u32, u32), u32>,
+    numbers: FxHashMap<(CoderIx, CodeIx), u32>,
     facets: Vec<(Facet, Facet)>,
     lists: &'a Lists,
 }
 
 /// Adds one document per segment of `source`; its respondent segments are quotes numbered from
 /// `first`, returned encoded for the quote file.
-fn add_source(build: &Build<'_>, source: &Source, first: u64, codings: &[&store::Span]) -> tantivy::Result<quotes::Encoded> {
+fn add_source(build: &Build<'_>, source: &Source, first: u64, codings: &[store::Span]) -> tantivy::Result<quotes::Encoded> {
     let Build { writer, fields: f, numbers, facets, lists } = build;
     let text_field = f.by_language.iter().find(|(l, _)| *l == source.language).map(|(_, f)| *f).expect("every language has a field");
     let mut encoded = quotes::Encoded::default();

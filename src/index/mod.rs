@@ -26,7 +26,7 @@ mod search;
 
 use build::{rebuild, rebuild_lock, remove_leftovers, BUILD_PREFIX};
 pub use schema::INDEX_FORMAT;
-use schema::{parse_code_line, register_tokenizers, schema, Meta, DIR, META};
+use schema::{register_tokenizers, schema, Meta, DIR, META};
 pub use search::{CoderCode, Found, Hit, QuoteQuery, SegmentIndex};
 
 /// How `open` found the index.
@@ -61,7 +61,7 @@ impl SegmentIndex {
         if check {
             crate::edits::check(project, &fingerprint)?;
         }
-        let wanted = Meta { format: INDEX_FORMAT, fingerprint, attributes: Vec::new(), lists: lists.key(), codes: Vec::new(), counts: Vec::new() };
+        let wanted = Meta { format: INDEX_FORMAT, fingerprint, lists: lists.key(), ..Meta::default() };
         if !force_rebuild {
             if let Some(index) = Self::try_open(&dir, &wanted) {
                 return Ok((index, Freshness::UpToDate));
@@ -96,8 +96,8 @@ impl SegmentIndex {
         if index.schema() != schema {
             return None;
         }
-        let codes = meta.codes.iter().map(|l| parse_code_line(l).map(CoderCode::new)).collect::<Option<_>>()?;
-        if meta.counts.len() != meta.codes.len() {
+        let codes = meta.codes()?;
+        if meta.counts.len() != codes.len() {
             return None;
         }
         register_tokenizers(&index);

@@ -11,12 +11,12 @@ use crate::coding::Coder;
 use crate::corpus::Language;
 
 /// Version of the index layout; a different version is rebuilt.
-pub const INDEX_FORMAT: u32 = 5;
+pub const INDEX_FORMAT: u32 = 6;
 /// The index folder, in the state directory.
 pub(super) const DIR: &str = "index";
 pub(super) const META: &str = "quire-index.json";
 
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
 pub(super) struct Meta {
     pub(super) format: u32,
     pub(super) fingerprint: String,
@@ -26,11 +26,17 @@ pub(super) struct Meta {
     /// [`Lists::key`] of the allow- and deny-lists the `flagged` field was computed with.
     #[serde(default)]
     pub(super) lists: String,
-    /// Every (coder, code) pair of the codings, as `coder code/path`: a document stores the
-    /// positions in this list of the pairs on its segment.
+    /// The coders of the codings, sorted (numbered as the spans number them).
     #[serde(default)]
-    pub(super) codes: Vec<String>,
-    /// How many codings each pair of `codes` has (for the warning about codes not in the codebook).
+    pub(super) coders: Vec<String>,
+    /// The codes of the codings, sorted (numbered as the spans number them).
+    #[serde(default)]
+    pub(super) code_paths: Vec<String>,
+    /// Every (coder, code) pair of the codings, as positions in `coders` and `code_paths`: a
+    /// document stores the positions in this list of the pairs on its segment.
+    #[serde(default)]
+    pub(super) pairs: Vec<(u32, u32)>,
+    /// How many codings each of `pairs` has (for the warning about codes not in the codebook).
     #[serde(default)]
     pub(super) counts: Vec<u64>,
 }
@@ -82,18 +88,41 @@ pub(super) fn register_tokenizers(index: &Index) {
     index.tokenizers().register("quire_raw", raw);
 }
 
-/// `coder code/path`, as [`Meta::codes`] lists them.
-pub(super) fn code_line(coder: &Coder, code: &CodePath) -> String {
-    format!("{coder} {code}")
-}
-
 /// The facet of a code (field `code`), or of a coder's code, the coder above the code's ids
 /// (field `coder_code`): what documents carry and queries ask for.
 pub(super) fn code_facet(coder: Option<&Coder>, code: &CodePath) -> Facet {
     Facet::from_path(coder.map(Coder::as_str).into_iter().chain(code.ids().iter().map(String::as_str)))
 }
 
-pub(super) fn parse_code_line(line: &str) -> Option<(Coder, CodePath)> {
-    let (coder, path) = line.split_once(' ')?;
-    Some((coder.parse().ok()?, CodePath::parse(path).ok()?))
+impl Meta {
+    /// What each of [`Meta::pairs`] stands for (each coder and code parsed once), if every
+    /// position is in range and every name valid.
+    pub(super) fn codes(&self) -> Option<Vec<super::CoderCode>> {
+        let coders = self.coders.iter().map(|c| c.parse::<Coder>().ok()).collect::<Option<Vec<_>>>()?;
+        let codes = self.code_paths.iter().map(|c| CodePath::parse(c).ok()).collect::<Option<Vec<_>>>()?;
+        self.pairs
+            .iter()
+            .map(|(coder, code)| Some(super::CoderCode::new((coders.get(*coder as usize)?.clone(), codes.get(*code as usize)?.clone()))))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(pairs: Vec<(u32, u32)>) -> Meta {
+        Meta { coders: vec!["ana".into(), "ben".into()], code_paths: vec!["a".into(), "a/b".into()], pairs, ..Meta::default() }
+    }
+
+    #[test]
+    fn pairs_name_their_coder_and_code_by_position_and_one_out_of_range_is_refused() {
+        let named = |m: &Meta| m.codes().map(|cs| cs.iter().map(|c| format!("{} {}", c.0, c.1)).collect::<Vec<_>>());
+        assert_eq!(named(&meta(vec![(0, 1), (1, 0)])), Some(vec!["ana a/b".to_string(), "ben a".to_string()]));
+        assert_eq!(named(&meta(vec![(2, 0)])), None, "no third coder");
+        assert_eq!(named(&meta(vec![(0, 2)])), None, "no third code");
+        let mut bad = meta(vec![(0, 0)]);
+        bad.code_paths[0] = "a//b".into();
+        assert_eq!(named(&bad), None, "not a code path");
+    }
 }

@@ -49,11 +49,7 @@ pub fn export_to(project: &Project, out: &std::path::Path, shape: Shape, progres
             after.push(codebook_entry);
             Ok((codebook, sources, after))
         },
-        || {
-            let mut spans = store::read_spans(project)?;
-            spans.normalise();
-            Ok::<_, Error>(spans)
-        },
+        || store::read_spans(project),
     );
     let ((codebook, sources, after), codings) = (loaded?, codings?);
     let coders = store::coders(project)?;
@@ -111,7 +107,7 @@ fn write<W: std::io::Write + std::io::Seek>(
 
     // Users: every coder with a file or a coding.
     let mut all_coders: BTreeSet<Coder> = coders.iter().cloned().collect();
-    all_coders.extend(codings.coders.iter().cloned());
+    all_coders.extend(codings.coders().iter().cloned());
     let user_guids: BTreeMap<&Coder, String> = all_coders.iter().map(|c| (c, stable_guid("user", c.as_str()))).collect();
     let users: Vec<User> = all_coders.iter().map(|c| User { guid: user_guids[c].clone(), name: Some(c.to_string()), id: None }).collect();
 
@@ -171,15 +167,15 @@ fn write<W: std::io::Write + std::io::Seek>(
 
     // Sources and selections.
     let known: std::collections::HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
-    if let Some(s) = codings.sources.iter().find(|s| !known.contains(s.as_str())) {
+    if let Some(s) = codings.sources().iter().find(|s| !known.contains(s.as_str())) {
         return Err(Error::UnknownSource(s.to_string()));
     }
     // The spans' interned lists, looked up once: each code's guid and path, each coder's user
     // guid, each time if it is an `xsd:dateTime`.
-    let code_guid: Vec<Option<&str>> = codings.codes.iter().map(|p| code_guids.get(p).map(String::as_str)).collect();
-    let code_path: Vec<String> = codings.codes.iter().map(CodePath::to_string).collect();
-    let coder_guid: Vec<&str> = codings.coders.iter().map(|c| user_guids[c].as_str()).collect();
-    let time: Vec<Option<&str>> = codings.times.iter().map(|t| Some(t.as_str()).filter(|t| is_datetime(t))).collect();
+    let code_guid: Vec<Option<&str>> = codings.codes().iter().map(|p| code_guids.get(p).map(String::as_str)).collect();
+    let code_path: Vec<String> = codings.codes().iter().map(CodePath::to_string).collect();
+    let coder_guid: Vec<&str> = codings.coders().iter().map(|c| user_guids[c].as_str()).collect();
+    let time: Vec<Option<&str>> = codings.times().iter().map(|t| Some(t.as_str()).filter(|t| is_datetime(t))).collect();
     // One source's `<TextSource>`: one selection per coded span and coder, its codings sorted by
     // code; written as it is made, with guids in buffers on the stack. Its counts of selections
     // and codings.
@@ -222,8 +218,8 @@ fn write<W: std::io::Write + std::io::Seek>(
             let keyed_selection = StableGuid::new("selection").part(&key).part(":");
             let keyed = StableGuid::new("coding").part(&key).part(":");
             for run in by_coder.chunk_by(|a, b| a.coder == b.coder) {
-                let coder = &codings.coders[run[0].coder as usize];
-                let user = coder_guid[run[0].coder as usize];
+                let coder = codings.coder(run[0].coder);
+                let user = coder_guid[run[0].coder.index()];
                 let selection = qde::SelectionAttrs {
                     guid: keyed_selection.clone().part(coder.as_str()).finish_in(&mut buffer),
                     start: positions.at(start) as i64,
@@ -233,10 +229,10 @@ fn write<W: std::io::Write + std::io::Seek>(
                 };
                 qde::open_selection(out, &selection);
                 for c in run {
-                    let Some(code) = code_guid[c.code as usize] else {
-                        return Err(Error::UnknownCode { query: code_path[c.code as usize].clone(), suggestions: Vec::new() });
+                    let Some(code) = code_guid[c.code.index()] else {
+                        return Err(Error::UnknownCode { query: code_path[c.code.index()].clone(), suggestions: Vec::new() });
                     };
-                    let guid = keyed.clone().part(&code_path[c.code as usize]).part(":").part(coder.as_str()).finish_in(&mut buffer);
+                    let guid = keyed.clone().part(&code_path[c.code.index()]).part(":").part(coder.as_str()).finish_in(&mut buffer);
                     qde::write_coding(out, guid, code, Some(user), time[c.created as usize]);
                 }
                 out.close("PlainTextSelection");

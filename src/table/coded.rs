@@ -4,18 +4,19 @@
 //! The cache is derived state, like the index: it records the project's fingerprint of sources
 //! and coding files, and a missing, stale or unreadable cache is rebuilt, never an error.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::codebook::CodePath;
 use crate::coding::kinds::Counted;
-use crate::coding::{store, Coder};
+use crate::coding::store::{self, CodeIx, CoderIx};
+use crate::coding::Coder;
 use crate::corpus::Source;
 use crate::error::Result;
 use crate::project::{write_atomic, Project};
 
 /// Version of the cache layout; a cache of another version is rebuilt.
-pub const CACHE_FORMAT: u32 = 2;
+pub const CACHE_FORMAT: u32 = 3;
 const CACHE_FILE: &str = "coded-units.bin";
 const MAGIC: &[u8] = b"quire coded units\n";
 
@@ -28,6 +29,7 @@ pub struct Unit {
 }
 
 /// Every respondent segment, the attributes of its speaker, and which coder put which code on it.
+/// Codes and coders are numbered as the codings number them ([`store::Spans`]).
 #[derive(Debug, Default, PartialEq)]
 pub struct CodedUnits {
     pub units: Vec<Unit>,
@@ -35,22 +37,27 @@ pub struct CodedUnits {
     pub cases: Vec<String>,
     /// Attributes per speaker (the source's, overridden by the speaker's own).
     pub speakers: Vec<BTreeMap<String, String>>,
+    /// Every code of the codings, by [`CodeIx`] (some may be on none of the project's sources).
     pub codes: Vec<CodePath>,
     /// How many codings (on the project's sources) each of `codes` has.
     pub coding_counts: Vec<u64>,
+    /// Every coder of the codings, by [`CoderIx`].
     pub coders: Vec<Coder>,
     /// (unit, coder, code): the unit overlaps a coding of that code by that coder. Sorted, distinct.
-    pub marks: Vec<(u32, u32, u32)>,
+    pub marks: Vec<(u32, CoderIx, CodeIx)>,
 }
 
 impl CodedUnits {
     /// Built from the sources and the codings (their texts are not needed).
     pub fn build(sources: &[Source], codings: &store::Spans) -> CodedUnits {
-        let mut coded = CodedUnits::default();
+        let mut coded = CodedUnits {
+            codes: codings.codes().to_vec(),
+            coding_counts: vec![0; codings.codes().len()],
+            coders: codings.coders().to_vec(),
+            ..CodedUnits::default()
+        };
         let mut spans: Vec<(usize, usize)> = Vec::new();
         let mut cases: BTreeMap<String, u32> = BTreeMap::new();
-        let known: HashMap<&str, u32> = codings.sources.iter().enumerate().map(|(i, s)| (s.as_str(), i as u32)).collect();
-        let mut ranges: Vec<Option<std::ops::Range<usize>>> = vec![None; codings.sources.len()];
         for source in sources {
             let source_index = coded.sources.len() as u32;
             coded.sources.push(source.id.to_string());
@@ -65,39 +72,21 @@ impl CodedUnits {
                     spans.push((segment.start, segment.end));
                 }
             }
-            if let Some(i) = known.get(source.id.as_str()) {
-                ranges[*i as usize] = Some(first..coded.units.len());
+            for c in codings.rows_of(source.id.as_str()) {
+                coded.coding_counts[c.code.index()] += 1;
+                for (unit, &(start, end)) in spans.iter().enumerate().skip(first) {
+                    if c.overlaps(start, end) {
+                        coded.marks.push((unit as u32, c.coder, c.code));
+                    }
+                }
             }
         }
         coded.cases = vec![String::new(); cases.len()];
         for (name, i) in cases {
             coded.cases[i as usize] = name;
         }
-        let mut code_ids: HashMap<&CodePath, u32> = HashMap::new();
-        let mut coder_ids: HashMap<&Coder, u32> = HashMap::new();
-        for c in &codings.rows {
-            let Some(range) = &ranges[c.source as usize] else {
-                continue;
-            };
-            let next = code_ids.len() as u32;
-            let code = *code_ids.entry(&codings.codes[c.code as usize]).or_insert(next);
-            if code as usize == coded.coding_counts.len() {
-                coded.coding_counts.push(0);
-            }
-            coded.coding_counts[code as usize] += 1;
-            let next = coder_ids.len() as u32;
-            let coder = *coder_ids.entry(&codings.coders[c.coder as usize]).or_insert(next);
-            for unit in range.clone() {
-                let (start, end) = spans[unit];
-                if c.overlaps(start, end) {
-                    coded.marks.push((unit as u32, coder, code));
-                }
-            }
-        }
         coded.marks.sort_unstable();
         coded.marks.dedup();
-        coded.codes = by_number(code_ids);
-        coded.coders = by_number(coder_ids);
         coded
     }
 
@@ -146,18 +135,11 @@ impl CodedUnits {
         let marks = self
             .marks
             .iter()
-            .filter(|(u, c, _)| renumber[*u as usize] != u32::MAX && coder_counts[*c as usize])
+            .filter(|(u, c, _)| renumber[*u as usize] != u32::MAX && coder_counts[c.index()])
             .map(|(u, c, code)| (renumber[*u as usize], *c, *code))
             .collect();
         CodedUnits { units, marks, ..self }
     }
-}
-
-/// The keys of a numbering, in the order of their numbers.
-fn by_number<T: Clone>(numbering: HashMap<&T, u32>) -> Vec<T> {
-    let mut numbered: Vec<(&T, u32)> = numbering.into_iter().collect();
-    numbered.sort_by_key(|(_, i)| *i);
-    numbered.into_iter().map(|(t, _)| t.clone()).collect()
 }
 
 fn cache_path(project: &Project) -> PathBuf {
@@ -202,7 +184,7 @@ fn encode(coded: &CodedUnits, fingerprint: &str) -> Vec<u8> {
     }
     out.extend_from_slice(&(coded.marks.len() as u64).to_le_bytes());
     for (unit, coder, code) in &coded.marks {
-        for n in [*unit, *coder, *code] {
+        for n in [*unit, coder.get(), code.get()] {
             out.extend_from_slice(&n.to_le_bytes());
         }
     }
@@ -224,12 +206,12 @@ fn decode(bytes: &[u8], fingerprint: &str) -> Option<CodedUnits> {
     let codes = header.codes.iter().map(|c| CodePath::parse(c).ok()).collect::<Option<Vec<_>>>()?;
     let coders = header.coders.iter().map(|c| c.parse().ok()).collect::<Option<Vec<_>>>()?;
     let units = r.triples()?.map(|[source, case, speaker]| Unit { source, case, speaker }).collect::<Vec<_>>();
-    let marks = r.triples()?.map(|[u, c, code]| (u, c, code)).collect::<Vec<_>>();
+    let marks = r.triples()?.map(|[u, c, code]| (u, CoderIx::new(c), CodeIx::new(code))).collect::<Vec<_>>();
     let in_range = |n: u32, len: usize| (n as usize) < len;
     let units_ok = units
         .iter()
         .all(|u| in_range(u.source, header.sources.len()) && in_range(u.case, header.cases.len()) && in_range(u.speaker, header.speakers.len()));
-    let marks_ok = marks.iter().all(|(u, c, code)| in_range(*u, units.len()) && in_range(*c, coders.len()) && in_range(*code, codes.len()));
+    let marks_ok = marks.iter().all(|(u, c, code)| in_range(*u, units.len()) && in_range(c.get(), coders.len()) && in_range(code.get(), codes.len()));
     if !units_ok || !marks_ok || !r.0.is_empty() || header.coding_counts.len() != codes.len() {
         return None;
     }
@@ -283,7 +265,7 @@ mod tests {
             codes: vec![CodePath::parse("challenges/structural").unwrap()],
             coding_counts: vec![2],
             coders: vec!["ana".parse().unwrap(), "ben".parse().unwrap()],
-            marks: vec![(0, 0, 0), (1, 1, 0)],
+            marks: vec![(0, CoderIx::new(0), CodeIx::new(0)), (1, CoderIx::new(1), CodeIx::new(0))],
         }
     }
 
@@ -308,9 +290,9 @@ mod tests {
         let choose = |choice: &str| Counted::resolve(&choice.parse::<CoderChoice>().unwrap(), &sample().coders, &Default::default());
         let fr = sample().filtered(&[("country".into(), vec!["FR".into()])], &choose("all"));
         assert_eq!(fr.units, vec![Unit { source: 1, case: 1, speaker: 1 }]);
-        assert_eq!(fr.marks, vec![(0, 1, 0)]);
+        assert_eq!(fr.marks, vec![(0, CoderIx::new(1), CodeIx::new(0))]);
         let ana = sample().filtered(&[], &choose("ana"));
-        assert_eq!((ana.units.len(), ana.marks.clone()), (2, vec![(0, 0, 0)]));
+        assert_eq!((ana.units.len(), ana.marks.clone()), (2, vec![(0, CoderIx::new(0), CodeIx::new(0))]));
         let nobody = sample().filtered(&[], &choose("zed"));
         assert!(nobody.marks.is_empty());
     }

@@ -46,20 +46,20 @@ pub fn row_codes(codebook: &Codebook, depth: Option<usize>) -> Vec<CodePath> {
 
 /// (unit, code, level) triples: a unit carries a code if any coding of the code, or of a
 /// descendant, overlaps it. Codes deeper than `depth` count for their ancestor at `depth`.
-/// Codes are numbered; the names are returned beside the triples.
-struct Pairs {
+/// The codes shown (coded paths and their ancestors) are numbered here, by their ids.
+struct Pairs<'a> {
     units: Vec<u32>,
     codes: Vec<u32>,
     levels: Vec<u32>,
-    /// Code path (as written) by number.
-    names: Vec<String>,
+    /// The number of each code path carried, by its ids.
+    numbers: HashMap<&'a [String], u32>,
 }
 
-impl Pairs {
-    fn of(coded: &CodedUnits, depth: Option<usize>) -> Pairs {
-        let mut numbers: HashMap<String, u32> = HashMap::new();
-        let mut names: Vec<String> = Vec::new();
-        // Per coded path: the numbers of it and its ancestors, down to `depth`.
+impl<'a> Pairs<'a> {
+    fn of(coded: &'a CodedUnits, depth: Option<usize>) -> Pairs<'a> {
+        let mut numbers: HashMap<&'a [String], u32> = HashMap::new();
+        let mut levels_by_number: Vec<u32> = Vec::new();
+        // Per coded path (by `CodeIx`): the numbers of it and its ancestors, down to `depth`.
         let lineage: Vec<Vec<u32>> = coded
             .codes
             .iter()
@@ -68,22 +68,20 @@ impl Pairs {
                 let deepest = depth.map_or(ids.len(), |d| d.min(ids.len()));
                 (1..=deepest)
                     .map(|n| {
-                        let name = ids[..n].join("/");
-                        *numbers.entry(name.clone()).or_insert_with(|| {
-                            names.push(name);
-                            (names.len() - 1) as u32
+                        *numbers.entry(&ids[..n]).or_insert_with(|| {
+                            levels_by_number.push(n as u32);
+                            (levels_by_number.len() - 1) as u32
                         })
                     })
                     .collect()
             })
             .collect();
         // Marks are sorted by unit: each unit's codes are deduplicated on their own.
-        let levels_by_number: Vec<u32> = names.iter().map(|n| n.split('/').count() as u32).collect();
-        let mut pairs = Pairs { units: Vec::new(), codes: Vec::new(), levels: Vec::new(), names: Vec::new() };
+        let mut pairs = Pairs { units: Vec::new(), codes: Vec::new(), levels: Vec::new(), numbers };
         let mut numbers_here: Vec<u32> = Vec::new();
         for marks in coded.marks.chunk_by(|a, b| a.0 == b.0) {
             numbers_here.clear();
-            numbers_here.extend(marks.iter().flat_map(|(_, _, code)| lineage[*code as usize].iter().copied()));
+            numbers_here.extend(marks.iter().flat_map(|(_, _, code)| lineage[code.index()].iter().copied()));
             numbers_here.sort_unstable();
             numbers_here.dedup();
             for n in &numbers_here {
@@ -92,19 +90,12 @@ impl Pairs {
                 pairs.levels.push(levels_by_number[*n as usize]);
             }
         }
-        pairs.names = names;
         pairs
     }
 
-    /// A code path's number, if any unit carries it.
-    fn number(&self, path: &CodePath) -> Option<usize> {
-        let name = path.to_string();
-        self.names.iter().position(|n| *n == name)
-    }
-
-    /// The key `counts_by` gives a code path's cells, if any unit carries it.
-    fn key(&self, path: &CodePath) -> Option<String> {
-        self.number(path).map(|i| i.to_string())
+    /// A code path's number, if a coded path is it or lies below it.
+    fn number(&self, path: &CodePath) -> Option<u32> {
+        self.numbers.get(path.ids()).copied()
     }
 }
 
@@ -130,19 +121,37 @@ pub struct Frequencies {
     pub percent: bool,
 }
 
+/// How many distinct `unit`s each combination of the text columns `keys` has.
 fn counts_by(frame: LazyFrame, keys: &[&str], unit: &str) -> PolarsResult<BTreeMap<Vec<String>, u64>> {
-    let exprs: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
-    let out = frame.group_by(exprs).agg([col(unit).n_unique().cast(DataType::UInt64).alias("n")]).collect()?;
+    let (out, n) = grouped(frame, keys, unit)?;
+    let key_cols: Vec<_> = keys.iter().map(|k| out.column(k).and_then(|c| c.str().cloned())).collect::<PolarsResult<_>>()?;
     let mut map = BTreeMap::new();
-    // Keys may be numbers (code numbers) or text; both are compared as text.
-    let key_cols: Vec<_> =
-        keys.iter().map(|k| out.column(k).and_then(|c| c.cast(&DataType::String)).and_then(|c| c.str().cloned())).collect::<PolarsResult<_>>()?;
-    let n = out.column("n")?.u64()?.clone();
     for i in 0..out.height() {
         let key = key_cols.iter().map(|c| c.get(i).unwrap_or("").to_string()).collect();
         map.insert(key, n.get(i).unwrap_or(0));
     }
     Ok(map)
+}
+
+/// How many distinct `unit`s each combination of the number (u32) columns `keys` has.
+fn counts_by_number<const N: usize>(frame: LazyFrame, keys: [&str; N], unit: &str) -> PolarsResult<HashMap<[u32; N], u64>> {
+    let (out, n) = grouped(frame, &keys, unit)?;
+    let key_cols: Vec<_> =
+        keys.iter().map(|k| out.column(k).and_then(|c| c.cast(&DataType::UInt32)).and_then(|c| c.u32().cloned())).collect::<PolarsResult<_>>()?;
+    let mut map = HashMap::with_capacity(out.height());
+    for i in 0..out.height() {
+        let key = std::array::from_fn(|k| key_cols[k].get(i).unwrap_or(u32::MAX));
+        map.insert(key, n.get(i).unwrap_or(0));
+    }
+    Ok(map)
+}
+
+/// The frame grouped by `keys`, and each group's count of distinct `unit`s.
+fn grouped(frame: LazyFrame, keys: &[&str], unit: &str) -> PolarsResult<(DataFrame, UInt64Chunked)> {
+    let exprs: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+    let out = frame.group_by(exprs).agg([col(unit).n_unique().cast(DataType::UInt64).alias("n")]).collect()?;
+    let n = out.column("n")?.u64()?.clone();
+    Ok((out, n))
 }
 
 /// Codes × attribute values.
@@ -166,7 +175,7 @@ pub fn code_by_attribute(
     let value_of: Vec<u32> = (0..coded.units.len())
         .map(|i| coded.attribute(i, attribute).and_then(|v| columns.binary_search_by(|c| c.as_str().cmp(v)).ok()).unwrap_or(columns.len()) as u32)
         .collect();
-    let column_keys: Vec<String> = (0..columns.len()).map(|i| i.to_string()).collect();
+    let column_keys: Vec<u32> = (0..columns.len() as u32).collect();
     let result = (|| -> PolarsResult<_> {
         // Each pair carries its unit's count key and column, gathered here rather than joined.
         let counted: Vec<u32> = pairs.units.iter().map(|u| count.key(coded, *u)).collect();
@@ -174,15 +183,15 @@ pub fn code_by_attribute(
         let coded_lf = df!("code" => &pairs.codes, "level" => &pairs.levels, "n" => counted, "col" => column)?.lazy();
         let every: Vec<u32> = (0..coded.units.len() as u32).map(|u| count.key(coded, u)).collect();
         let units_lf = df!("n" => every, "col" => &value_of)?.lazy();
-        let cells = counts_by(coded_lf.clone(), &["code", "col"], "n")?;
-        let row_totals = counts_by(coded_lf.clone(), &["code"], "n")?;
+        let cells = counts_by_number(coded_lf.clone(), ["code", "col"], "n")?;
+        let row_totals = counts_by_number(coded_lf.clone(), ["code"], "n")?;
         // Units coded with any shown code, per column and overall.
         let top = coded_lf.filter(col("level").eq(lit(1u32)));
-        let col_coded = counts_by(top.clone(), &["col"], "n")?;
-        let all_coded = counts_by(top.with_column(lit(0u32).alias("all")), &["all"], "n")?;
+        let col_coded = counts_by_number(top.clone(), ["col"], "n")?;
+        let all_coded = counts_by_number(top.with_column(lit(0u32).alias("all")), ["all"], "n")?;
         // Every unit, coded or not, per column and overall (denominators for percentages).
-        let col_all = counts_by(units_lf.clone(), &["col"], "n")?;
-        let grand = counts_by(units_lf.with_column(lit(0u32).alias("all")), &["all"], "n")?;
+        let col_all = counts_by_number(units_lf.clone(), ["col"], "n")?;
+        let grand = counts_by_number(units_lf.with_column(lit(0u32).alias("all")), ["all"], "n")?;
         Ok((cells, row_totals, col_coded, all_coded, col_all, grand))
     })()?;
     let (cells, row_totals, col_coded, all_coded, col_all, grand) = result;
@@ -191,17 +200,17 @@ pub fn code_by_attribute(
         row_codes(codebook, depth).into_iter().map(|p| (p.clone(), codebook.get(&p).map(|c| c.name.clone()).unwrap_or_default())).collect();
     let mut table = Vec::new();
     for (path, _) in &rows {
-        let key = pairs.key(path).unwrap_or_default();
-        let total = row_totals.get(&vec![key.clone()]).copied().unwrap_or(0) as f64;
-        let mut line: Vec<f64> = column_keys.iter().map(|c| cells.get(&vec![key.clone(), c.clone()]).copied().unwrap_or(0) as f64).collect();
+        let count = |key: Option<&u64>| key.copied().unwrap_or(0) as f64;
+        let number = pairs.number(path);
+        let total = count(number.and_then(|n| row_totals.get(&[n])));
+        let mut line: Vec<f64> = column_keys.iter().map(|c| count(number.and_then(|n| cells.get(&[n, *c])))).collect();
         line.push(total);
         table.push(line);
     }
-    let mut totals: Vec<f64> = column_keys.iter().map(|c| col_coded.get(&vec![c.clone()]).copied().unwrap_or(0) as f64).collect();
+    let mut totals: Vec<f64> = column_keys.iter().map(|c| col_coded.get(&[*c]).copied().unwrap_or(0) as f64).collect();
     totals.push(all_coded.values().next().copied().unwrap_or(0) as f64);
     if let Some(p) = percent {
-        let denominators: Vec<f64> =
-            column_keys.iter().map(|c| col_all.get(&vec![c.clone()]).copied().unwrap_or(0) as f64).chain([grand_total]).collect();
+        let denominators: Vec<f64> = column_keys.iter().map(|c| col_all.get(&[*c]).copied().unwrap_or(0) as f64).chain([grand_total]).collect();
         let pct = |n: f64, d: f64| if d > 0.0 { 100.0 * n / d } else { 0.0 };
         for line in table.iter_mut().chain(std::iter::once(&mut totals)) {
             let row_total = *line.last().expect("total column");
@@ -223,7 +232,7 @@ pub fn cooccurrence(codebook: &Codebook, coded: &CodedUnits, depth: Option<usize
     // Counted directly rather than by a self-join, which grows with the square of the codes per
     // unit: units are grouped by what they count as, and a group counts once per pair of codes
     // found together on any of its units.
-    let k = pairs.names.len();
+    let k = pairs.numbers.len();
     let mut matrix = vec![0u64; k * k];
     let mut stamp = vec![u32::MAX; k * k];
     let mut spans: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
@@ -250,7 +259,7 @@ pub fn cooccurrence(codebook: &Codebook, coded: &CodedUnits, depth: Option<usize
     let paths = row_codes(codebook, depth);
     let rows: Vec<(CodePath, String)> = paths.iter().map(|p| (p.clone(), codebook.get(p).map(|c| c.name.clone()).unwrap_or_default())).collect();
     let columns: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
-    let numbers: Vec<Option<usize>> = paths.iter().map(|p| pairs.number(p)).collect();
+    let numbers: Vec<Option<usize>> = paths.iter().map(|p| pairs.number(p).map(|n| n as usize)).collect();
     let cells = numbers.iter().map(|r| numbers.iter().map(|c| r.zip(*c).map_or(0, |(r, c)| matrix[r * k + c]) as f64).collect()).collect();
     Ok(Frequencies { rows, columns, cells, totals: Vec::new(), percent: false })
 }
