@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::codebook::CodePath;
-use crate::coding::store::{self, Kind};
+use crate::coding::store::{self, CodingFile};
 use crate::coding::{Coder, Coding};
 use crate::corpus::Source;
 use crate::error::{Error, Result};
@@ -194,7 +194,7 @@ impl Compared {
                     known.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(", ")
                 )));
             }
-            codings.push(store::read(&store::path(project, c, Kind::Anchored))?);
+            codings.push(store::read(&store::path(project, c, CodingFile::Anchored))?);
         }
         let codes: Vec<CodePath> = if codes.is_empty() {
             codings.iter().flatten().map(|c| c.code.clone()).collect::<BTreeSet<_>>().into_iter().collect()

@@ -18,7 +18,7 @@ pub const DENY_FILE: &str = "check-deny.txt";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Kind {
+pub enum IdentifierKind {
     Email,
     Phone,
     IdNumber,
@@ -28,16 +28,16 @@ pub enum Kind {
     DenyListed,
 }
 
-impl fmt::Display for Kind {
+impl fmt::Display for IdentifierKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Kind::Email => "e-mail",
-            Kind::Phone => "phone",
-            Kind::IdNumber => "id-number",
-            Kind::Date => "date",
-            Kind::Address => "address",
-            Kind::PersonalName => "personal-name",
-            Kind::DenyListed => "deny-listed",
+            IdentifierKind::Email => "e-mail",
+            IdentifierKind::Phone => "phone",
+            IdentifierKind::IdNumber => "id-number",
+            IdentifierKind::Date => "date",
+            IdentifierKind::Address => "address",
+            IdentifierKind::PersonalName => "personal-name",
+            IdentifierKind::DenyListed => "deny-listed",
         })
     }
 }
@@ -45,7 +45,7 @@ impl fmt::Display for Kind {
 /// One likely identifier: its kind, text, and position as character offsets into the scanned text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub kind: Kind,
+    pub kind: IdentifierKind,
     pub text: String,
     pub start: usize,
     pub end: usize,
@@ -71,7 +71,7 @@ fn regex(cell: &'static OnceLock<Regex>, pattern: impl FnOnce() -> String) -> &'
 }
 
 /// The built-in patterns of the kinds `wanted` says a text could hold, each compiled on first use.
-fn patterns(wanted: impl Fn(Kind) -> bool) -> Vec<(Kind, &'static Regex)> {
+fn patterns(wanted: impl Fn(IdentifierKind) -> bool) -> Vec<(IdentifierKind, &'static Regex)> {
     static EMAIL: OnceLock<Regex> = OnceLock::new();
     static PHONE: OnceLock<Regex> = OnceLock::new();
     static NUMBER: OnceLock<Regex> = OnceLock::new();
@@ -82,25 +82,25 @@ fn patterns(wanted: impl Fn(Kind) -> bool) -> Vec<(Kind, &'static Regex)> {
     static STREET_AFTER: OnceLock<Regex> = OnceLock::new();
     static COMPOUND_STREET: OnceLock<Regex> = OnceLock::new();
     static TITLE_NAME: OnceLock<Regex> = OnceLock::new();
-    type Pattern = (Kind, &'static OnceLock<Regex>, fn() -> String);
+    type Pattern = (IdentifierKind, &'static OnceLock<Regex>, fn() -> String);
     let all: [Pattern; 10] = [
-        (Kind::Email, &EMAIL, || r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+".into()),
-        (Kind::Phone, &PHONE, || r"(?:\+|\b00|\b0)\d{1,4}(?:[ ./-]?\(?\d{1,4}\)?){2,6}\b".into()),
-        (Kind::IdNumber, &NUMBER, || r"\b\d(?:[ .-]?\d){8,14}\b".into()),
-        (Kind::Date, &NUMERIC_DATE, || r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})\b".into()),
-        (Kind::Date, &TEXT_DATE, || format!(r"(?i)\b\d{{1,2}}(?:er|\.)?\s+(?:de\s+)?(?:{MONTHS})\b(?:\s+(?:de\s+)?\d{{4}})?")),
-        (Kind::Date, &EN_DATE, || format!(r"(?i)\b(?:{MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b")),
-        (Kind::Address, &STREET_BEFORE, || {
+        (IdentifierKind::Email, &EMAIL, || r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+".into()),
+        (IdentifierKind::Phone, &PHONE, || r"(?:\+|\b00|\b0)\d{1,4}(?:[ ./-]?\(?\d{1,4}\)?){2,6}\b".into()),
+        (IdentifierKind::IdNumber, &NUMBER, || r"\b\d(?:[ .-]?\d){8,14}\b".into()),
+        (IdentifierKind::Date, &NUMERIC_DATE, || r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})\b".into()),
+        (IdentifierKind::Date, &TEXT_DATE, || format!(r"(?i)\b\d{{1,2}}(?:er|\.)?\s+(?:de\s+)?(?:{MONTHS})\b(?:\s+(?:de\s+)?\d{{4}})?")),
+        (IdentifierKind::Date, &EN_DATE, || format!(r"(?i)\b(?:{MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b")),
+        (IdentifierKind::Address, &STREET_BEFORE, || {
             r"(?i)\b\d{1,4}\s*,?\s+(?:rue|avenue|boulevard|chemin|impasse|allée|rua|avenida|travessa|largo|praça)\s+[\p{L}' -]{2,40}".into()
         }),
-        (Kind::Address, &STREET_AFTER, || {
+        (IdentifierKind::Address, &STREET_AFTER, || {
             r"\b(?i:rue|avenue|boulevard|chemin|rua|avenida|travessa)\s+(?:d[aeo]s?\s+|de\s+la\s+|du\s+|des\s+)?\p{Lu}[\p{L}' -]{1,40}?,?\s+\d{1,4}\b"
                 .into()
         }),
-        (Kind::Address, &COMPOUND_STREET, || {
+        (IdentifierKind::Address, &COMPOUND_STREET, || {
             r"\b\p{Lu}\p{Ll}+(?:straat|laan|weg|plein|dreef|steenweg|straße|strasse|gasse|allee|platz|ring| Street| Road| Avenue| Lane)\s+\d{1,4}[a-z]?\b".into()
         }),
-        (Kind::PersonalName, &TITLE_NAME, || {
+        (IdentifierKind::PersonalName, &TITLE_NAME, || {
             r"\b(?:Mr|Mrs|Ms|Dr|Herr|Frau|Monsieur|Madame|Mme|Mlle|Senhor|Senhora|Sr|Sra|Dona|Meneer|Mevrouw|meneer|mevrouw|Doktor|Docteur)\.?\s+\p{Lu}\p{Ll}+(?:\s+\p{Lu}\p{Ll}+)?".into()
         }),
     ];
@@ -183,22 +183,22 @@ impl Lists {
 
 /// Every likely identifier in `text`, sorted by position; overlapping findings keep the first kind.
 pub fn scan(text: &str, lists: &Lists) -> Vec<Finding> {
-    let mut found: Vec<(usize, usize, Kind)> = Vec::new(); // byte offsets
-                                                           // Most patterns need a digit (`\d`, a Unicode decimal digit, is numeric) or an `@`: a text
-                                                           // without one is spared running them.
+    let mut found: Vec<(usize, usize, IdentifierKind)> = Vec::new(); // byte offsets
+                                                                     // Most patterns need a digit (`\d`, a Unicode decimal digit, is numeric) or an `@`: a text
+                                                                     // without one is spared running them.
     let has_digit = text.chars().any(char::is_numeric);
     let has_at = text.contains('@');
     let possible = |kind| match kind {
-        Kind::Email => has_at,
-        Kind::PersonalName => true,
+        IdentifierKind::Email => has_at,
+        IdentifierKind::PersonalName => true,
         _ => has_digit,
     };
     for (kind, re) in patterns(possible) {
         for m in re.find_iter(text) {
             let digits = m.as_str().chars().filter(char::is_ascii_digit).count();
             let keep = match kind {
-                Kind::Phone => (8..=15).contains(&digits),
-                Kind::IdNumber => !m.as_str().starts_with('0') && (9..=15).contains(&digits),
+                IdentifierKind::Phone => (8..=15).contains(&digits),
+                IdentifierKind::IdNumber => !m.as_str().starts_with('0') && (9..=15).contains(&digits),
                 _ => true,
             };
             if keep && !lists.allowed(m.as_str()) {
@@ -211,27 +211,27 @@ pub fn scan(text: &str, lists: &Lists) -> Vec<Finding> {
     let name = regex(&NAME, || format!(r"\b(?:{})\b", first_names().iter().map(|n| regex::escape(n)).collect::<Vec<_>>().join("|")));
     for m in name.find_iter(text) {
         if !lists.allowed(m.as_str()) {
-            found.push((m.start(), m.end(), Kind::PersonalName));
+            found.push((m.start(), m.end(), IdentifierKind::PersonalName));
         }
     }
     if let Some(denied) = lists.denied() {
         for m in denied.find_iter(text) {
-            found.push((m.start(), m.end(), Kind::DenyListed));
+            found.push((m.start(), m.end(), IdentifierKind::DenyListed));
         }
     }
     // Earliest first; at one position the longer match; drop findings inside an earlier one.
     // At one span, the more specific kind wins (a date is not a phone number).
-    let rank = |k: &Kind| match k {
-        Kind::Email => 0,
-        Kind::Date => 1,
-        Kind::Address => 2,
-        Kind::PersonalName => 3,
-        Kind::DenyListed => 4,
-        Kind::IdNumber => 5,
-        Kind::Phone => 6,
+    let rank = |k: &IdentifierKind| match k {
+        IdentifierKind::Email => 0,
+        IdentifierKind::Date => 1,
+        IdentifierKind::Address => 2,
+        IdentifierKind::PersonalName => 3,
+        IdentifierKind::DenyListed => 4,
+        IdentifierKind::IdNumber => 5,
+        IdentifierKind::Phone => 6,
     };
     found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(rank(&a.2).cmp(&rank(&b.2))));
-    let mut kept: Vec<(usize, usize, Kind)> = Vec::new();
+    let mut kept: Vec<(usize, usize, IdentifierKind)> = Vec::new();
     for f in found {
         if kept.last().is_none_or(|k| f.0 >= k.1) {
             kept.push(f);
@@ -261,22 +261,28 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 mod tests {
     use super::*;
 
-    fn kinds(text: &str) -> Vec<(Kind, String)> {
+    fn kinds(text: &str) -> Vec<(IdentifierKind, String)> {
         scan(text, &Lists::default()).into_iter().map(|f| (f.kind, f.text)).collect()
     }
 
     #[test]
     fn finds_each_kind() {
-        assert_eq!(kinds("Mail me at jan.peeters@example.be please."), [(Kind::Email, "jan.peeters@example.be".into())]);
-        assert_eq!(kinds("Bel 0470 12 34 56 of +32 2 555 12 34."), [(Kind::Phone, "0470 12 34 56".into()), (Kind::Phone, "+32 2 555 12 34".into())]);
-        assert_eq!(kinds("Rijksregister 85.07.30-033.61 dus."), [(Kind::IdNumber, "85.07.30-033.61".into())]);
-        assert_eq!(kinds("Sorti le 12 mars 2018, puis le 03/04/2018."), [(Kind::Date, "12 mars 2018".into()), (Kind::Date, "03/04/2018".into())]);
-        assert_eq!(kinds("am 3. März kam ich raus"), [(Kind::Date, "3. März".into())]);
-        assert_eq!(kinds("Ich wohnte in der Lindenstraße 14 damals."), [(Kind::Address, "Lindenstraße 14".into())]);
-        assert_eq!(kinds("Il habite 12 rue des Lilas maintenant"), [(Kind::Address, "12 rue des Lilas maintenant".into())]);
-        assert_eq!(kinds("Moro na Rua das Flores, 23 com a minha mãe."), [(Kind::Address, "Rua das Flores, 23".into())]);
-        assert_eq!(kinds("Toen kwam Sofie niet, wel Koen."), [(Kind::PersonalName, "Koen".into())]);
-        assert_eq!(kinds("Frau Schneider hat mir geholfen."), [(Kind::PersonalName, "Frau Schneider".into())]);
+        assert_eq!(kinds("Mail me at jan.peeters@example.be please."), [(IdentifierKind::Email, "jan.peeters@example.be".into())]);
+        assert_eq!(
+            kinds("Bel 0470 12 34 56 of +32 2 555 12 34."),
+            [(IdentifierKind::Phone, "0470 12 34 56".into()), (IdentifierKind::Phone, "+32 2 555 12 34".into())]
+        );
+        assert_eq!(kinds("Rijksregister 85.07.30-033.61 dus."), [(IdentifierKind::IdNumber, "85.07.30-033.61".into())]);
+        assert_eq!(
+            kinds("Sorti le 12 mars 2018, puis le 03/04/2018."),
+            [(IdentifierKind::Date, "12 mars 2018".into()), (IdentifierKind::Date, "03/04/2018".into())]
+        );
+        assert_eq!(kinds("am 3. März kam ich raus"), [(IdentifierKind::Date, "3. März".into())]);
+        assert_eq!(kinds("Ich wohnte in der Lindenstraße 14 damals."), [(IdentifierKind::Address, "Lindenstraße 14".into())]);
+        assert_eq!(kinds("Il habite 12 rue des Lilas maintenant"), [(IdentifierKind::Address, "12 rue des Lilas maintenant".into())]);
+        assert_eq!(kinds("Moro na Rua das Flores, 23 com a minha mãe."), [(IdentifierKind::Address, "Rua das Flores, 23".into())]);
+        assert_eq!(kinds("Toen kwam Sofie niet, wel Koen."), [(IdentifierKind::PersonalName, "Koen".into())]);
+        assert_eq!(kinds("Frau Schneider hat mir geholfen."), [(IdentifierKind::PersonalName, "Frau Schneider".into())]);
     }
 
     #[test]
@@ -295,8 +301,8 @@ mod tests {
     #[test]
     fn allow_and_deny_lists() {
         let lists = Lists::new(["koen".to_string()], vec!["Wortel".into(), "Oostende".into()]);
-        let found: Vec<Kind> = scan("Koen zat in Wortel, niet in wortels.", &lists).into_iter().map(|f| f.kind).collect();
-        assert_eq!(found, [Kind::DenyListed]);
+        let found: Vec<IdentifierKind> = scan("Koen zat in Wortel, niet in wortels.", &lists).into_iter().map(|f| f.kind).collect();
+        assert_eq!(found, [IdentifierKind::DenyListed]);
         let lists = Lists::new([], vec!["Sint".into(), "Sint-Gillis".into()]);
         let found: Vec<String> = scan("In Sint-Gillis, dan in sint Jacob.", &lists).into_iter().map(|f| f.text).collect();
         assert_eq!(found, ["Sint-Gillis", "sint"], "the longest name at a position");

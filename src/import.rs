@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::coding::store::{self, Kind};
+use crate::coding::store::{self, CodingFile};
 use crate::corpus::{transcript, Language};
 use crate::error::{Error, Result};
 use crate::project::txn::Transaction;
@@ -65,7 +65,7 @@ fn fill(project: &Project, imported: &Imported) -> Result<()> {
     tx.commit()?;
     for coder in &imported.coders {
         let mut mine: Vec<_> = imported.codings.iter().filter(|c| &c.coder == coder).cloned().collect();
-        store::write(project, coder, Kind::Anchored, &mut mine)?;
+        store::write(project, coder, CodingFile::Anchored, &mut mine)?;
     }
     // Check the project reads back before it takes its place.
     project.load_sources()?;

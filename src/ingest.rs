@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::coding::store::{self, Kind};
+use crate::coding::store::{self, CodingFile};
 use crate::coding::{anchor, Coding};
 use crate::corpus::cases::CaseSheet;
 use crate::corpus::labels::Warning;
@@ -160,7 +160,7 @@ pub fn plan(
 /// What an ingest did: each source with its outcome, codings orphaned by replaced sources, and
 /// warnings about what was read but may be misread (see [`transcript::parse_warning`]).
 #[derive(Debug, Default)]
-pub struct Report {
+pub struct Ingested {
     pub sources: Vec<(Source, Outcome)>,
     pub warnings: Vec<Warning>,
     pub reanchored: usize,
@@ -179,10 +179,10 @@ pub fn ingest(
     replace: bool,
     dry_run: bool,
     progress: &dyn Progress,
-) -> Result<Report> {
+) -> Result<Ingested> {
     let _lock = project.lock()?;
     let (planned, warnings) = plan(project, files, cases, replace, progress)?;
-    let mut report = Report { warnings, ..Report::default() };
+    let mut report = Ingested { warnings, ..Ingested::default() };
     if !dry_run && planned.iter().any(|(_, o)| *o != Outcome::Unchanged) {
         // Sources, their hashes and re-anchored codings change together or not at all.
         let mut tx = Transaction::new(project);
@@ -203,12 +203,12 @@ pub fn ingest(
 /// Moves every coder's codings of the replaced sources to where their text now is; those whose
 /// text is gone, or is now no respondent's, go to the coder's orphan file (and orphans whose text
 /// is back on respondent text return).
-fn reanchor(tx: &mut Transaction<'_>, project: &Project, sources: &BTreeMap<&SourceId, &Source>, report: &mut Report) -> Result<()> {
+fn reanchor(tx: &mut Transaction<'_>, project: &Project, sources: &BTreeMap<&SourceId, &Source>, report: &mut Ingested) -> Result<()> {
     for coder in store::coders(project)? {
         let mut anchored = Vec::new();
         let mut orphans = Vec::new();
         let mut affected: BTreeMap<SourceId, Vec<Coding>> = BTreeMap::new();
-        for (kind, keep) in [(Kind::Anchored, &mut anchored), (Kind::Orphaned, &mut orphans)] {
+        for (kind, keep) in [(CodingFile::Anchored, &mut anchored), (CodingFile::Orphaned, &mut orphans)] {
             for c in store::read(&store::path(project, &coder, kind))? {
                 if sources.contains_key(&c.source) {
                     affected.entry(c.source.clone()).or_default().push(c);
@@ -228,8 +228,8 @@ fn reanchor(tx: &mut Transaction<'_>, project: &Project, sources: &BTreeMap<&Sou
             orphans.extend(lost);
             orphans.extend(off);
         }
-        store::stage(tx, project, &coder, Kind::Anchored, &mut anchored);
-        store::stage(tx, project, &coder, Kind::Orphaned, &mut orphans);
+        store::stage(tx, project, &coder, CodingFile::Anchored, &mut anchored);
+        store::stage(tx, project, &coder, CodingFile::Orphaned, &mut orphans);
     }
     Ok(())
 }

@@ -73,21 +73,7 @@ fn heat_map(freq: &Frequencies) -> String {
 }
 
 fn html_table(table: &Table, id: &str) -> String {
-    let mut s = format!("<table id=\"{id}\"><thead><tr>");
-    for h in &table.headers {
-        let _ = write!(s, "<th>{}</th>", html_escape(h));
-    }
-    s.push_str("</tr></thead><tbody>");
-    for row in &table.rows {
-        s.push_str("<tr>");
-        for c in row {
-            let class = if !c.is_empty() && c.parse::<f64>().is_ok() { " class=\"n\"" } else { "" };
-            let _ = write!(s, "<td{class}>{}</td>", html_escape(c));
-        }
-        s.push_str("</tr>");
-    }
-    s.push_str("</tbody></table>");
-    s
+    crate::table::render::html(table, Some(id), "")
 }
 
 fn tree_table(freq: &Frequencies) -> String {

@@ -8,7 +8,7 @@ use std::fs;
 
 use crate::codebook::validate::validate;
 use crate::codebook::Codebook;
-use crate::coding::store::{self, Kind};
+use crate::coding::store::{self, CodingFile};
 use crate::coding::{slice, Coder, Coding};
 use crate::corpus::{transcript, Source};
 use crate::error::{Location, Result, Severity};
@@ -185,7 +185,7 @@ impl Verifier<'_> {
         let project = self.project;
         // Codings on edited sources whose text is gone: to the coder's orphan file on repair.
         let mut lost: Vec<Coding> = Vec::new();
-        for kind in [Kind::Anchored, Kind::Orphaned] {
+        for kind in [CodingFile::Anchored, CodingFile::Orphaned] {
             let path = store::path(project, coder, kind);
             let codings = match store::read_lines(&path) {
                 Ok(c) => c,
@@ -194,7 +194,7 @@ impl Verifier<'_> {
                     continue;
                 }
             };
-            if kind == Kind::Orphaned {
+            if kind == CodingFile::Orphaned {
                 self.out.codings_checked += codings.len();
                 continue;
             }
@@ -227,13 +227,13 @@ impl Verifier<'_> {
                 }
             }
             if changed {
-                store::stage(&mut self.tx, project, coder, Kind::Anchored, &mut fixed);
+                store::stage(&mut self.tx, project, coder, CodingFile::Anchored, &mut fixed);
             }
         }
         if !lost.is_empty() {
-            let mut orphans = store::read(&store::path(project, coder, Kind::Orphaned))?;
+            let mut orphans = store::read(&store::path(project, coder, CodingFile::Orphaned))?;
             orphans.append(&mut lost);
-            store::stage(&mut self.tx, project, coder, Kind::Orphaned, &mut orphans);
+            store::stage(&mut self.tx, project, coder, CodingFile::Orphaned, &mut orphans);
         }
         Ok(())
     }
@@ -266,7 +266,7 @@ impl Verifier<'_> {
                     Checked::Moved(c)
                 }
                 None => {
-                    let orphans = store::path(self.project, coder, Kind::Orphaned);
+                    let orphans = store::path(self.project, coder, CodingFile::Orphaned);
                     self.report(at, format!("{what}; its text is gone: moved to {}", orphans.display()), true);
                     Checked::Orphaned(orphaned)
                 }
@@ -303,7 +303,7 @@ impl Verifier<'_> {
             format!("interviewer text of {}", speakers.into_iter().collect::<Vec<_>>().join(", "))
         };
         let what = format!("coding of `{}` at {}..{} in {} falls on no respondent text ({on})", c.code, c.start, c.end, c.source);
-        let orphans = store::path(self.project, coder, Kind::Orphaned);
+        let orphans = store::path(self.project, coder, CodingFile::Orphaned);
         if self.repair {
             self.report(at, format!("{what}; moved to {}", orphans.display()), true);
             Checked::Orphaned(vec![c])

@@ -1,6 +1,5 @@
 //! `quire autocode`: apply each code's rule for a segment's language to every respondent segment.
 
-use super::code::parse_coder;
 use super::Ctx;
 use crate::codebook::{CodePath, Codebook};
 use crate::coding::autocode::{propose, Proposals};
@@ -17,7 +16,7 @@ pub struct Args {
     #[arg(long)]
     pub dry_run: bool,
     /// Suggestion coder the proposals are recorded under (recorded as kind `suggestion`).
-    #[arg(long, default_value = "auto", value_parser = parse_coder)]
+    #[arg(long, default_value = "auto")]
     pub coder: Coder,
     /// Output of --dry-run.
     #[arg(long, value_enum, default_value = "text")]

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::Ctx;
-use crate::anonymise::{line_col, scan, Kind, Lists};
+use crate::anonymise::{line_col, scan, IdentifierKind, Lists};
 use crate::corpus::transcript;
 use crate::error::{Error, Result};
 use crate::output::{out_err, write_json, Format, Table};
@@ -22,7 +22,7 @@ struct Hit {
     source: String,
     line: usize,
     column: usize,
-    kind: Kind,
+    kind: IdentifierKind,
     text: String,
 }
 

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::codebook::{CodePath, Codebook};
-use crate::coding::store::{self, Kind};
+use crate::coding::store::{self, CodingFile};
 use crate::coding::{now_rfc3339, slice, Coder, Coding, Target};
 use crate::corpus::Source;
 use crate::error::{Error, Result};
@@ -15,32 +15,22 @@ pub struct Args {
     /// respondent segment of a range; interviewer paragraphs are skipped and counted) or
     /// SOURCE@START..END (characters within one speaker's turn; a span that starts or ends inside
     /// a word is widened to whole words, with a note). Interviewer text is never coded.
-    #[arg(value_parser = parse_target)]
     pub target: Target,
     /// Codes, by path or unique suffix.
     #[arg(required = true)]
     pub codes: Vec<String>,
     /// Coder (default: the project's coder).
-    #[arg(long, value_parser = parse_coder)]
+    #[arg(long)]
     pub coder: Option<Coder>,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct UncodeArgs {
-    #[arg(value_parser = parse_target)]
     pub target: Target,
     /// Codes to remove (default: every code of this coder inside the target).
     pub codes: Vec<String>,
-    #[arg(long, value_parser = parse_coder)]
+    #[arg(long)]
     pub coder: Option<Coder>,
-}
-
-pub fn parse_target(s: &str) -> Result<Target, String> {
-    s.parse()
-}
-
-pub fn parse_coder(s: &str) -> Result<Coder, String> {
-    s.parse()
 }
 
 /// The coder a command was given, else the project's default.
@@ -76,7 +66,7 @@ fn prepare(project: &Project, target: &Target, codes: &[String], coder: Option<C
         Codable { spans: target.spans(&source)?, skipped: 0, snapped: None }
     };
     let coder = coder_or_default(project, coder)?;
-    let codings = store::read(&store::path(project, &coder, Kind::Anchored))?;
+    let codings = store::read(&store::path(project, &coder, CodingFile::Anchored))?;
     Ok(Edit { codes, source, target, coder, codings })
 }
 
@@ -101,7 +91,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             });
         }
     }
-    store::write(&project, &coder, Kind::Anchored, &mut codings)?;
+    store::write(&project, &coder, CodingFile::Anchored, &mut codings)?;
     if let Some(((a, b), (c, d))) = target.snapped {
         let id = &source.id;
         ctx.note(format_args!("note: {id}@{a}..{b} widened to whole words of respondent text: {id}@{c}..{d} \"{}\"", slice(&source.body, c, d)));
@@ -130,7 +120,7 @@ pub fn run_uncode(args: UncodeArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     if removed == 0 {
         return Err(Error::Usage(format!("no coding of {coder} matches {} in the given codes", describe(&args.target))));
     }
-    store::write(&project, &coder, Kind::Anchored, &mut codings)?;
+    store::write(&project, &coder, CodingFile::Anchored, &mut codings)?;
     ctx.note(format_args!("{removed} coding(s) removed for {coder}"));
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::coding::kinds::CoderKind;
-use crate::coding::store::{self, Kind};
+use crate::coding::store::{self, CodingFile};
 use crate::coding::Coder;
 use crate::error::Result;
 use crate::output::{Format, Table};
@@ -48,7 +48,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
             coders.sort();
             let mut table = Table::new(["coder", "kind", "codings", "counted"]);
             for coder in &coders {
-                let codings = store::read(&store::path(&project, coder, Kind::Anchored))?.len();
+                let codings = store::read(&store::path(&project, coder, CodingFile::Anchored))?.len();
                 let kind = kinds.kind(coder);
                 table.push(vec![
                     coder.to_string(),

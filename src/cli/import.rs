@@ -35,14 +35,14 @@ pub struct QdpxArgs {
     #[arg(long, value_enum, value_name = "UNITS")]
     pub positions: Option<Units>,
     /// Role of respondents whose case has no `role` variable.
-    #[arg(long, default_value = "PR", value_parser = parse_role)]
+    #[arg(long, default_value = "PR")]
     pub role: Role,
     /// Country of sources whose case and variables name none (XX: unknown).
-    #[arg(long, default_value = "XX", value_parser = parse_country)]
+    #[arg(long, default_value = "XX")]
     pub country: Country,
     /// Language of sources that do not say theirs (default en), and the project's (default: the
     /// most common language of the imported sources).
-    #[arg(long, value_parser = parse_language)]
+    #[arg(long)]
     pub language: Option<Language>,
     /// Format of the per-source report on stdout.
     #[arg(long, value_enum, default_value = "text")]
@@ -51,18 +51,6 @@ pub struct QdpxArgs {
     /// and the summary); create nothing.
     #[arg(long)]
     pub dry_run: bool,
-}
-
-fn parse_role(s: &str) -> Result<Role, String> {
-    s.parse()
-}
-
-fn parse_country(s: &str) -> Result<Country, String> {
-    s.parse()
-}
-
-fn parse_language(s: &str) -> Result<Language, String> {
-    s.parse()
 }
 
 pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {

@@ -19,15 +19,11 @@ pub struct Args {
     #[arg(long)]
     pub name: Option<String>,
     /// Language of transcripts that do not declare one.
-    #[arg(long, default_value = "en", value_parser = parse_language)]
+    #[arg(long, default_value = "en")]
     pub language: Language,
     /// Coder recorded when a command is not given `--coder`.
     #[arg(long, default_value = "me")]
     pub coder: crate::coding::Coder,
-}
-
-fn parse_language(s: &str) -> Result<Language, String> {
-    s.parse()
 }
 
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {

@@ -3,6 +3,7 @@
 use super::Ctx;
 use crate::codebook::{rule, Codebook};
 use crate::coding::kinds::{CoderChoice, CoderKinds, Counted};
+use crate::corpus::filter::AttrFilter;
 use crate::error::{Error, Result};
 use crate::index::{QuoteQuery, SegmentIndex};
 use crate::output::Format;
@@ -30,7 +31,7 @@ pub struct Filter {
     pub codes: Vec<String>,
     /// Attribute filter KEY=V1,V2 (OR within a key, AND across keys), e.g. role=PR,EPR.
     #[arg(long = "where", value_name = "KEY=V1,V2")]
-    pub filters: Vec<String>,
+    pub filters: Vec<AttrFilter>,
     /// Whose codings count: the analysis coders (default), `all`, or coders `a,b` (any kind;
     /// then a quote must carry a coding of one of them).
     #[arg(long, default_value = "analysis", value_name = "CODERS")]
@@ -53,17 +54,8 @@ impl Filter {
             .iter()
             .map(|alternatives| alternatives.split(',').map(|c| codebook.resolve(c.trim())).collect::<Result<Vec<_>>>())
             .collect::<Result<_>>()?;
-        let mut filters = Vec::new();
-        for f in &self.filters {
-            let (key, values) = f.split_once('=').ok_or_else(|| Error::Usage(format!("--where `{f}`: expected KEY=V1,V2")))?;
-            if !known.contains(key) {
-                return Err(Error::Usage(format!(
-                    "--where `{f}`: unknown attribute `{key}` (known: {})",
-                    known.iter().cloned().collect::<Vec<_>>().join(", ")
-                )));
-            }
-            filters.push((key.to_string(), values.split(',').map(|v| v.trim().to_string()).collect()));
-        }
+        AttrFilter::check_all(&self.filters, known)?;
+        let filters = AttrFilter::pairs(&self.filters);
         let coders = Some(Counted::resolve(&self.coder, &index.coders(), kinds));
         Ok(QuoteQuery { text, codes, filters, coders, allow_flagged: self.allow_flagged })
     }

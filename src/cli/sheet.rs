@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::code::{coder_or_default, parse_coder};
+use super::code::coder_or_default;
 use super::Ctx;
 use crate::codebook::Codebook;
 use crate::coding::sheet::{self, Mode};
-use crate::coding::store::{self, Kind};
+use crate::coding::store::{self, CodingFile};
 use crate::coding::Coder;
 use crate::corpus::SourceId;
 use crate::error::{Error, Result};
@@ -22,7 +22,7 @@ pub enum Sub {
         #[arg(long = "source", value_name = "ID")]
         sources: Vec<String>,
         /// Pre-fill the codes column with this coder's whole-segment codings.
-        #[arg(long, value_parser = parse_coder)]
+        #[arg(long)]
         coder: Option<Coder>,
     },
     /// Read a filled sheet's codes column as a coder's codings.
@@ -34,7 +34,7 @@ several are never touched. --dry-run prints each change (SEGMENT, + or -, CODE) 
 nothing.")]
     Import {
         file: PathBuf,
-        #[arg(long, value_parser = parse_coder)]
+        #[arg(long)]
         coder: Option<Coder>,
         /// Make each row's codes exactly the coder's (removing codes a row does not list).
         #[arg(long)]
@@ -58,7 +58,7 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             }
             let chosen: Vec<_> = all.into_iter().filter(|s| wanted.is_empty() || wanted.contains(&s.id)).collect();
             let existing = match &coder {
-                Some(c) => store::read(&store::path(&project, c, Kind::Anchored))?,
+                Some(c) => store::read(&store::path(&project, c, CodingFile::Anchored))?,
                 None => Vec::new(),
             };
             sheet::export(&chosen, &existing, ctx.out)
@@ -77,13 +77,13 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
                 ));
             }
             let coder = coder_or_default(&project, coder)?;
-            let mut codings = store::read(&store::path(&project, &coder, Kind::Anchored))?;
+            let mut codings = store::read(&store::path(&project, &coder, CodingFile::Anchored))?;
             let mode = if sync { Mode::Sync } else { Mode::Add };
             let applied = sheet::apply(&filled, &sources, &coder, mode, &mut codings);
             if dry_run {
                 applied.write(ctx.out).map_err(crate::output::out_err)?;
             } else if !applied.segments.is_empty() {
-                store::write(&project, &coder, Kind::Anchored, &mut codings)?;
+                store::write(&project, &coder, CodingFile::Anchored, &mut codings)?;
             }
             ctx.note(format_args!(
                 "{}: {} segment(s) read; {} coding(s) {}added, {} removed for {coder}{}",

@@ -27,7 +27,7 @@ pub struct Args {
     pub percent: Option<Percent>,
     /// Attribute filter KEY=V1,V2 (OR within a key, AND across keys).
     #[arg(long = "where", value_name = "KEY=V1,V2")]
-    pub filters: Vec<String>,
+    pub filters: Vec<crate::corpus::filter::AttrFilter>,
     /// Whose codings to count: the analysis coders (default), `all`, or coders `a,b` (any kind).
     #[arg(long, default_value = "analysis", value_name = "CODERS")]
     pub coder: crate::coding::kinds::CoderChoice,
@@ -88,11 +88,6 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     }
     let (cols, col_depth) = parse_axis(&args.cols)?;
     let codebook = Codebook::load(&project.codebook_path())?;
-    let mut filters = Vec::new();
-    for f in &args.filters {
-        let (k, v) = f.split_once('=').ok_or_else(|| Error::Usage(format!("--where `{f}`: expected KEY=V1,V2")))?;
-        filters.push((k.to_string(), v.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>()));
-    }
     let all = tables::CodedUnits::load(&project)?;
     if let Some(unknown) = crate::coding::unknown::UnknownCodes::find(&codebook, all.codes.iter().zip(all.coding_counts.iter().copied())) {
         ctx.note(format_args!("warning: {unknown}"));
@@ -100,11 +95,8 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     // Everything the table needs is read: writers need not wait while it is computed and printed.
     project.end_reading();
     let keys = all.attribute_keys();
-    for (k, _) in &filters {
-        if !keys.contains(k) {
-            return Err(Error::Usage(format!("--where: unknown attribute `{k}` (known: {})", keys.iter().cloned().collect::<Vec<_>>().join(", "))));
-        }
-    }
+    crate::corpus::filter::AttrFilter::check_all(&args.filters, &keys)?;
+    let filters = crate::corpus::filter::AttrFilter::pairs(&args.filters);
     let counted = crate::coding::kinds::Counted::resolve(&args.coder, &all.coders, &project.manifest.coders);
     let coded = all.filtered(&filters, &counted);
     let freq = if cols == "code" {

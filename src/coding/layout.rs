@@ -17,18 +17,18 @@ const REJECTED: &str = ".rejected.csv";
 
 /// Which of a coder's files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum CodingFile {
     Anchored,
     Orphaned,
     /// Suggestions rejected in review: `autocode` does not propose them again.
     Rejected,
 }
 
-pub fn path(project: &Project, coder: &Coder, kind: Kind) -> PathBuf {
+pub fn path(project: &Project, coder: &Coder, kind: CodingFile) -> PathBuf {
     let name = match kind {
-        Kind::Anchored => format!("{coder}.csv"),
-        Kind::Orphaned => format!("{coder}{ORPHANED}"),
-        Kind::Rejected => format!("{coder}{REJECTED}"),
+        CodingFile::Anchored => format!("{coder}.csv"),
+        CodingFile::Orphaned => format!("{coder}{ORPHANED}"),
+        CodingFile::Rejected => format!("{coder}{REJECTED}"),
     };
     project.root().join(CODINGS_DIR).join(name)
 }

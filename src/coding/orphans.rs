@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::similar::{self, Candidate};
-use super::store::{self, Kind};
+use super::store::{self, CodingFile};
 use super::{slice, Coder, Coding, Target};
 use crate::corpus::{Source, SourceId};
 use crate::error::{Error, Result};
@@ -129,7 +129,7 @@ pub fn attach_at(project: &Project, number: usize, target: &Target, dry_run: boo
 fn list_plain(project: &Project) -> Result<Vec<Orphan>> {
     let mut all = Vec::new();
     for coder in store::coders(project)? {
-        for (row, coding) in store::read(&store::path(project, &coder, Kind::Orphaned))?.into_iter().enumerate() {
+        for (row, coding) in store::read(&store::path(project, &coder, CodingFile::Orphaned))?.into_iter().enumerate() {
             all.push(Orphan { number: all.len() + 1, coding, best: None, row });
         }
     }
@@ -146,20 +146,20 @@ fn write(project: &Project, placed: &[Placed], dry_run: bool) -> Result<usize> {
     let mut tx = Transaction::new(project);
     let mut already = 0;
     for (coder, placed) in by_coder {
-        let mut codings = store::read(&store::path(project, coder, Kind::Anchored))?;
+        let mut codings = store::read(&store::path(project, coder, CodingFile::Anchored))?;
         store::normalise(&mut codings);
         let before = codings.len();
         codings.extend(placed.iter().map(|p| p.coding.clone()));
         store::normalise(&mut codings);
         already += before + placed.len() - codings.len();
-        let mut orphans: Vec<Coding> = store::read(&store::path(project, coder, Kind::Orphaned))?
+        let mut orphans: Vec<Coding> = store::read(&store::path(project, coder, CodingFile::Orphaned))?
             .into_iter()
             .enumerate()
             .filter(|(row, _)| !placed.iter().any(|p| p.orphan.row == *row))
             .map(|(_, c)| c)
             .collect();
-        store::stage(&mut tx, project, coder, Kind::Anchored, &mut codings);
-        store::stage(&mut tx, project, coder, Kind::Orphaned, &mut orphans);
+        store::stage(&mut tx, project, coder, CodingFile::Anchored, &mut codings);
+        store::stage(&mut tx, project, coder, CodingFile::Orphaned, &mut orphans);
     }
     if !dry_run {
         tx.commit()?;

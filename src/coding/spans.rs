@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::layout::{coders, path, Kind};
+use super::layout::{coders, path, CodingFile};
 use super::plain_csv::{plain_rows, PLAIN_BLOCK};
 use super::records::{span_of, Memo, Records};
 use super::Coder;
@@ -301,7 +301,7 @@ impl SpanBuilder<'_> {
 /// and without duplicates.
 pub fn read_spans(project: &Project) -> Result<Spans> {
     use rayon::prelude::*;
-    let parts = coders(project)?.par_iter().map(|coder| Part::read(&path(project, coder, Kind::Anchored))).collect::<Result<Vec<_>>>()?;
+    let parts = coders(project)?.par_iter().map(|coder| Part::read(&path(project, coder, CodingFile::Anchored))).collect::<Result<Vec<_>>>()?;
     Ok(Spans::join(parts))
 }
 

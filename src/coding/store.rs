@@ -2,7 +2,7 @@
 //! and the entry point for everything about coding files (reading, layout and spans are
 //! re-exported from the files beside this one).
 
-pub use super::layout::{coders, path, Kind, HEADER, ORIGIN};
+pub use super::layout::{coders, path, CodingFile, HEADER, ORIGIN};
 use super::records::Records;
 pub use super::records::{normalise, read, read_lines};
 pub use super::spans::{read_spans, CodeIx, CoderIx, SourceIx, Span, Spans};
@@ -109,7 +109,7 @@ pub fn to_csv(codings: &[Coding]) -> Vec<u8> {
 pub fn stage_merged(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, mut new: Vec<Row<'_>>) -> Result<usize> {
     new.sort_by(|a, b| a.key().cmp(&b.key()));
     new.dedup_by(|later, first| later.key() == first.key());
-    let target = path(project, coder, Kind::Anchored);
+    let target = path(project, coder, CodingFile::Anchored);
     let mut added = 0;
     if let Some(records) = Records::open(&target)? {
         let with_origin = records.with_origin || new.iter().any(|r| r.origin.is_some());
@@ -189,7 +189,7 @@ fn finish_merge<W: std::io::Write>(mut out: RowWriter<W>, pending: Pending<'_, '
 }
 
 /// Writes a coder's file atomically, sorted; an empty orphan or rejection file is removed.
-pub fn write(project: &Project, coder: &Coder, kind: Kind, codings: &mut Vec<Coding>) -> Result<()> {
+pub fn write(project: &Project, coder: &Coder, kind: CodingFile, codings: &mut Vec<Coding>) -> Result<()> {
     let mut tx = Transaction::new(project);
     stage(&mut tx, project, coder, kind, codings);
     tx.commit()
@@ -197,10 +197,10 @@ pub fn write(project: &Project, coder: &Coder, kind: Kind, codings: &mut Vec<Cod
 
 /// Adds the writing of a coder's file (sorted; an empty orphan or rejection file is removed) to
 /// a transaction.
-pub fn stage(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, kind: Kind, codings: &mut Vec<Coding>) {
+pub fn stage(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, kind: CodingFile, codings: &mut Vec<Coding>) {
     normalise(codings);
     let path = path(project, coder, kind);
-    if codings.is_empty() && kind != Kind::Anchored {
+    if codings.is_empty() && kind != CodingFile::Anchored {
         if path.exists() {
             tx.remove(path);
         }
@@ -213,7 +213,7 @@ pub fn stage(tx: &mut Transaction<'_>, project: &Project, coder: &Coder, kind: K
 pub fn read_all(project: &Project) -> Result<Vec<Coding>> {
     use rayon::prelude::*;
     let files: Vec<Vec<(usize, Coding)>> =
-        coders(project)?.par_iter().map(|coder| read_lines(&path(project, coder, Kind::Anchored))).collect::<Result<_>>()?;
+        coders(project)?.par_iter().map(|coder| read_lines(&path(project, coder, CodingFile::Anchored))).collect::<Result<_>>()?;
     Ok(files.into_iter().flatten().map(|(_, c)| c).collect())
 }
 
@@ -225,7 +225,7 @@ pub fn follow(tx: &mut Transaction<'_>, project: &Project, changes: &[crate::cod
         return Ok((0, 0));
     }
     for coder in coders(project)? {
-        for kind in [Kind::Anchored, Kind::Orphaned, Kind::Rejected] {
+        for kind in [CodingFile::Anchored, CodingFile::Orphaned, CodingFile::Rejected] {
             let original = read(&path(project, &coder, kind))?;
             let mut updated = Vec::with_capacity(original.len());
             for mut c in original.iter().cloned() {

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::kinds::CoderKind;
-use super::store::{self, Kind, Row};
+use super::store::{self, CodingFile, Row};
 use super::{now_rfc3339, Coder, Coding};
 use crate::codebook::CodePath;
 use crate::corpus::{SegmentId, Source, SourceId};
@@ -60,7 +60,7 @@ pub fn suggesters(project: &Project) -> Result<Vec<Coder>> {
 pub fn list(project: &Project, selection: &Selection) -> Result<Vec<Coding>> {
     let mut found = Vec::new();
     for coder in suggesters(project)? {
-        found.extend(store::read(&store::path(project, &coder, Kind::Anchored))?.into_iter().filter(|c| selection.matches(c)));
+        found.extend(store::read(&store::path(project, &coder, CodingFile::Anchored))?.into_iter().filter(|c| selection.matches(c)));
     }
     Ok(found)
 }
@@ -102,7 +102,7 @@ pub fn accept(project: &Project, selection: &Selection, to: &Coder, dry_run: boo
 /// `autocode` does not propose them again. In one transaction; with `dry_run`, writes nothing.
 pub fn reject(project: &Project, selection: &Selection, dry_run: bool) -> Result<Decided> {
     let mut tx = Transaction::new(project);
-    let taken = take(project, &mut tx, selection, Some(Kind::Rejected))?;
+    let taken = take(project, &mut tx, selection, Some(CodingFile::Rejected))?;
     if !dry_run {
         tx.commit()?;
     }
@@ -111,15 +111,15 @@ pub fn reject(project: &Project, selection: &Selection, dry_run: bool) -> Result
 
 /// Stages each suggester's file without the suggestions `selection` takes (and, with `keep`,
 /// their addition to that file of the suggester); returns them.
-fn take(project: &Project, tx: &mut Transaction<'_>, selection: &Selection, keep: Option<Kind>) -> Result<Vec<Coding>> {
+fn take(project: &Project, tx: &mut Transaction<'_>, selection: &Selection, keep: Option<CodingFile>) -> Result<Vec<Coding>> {
     let mut taken = Vec::new();
     for coder in suggesters(project)? {
         let (mut chosen, mut rest): (Vec<Coding>, Vec<Coding>) =
-            store::read(&store::path(project, &coder, Kind::Anchored))?.into_iter().partition(|c| selection.matches(c));
+            store::read(&store::path(project, &coder, CodingFile::Anchored))?.into_iter().partition(|c| selection.matches(c));
         if chosen.is_empty() {
             continue;
         }
-        store::stage(tx, project, &coder, Kind::Anchored, &mut rest);
+        store::stage(tx, project, &coder, CodingFile::Anchored, &mut rest);
         if let Some(kind) = keep {
             let mut kept = store::read(&store::path(project, &coder, kind))?;
             kept.extend(chosen.iter().cloned());
@@ -134,7 +134,7 @@ fn take(project: &Project, tx: &mut Transaction<'_>, selection: &Selection, keep
 /// its rejected suggestions, and what any other coder already coded.
 pub fn decided(project: &Project, coder: &Coder) -> Result<BTreeSet<(SourceId, usize, usize, CodePath)>> {
     let mut seen: BTreeSet<_> =
-        store::read(&store::path(project, coder, Kind::Rejected))?.into_iter().map(|c| (c.source, c.start, c.end, c.code)).collect();
+        store::read(&store::path(project, coder, CodingFile::Rejected))?.into_iter().map(|c| (c.source, c.start, c.end, c.code)).collect();
     for c in store::read_all(project)? {
         if c.coder != *coder {
             seen.insert((c.source, c.start, c.end, c.code));

@@ -1,6 +1,7 @@
 //! The corpus model: sources, speakers (cases), segments, and the typed values they carry.
 
 pub mod cases;
+pub mod filter;
 pub mod header;
 pub mod labels;
 mod quoting;

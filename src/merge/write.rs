@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::{merge, read_mapping, report_md, Input, MapRow, Merged};
 use crate::codebook::Codebook;
-use crate::coding::store::{self, Kind};
+use crate::coding::store::{self, CodingFile};
 use crate::coding::{Coder, Coding};
 use crate::corpus::Language;
 use crate::error::{Error, Result};
@@ -147,7 +147,7 @@ pub fn write_all(project: &Project, merged: &Merged, report: &str) -> Result<()>
     project.stage_sources(&mut tx, merged.sources.iter().map(|(id, bytes)| (id.clone(), bytes.clone(), !unchanged(id, bytes))))?;
     for (coder, codings) in &merged.codings {
         let mut codings = codings.clone();
-        store::stage(&mut tx, project, coder, Kind::Anchored, &mut codings);
+        store::stage(&mut tx, project, coder, CodingFile::Anchored, &mut codings);
     }
     tx.write(project.codebook_path(), merged.codebook.checked_json(&project.codebook_path())?.into_bytes());
     tx.write(project.root().join(REPORT), report.as_bytes().to_vec());

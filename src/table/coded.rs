@@ -22,7 +22,7 @@ const MAGIC: &[u8] = b"quire coded units\n";
 
 /// One respondent segment: its source, case (respondent) and speaker, by index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unit {
+pub struct RespondentSegment {
     pub source: u32,
     pub case: u32,
     pub speaker: u32,
@@ -32,7 +32,7 @@ pub struct Unit {
 /// Codes and coders are numbered as the codings number them ([`store::Spans`]).
 #[derive(Debug, Default, PartialEq)]
 pub struct CodedUnits {
-    pub units: Vec<Unit>,
+    pub units: Vec<RespondentSegment>,
     pub sources: Vec<String>,
     pub cases: Vec<String>,
     /// Attributes per speaker (the source's, overridden by the speaker's own).
@@ -68,7 +68,7 @@ impl CodedUnits {
                 let next = cases.len() as u32;
                 let case = *cases.entry(respondent.case.clone()).or_insert(next);
                 for segment in source.segments.iter().filter(|s| source.speaker_of(s).label == speaker.label) {
-                    coded.units.push(Unit { source: source_index, case, speaker: speaker_index });
+                    coded.units.push(RespondentSegment { source: source_index, case, speaker: speaker_index });
                     spans.push((segment.start, segment.end));
                 }
             }
@@ -205,7 +205,7 @@ fn decode(bytes: &[u8], fingerprint: &str) -> Option<CodedUnits> {
     }
     let codes = header.codes.iter().map(|c| CodePath::parse(c).ok()).collect::<Option<Vec<_>>>()?;
     let coders = header.coders.iter().map(|c| c.parse().ok()).collect::<Option<Vec<_>>>()?;
-    let units = r.triples()?.map(|[source, case, speaker]| Unit { source, case, speaker }).collect::<Vec<_>>();
+    let units = r.triples()?.map(|[source, case, speaker]| RespondentSegment { source, case, speaker }).collect::<Vec<_>>();
     let marks = r.triples()?.map(|[u, c, code]| (u, CoderIx::new(c), CodeIx::new(code))).collect::<Vec<_>>();
     let in_range = |n: u32, len: usize| (n as usize) < len;
     let units_ok = units
@@ -258,7 +258,7 @@ mod tests {
     fn sample() -> CodedUnits {
         let attrs = |c: &str| BTreeMap::from([("country".to_string(), c.to_string())]);
         CodedUnits {
-            units: vec![Unit { source: 0, case: 0, speaker: 0 }, Unit { source: 1, case: 1, speaker: 1 }],
+            units: vec![RespondentSegment { source: 0, case: 0, speaker: 0 }, RespondentSegment { source: 1, case: 1, speaker: 1 }],
             sources: vec!["BE-PR-01".into(), "FR-PR-01".into()],
             cases: vec!["BE-PR-01".into(), "FR-PR-01".into()],
             speakers: vec![attrs("BE"), attrs("FR")],
@@ -289,7 +289,7 @@ mod tests {
         use crate::coding::kinds::CoderChoice;
         let choose = |choice: &str| Counted::resolve(&choice.parse::<CoderChoice>().unwrap(), &sample().coders, &Default::default());
         let fr = sample().filtered(&[("country".into(), vec!["FR".into()])], &choose("all"));
-        assert_eq!(fr.units, vec![Unit { source: 1, case: 1, speaker: 1 }]);
+        assert_eq!(fr.units, vec![RespondentSegment { source: 1, case: 1, speaker: 1 }]);
         assert_eq!(fr.marks, vec![(0, CoderIx::new(1), CodeIx::new(0))]);
         let ana = sample().filtered(&[], &choose("ana"));
         assert_eq!((ana.units.len(), ana.marks.clone()), (2, vec![(0, CoderIx::new(0), CodeIx::new(0))]));

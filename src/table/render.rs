@@ -39,6 +39,31 @@ pub fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// An HTML table (numbers in cells of class `n`), with an `id` if given; `separator` goes after
+/// each part and row (`"\n"` for a file of its own, `""` inside the report).
+pub fn html(table: &Table, id: Option<&str>, separator: &str) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::from("<table");
+    if let Some(id) = id {
+        let _ = write!(s, " id=\"{id}\"");
+    }
+    let _ = write!(s, ">{separator}<thead><tr>");
+    for h in &table.headers {
+        let _ = write!(s, "<th>{}</th>", html_escape(h));
+    }
+    let _ = write!(s, "</tr></thead>{separator}<tbody>{separator}");
+    for row in &table.rows {
+        s.push_str("<tr>");
+        for c in row {
+            let class = if numeric(c) { " class=\"n\"" } else { "" };
+            let _ = write!(s, "<td{class}>{}</td>", html_escape(c));
+        }
+        let _ = write!(s, "</tr>{separator}");
+    }
+    let _ = write!(s, "</tbody>{separator}</table>{separator}");
+    s
+}
+
 /// Is this cell a number (right-aligned)?
 fn numeric(s: &str) -> bool {
     !s.is_empty() && s.parse::<f64>().is_ok()
@@ -86,21 +111,6 @@ pub fn write(table: &Table, format: TableFormat, out: &mut dyn Write) -> Result<
             }
             writeln!(out, "\\bottomrule\n\\end{{tabular}}").map_err(out_err)
         }
-        TableFormat::Html => {
-            writeln!(
-                out,
-                "<table>\n<thead><tr>{}</tr></thead>\n<tbody>",
-                table.headers.iter().map(|h| format!("<th>{}</th>", html_escape(h))).collect::<String>()
-            )
-            .map_err(out_err)?;
-            for row in &table.rows {
-                let cells: String = row
-                    .iter()
-                    .map(|c| if numeric(c) { format!("<td class=\"n\">{}</td>", html_escape(c)) } else { format!("<td>{}</td>", html_escape(c)) })
-                    .collect();
-                writeln!(out, "<tr>{cells}</tr>").map_err(out_err)?;
-            }
-            writeln!(out, "</tbody>\n</table>").map_err(out_err)
-        }
+        TableFormat::Html => out.write_all(html(table, None, "\n").as_bytes()).map_err(out_err),
     }
 }
