@@ -294,3 +294,30 @@ fn after_undo_derived_state_follows_the_restored_files() {
     quire(&w, &p, &["undo"]).ok();
     assert_eq!(count(&w), 1);
 }
+
+#[test]
+fn an_entry_of_a_newer_format_is_refused_and_one_naming_a_path_outside_is_corrupt() {
+    let w = Workdir::new();
+    let p = project(&w, "p");
+    quire(&w, &p, &["code", "PT-PR-01:3", "housing", "--coder", "ana"]).ok();
+    let entry = p.join("history/000001/entry.json");
+    let text = fs::read_to_string(&entry).unwrap();
+    fs::write(&entry, text.replace("\"format\": 1", "\"format\": 2")).unwrap();
+    let r = quire(&w, &p, &["log"]).exits(5);
+    assert!(r.stderr.contains("history/000001/entry.json") && r.stderr.contains('2'), "{}", r.stderr);
+    fs::write(&entry, text.replace("\"codings/ana.csv\"", "\"../victim.csv\"")).unwrap();
+    let all = snapshot(&p);
+    let r = quire(&w, &p, &["undo"]).exits(5);
+    assert!(r.stderr.ends_with("entry.json: `../victim.csv` is not a file quire records inside this project\n"), "{}", r.stderr);
+    assert_eq!(snapshot(&p), all);
+}
+
+#[test]
+fn a_project_created_by_merge_starts_with_an_empty_history() {
+    let w = Workdir::new();
+    w.run(&["merge", "fixtures/first48/be", "fixtures/first48/pt", "--into", "merged"]).ok();
+    assert!(!w.path("merged/history").exists());
+    let r = w.run(&["--project", "merged", "log"]).ok();
+    assert_eq!(r.stdout, "write  time  command  changed\n");
+    assert_eq!(r.stderr, "no writes recorded yet\n");
+}

@@ -8,8 +8,10 @@
 //! Layout, format 1 (`HISTORY_FORMAT`): `history/000017/entry.json` (see [`Entry`]) and
 //! `history/000017/before/K`, the bytes of the K-th file of the entry before the write. The entry
 //! file is the last rename of its transaction: a folder without one is a write that never
-//! happened and is removed by recovery. Bounded: the newest [`keep`] entries and at most
-//! [`max_bytes`] in all are kept (the newest entry always); older ones are dropped after each write.
+//! happened and is removed by recovery. A project being built in a staging folder (`merge --into
+//! NEW`, `import qdpx`) records nothing: like `init`, that creates the project. Bounded: the
+//! newest [`keep`] entries and at most [`max_bytes`] in all are kept (the newest entry always);
+//! older ones are dropped after each write.
 
 pub mod summary;
 pub mod undo;
@@ -22,7 +24,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use super::atomic::TMP_PREFIX;
-use super::layout::STATE_DIR;
+use super::layout::{STAGING_LOCK, STATE_DIR};
 use super::sums::sha256_hex;
 use crate::error::{Error, Location, Result};
 
@@ -169,6 +171,14 @@ fn parse_entry(file: &Path, bytes: &[u8], number: u64) -> Result<Entry> {
     if entry.number != number {
         return Err(Error::corrupt_at(Location::file(file), format!("entry number {} in folder {number:06}", entry.number)));
     }
+    // Only files inside the project, and before-images inside the entry's folder.
+    for f in &entry.files {
+        for path in std::iter::once(&f.path).chain(&f.before) {
+            if !super::inside::is_plain_relative(Path::new(path)) || !recorded(Path::new(&f.path)) {
+                return Err(Error::corrupt_at(Location::file(file), format!("`{path}` is not a file quire records inside this project")));
+            }
+        }
+    }
     Ok(entry)
 }
 
@@ -186,18 +196,23 @@ pub(crate) fn before_image(root: &Path, number: u64, blob: &str, sha256: &str) -
 /// contents) of the project at `root`: the before-image of each file that exists, then the entry
 /// file, last. Nothing (an empty list) when no recorded file changes.
 pub(crate) fn record(root: &Path, codebook: &Path, undoes: &[u64], files: &[(PathBuf, After<'_>)]) -> Result<Vec<Extra>> {
+    // A project being built (`merge --into NEW`, `import qdpx`) is created, like `init`, not changed.
+    if root.join(STATE_DIR).join(STAGING_LOCK).exists() {
+        return Ok(Vec::new());
+    }
     // The last change of a path wins, as in the transaction.
     let mut last: BTreeMap<&Path, usize> = BTreeMap::new();
     for (i, (path, _)) in files.iter().enumerate() {
         last.insert(path, i);
     }
-    let number = entries(root)?.last().map_or(1, |e| e.number + 1);
+    // Numbered after the last entry (read by name only: a write need not parse the history).
+    let number = entry_dirs(root).iter().rev().find(|(_, p)| p.join(ENTRY).is_file()).map_or(1, |(n, _)| n + 1);
     let folder = entry_dir(root, number);
     let mut extras = Vec::new();
     let mut changes = Vec::new();
     let mut diffs = Vec::new();
     for (i, (path, after)) in files.iter().enumerate() {
-        let rel = path.strip_prefix(root).unwrap_or(path);
+        let Ok(rel) = path.strip_prefix(root) else { continue };
         if last.get(path.as_path()) != Some(&i) || !recorded(rel) {
             continue;
         }
