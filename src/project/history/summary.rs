@@ -134,7 +134,7 @@ fn row_start_after(body: &[u8], at: usize) -> usize {
     for i in at + 1..=body.len() {
         if body[i - 1] == b'"' {
             quotes += 1;
-        } else if body[i - 1] == b'\n' && quotes % 2 == 0 {
+        } else if body[i - 1] == b'\n' && quotes.is_multiple_of(2) {
             return i;
         }
     }
@@ -145,7 +145,7 @@ fn row_start_after(body: &[u8], at: usize) -> usize {
 fn row_start_before(body: &[u8], mut at: usize) -> usize {
     let mut quotes = memchr::memchr_iter(b'"', &body[..at]).count();
     loop {
-        if at == 0 || (body[at - 1] == b'\n' && quotes % 2 == 0) {
+        if at == 0 || (body[at - 1] == b'\n' && quotes.is_multiple_of(2)) {
             return at;
         }
         at -= 1;
