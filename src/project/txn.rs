@@ -111,11 +111,13 @@ impl<'p> Transaction<'p> {
                 Extra::Link { from, to } => {
                     let dir = to.parent().expect("a before-image is in an entry folder");
                     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-                    let linked = tempfile::Builder::new().prefix(TMP_PREFIX).make_in(dir, |p| fs::hard_link(&from, p));
-                    match linked {
-                        Ok(tmp) => self.ops.push((to, Op::Linked(tmp.into_temp_path()))),
+                    // A link inside the project is copied: a hard link would be to the link itself.
+                    let plain = fs::symlink_metadata(&from).is_ok_and(|m| m.file_type().is_file());
+                    let linked = plain.then(|| tempfile::Builder::new().prefix(TMP_PREFIX).make_in(dir, |p| fs::hard_link(&from, p)).ok());
+                    match linked.flatten() {
+                        Some(tmp) => self.ops.push((to, Op::Linked(tmp.into_temp_path()))),
                         // No hard links here: a copy.
-                        Err(_) => {
+                        None => {
                             let bytes = fs::read(&from).map_err(|e| Error::io(&from, e))?;
                             self.ops.push((to, Op::Write(bytes)));
                         }
