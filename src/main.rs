@@ -42,6 +42,8 @@ impl Progress for Bar {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Every write this process makes is recorded in the project's history with its command line.
+    quire::project::history::set_command(std::env::args_os().skip(1));
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut err = io::stderr();

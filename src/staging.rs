@@ -7,9 +7,9 @@ use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::project::layout::STAGING_LOCK;
 use crate::project::{open_lock_file, Manifest, Project, STATE_DIR};
 
-const STAGING_LOCK: &str = "staging.lock";
 /// A staging folder without its lock file is a builder's first instant, or one killed then.
 const UNLOCKED_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
 

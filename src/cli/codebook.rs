@@ -304,7 +304,10 @@ fn import(ctx: &mut Ctx<'_>, file: &std::path::Path, dry_run: bool) -> Result<()
         return Err(Error::CodebookInvalid { path, issues: errors });
     }
     if !dry_run && codebook != original {
-        write_atomic(&path, codebook.to_json().as_bytes())?;
+        // A transaction, so that the change is in the project's history (`quire undo`).
+        let mut tx = Transaction::new(&project);
+        tx.write(path, codebook.to_json().into_bytes());
+        tx.commit()?;
     }
     ctx.note(format_args!("{message}{}", if dry_run { " (dry run: nothing written)" } else { "" }));
     Ok(())

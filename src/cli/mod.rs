@@ -13,6 +13,7 @@ pub mod import;
 pub mod index;
 pub mod ingest;
 pub mod init;
+pub mod log;
 pub mod merge;
 pub mod orphans;
 pub mod quotes;
@@ -22,6 +23,7 @@ pub mod show;
 pub mod sources;
 pub mod suggestions;
 pub mod table;
+pub mod undo;
 pub mod verify;
 
 use std::io::Write;
@@ -138,6 +140,12 @@ pub enum Command {
     /// Bring the search index up to date (it is also updated before every query).
     #[command(after_help = "Example:\n  quire index --rebuild")]
     Index(index::Args),
+    /// List the project's writes: number, time, command line and what changed.
+    #[command(after_help = "Example:\n  quire log --limit 10")]
+    Log(log::Args),
+    /// Revert the last write (or every write after --to N) byte for byte; undo again to redo.
+    #[command(after_help = "Examples:\n  quire undo --dry-run\n  quire undo --to 12")]
+    Undo(undo::Args),
     /// Build the study's four country projects from the shipped fixtures and summarise them.
     #[command(after_help = "Example:\n  quire demo --out /tmp/first48")]
     Demo(demo::Args),
@@ -197,6 +205,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, progress: &dyn cr
         Command::Verify(args) => verify::run(args, &mut ctx),
         Command::Bench(args) => bench::run(args, &mut ctx),
         Command::Index(args) => index::run(args, &mut ctx),
+        Command::Log(args) => log::run(args, &mut ctx),
+        Command::Undo(args) => undo::run(args, &mut ctx),
         Command::Demo(args) => demo::run(args, &mut ctx),
     }
 }

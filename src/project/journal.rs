@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::atomic::{sync_dir, TMP_PREFIX};
 use super::layout::{CODINGS_DIR, SOURCES_DIR, STATE_DIR};
-use super::{commit_lock, inside};
+use super::{commit_lock, history, inside};
 use crate::error::{Error, Result};
 use crate::failpoint;
 
@@ -122,5 +122,6 @@ pub fn recover(root: &Path) -> Result<()> {
             }
         }
     }
+    history::cleanup(root);
     Ok(())
 }

@@ -5,3 +5,5 @@ pub const SOURCES_DIR: &str = "sources";
 pub const CODINGS_DIR: &str = "codings";
 pub const MEMOS_DIR: &str = "memos";
 pub const STATE_DIR: &str = ".quire";
+/// In `.quire/` of a project being built beside its target (`merge --into NEW`, `import qdpx`).
+pub const STAGING_LOCK: &str = "staging.lock";

@@ -1,12 +1,14 @@
 //! The project directory: an opened project and its layout. The files below hold its parts, each
 //! depending only on those listed before it: `layout` (names), `atomic` (atomic writes and lock
 //! files), `manifest`, `sums`, `fingerprint`, `inside` (paths that stay inside), `commit_lock`,
-//! `lock` (the writer lock), `journal` (a transaction's renames and their recovery); `txn`
-//! (transactions) sits above the `Project` of this file.
+//! `lock` (the writer lock), `history` (the project's writes, for `log` and `undo`), `journal` (a
+//! transaction's renames and their recovery); `txn` (transactions) sits above the `Project` of
+//! this file, and `history::undo` above it.
 
 pub mod atomic;
 pub mod commit_lock;
 pub mod fingerprint;
+pub mod history;
 pub mod inside;
 pub mod journal;
 pub mod layout;
