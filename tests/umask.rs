@@ -41,7 +41,7 @@ fn new_files_follow_the_umask_and_rewritten_files_keep_their_mode() {
     assert_eq!(mode(&w, "p/codings/bob.csv"), 0o640);
     // A file the user gave another mode keeps it when quire rewrites it.
     std::fs::set_permissions(w.path("p/codings/ana.csv"), std::fs::Permissions::from_mode(0o664)).unwrap();
-    run_with_umask(&w, "077", &["--project", "p", "code", "BE-PR-01:4", "housing", "--coder", "ana"]);
+    run_with_umask(&w, "077", &["--project", "p", "code", "BE-PR-01:5", "housing", "--coder", "ana"]);
     assert_eq!(mode(&w, "p/codings/ana.csv"), 0o664);
     let rows = csv::Reader::from_path(w.path("p/codings/ana.csv")).unwrap().records().count();
     assert_eq!(rows, 2, "the file was rewritten");
