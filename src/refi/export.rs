@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::archive;
 use super::codebook::{to_refi, with_guids};
 use super::import::CODEBOOK_ENTRY;
+use super::model::{Case, QdeCode, QdeProject, User, Value, Variable, VariableType};
 use super::shape::Shape;
-use super::{is_datetime, qde, stable_guid, Case, Project as RefiProject, StableGuid, User, Value, Variable, VariableType, GUID_LEN};
+use super::{is_datetime, qde, stable_guid, StableGuid, GUID_LEN};
 use crate::codebook::{Code, CodePath, Codebook};
 use crate::coding::{store, Coder};
 use crate::corpus::{transcript, Source};
@@ -100,7 +101,7 @@ fn write<W: std::io::Write + std::io::Seek>(
     let Content { name, codebook, sources, codings, coders, shape } = content;
     let refi_codes = to_refi(codebook);
     let mut code_guids: BTreeMap<CodePath, String> = BTreeMap::new();
-    fn paths(codes: &[Code], refi: &[super::Code], parent: &CodePath, out: &mut BTreeMap<CodePath, String>) {
+    fn paths(codes: &[Code], refi: &[QdeCode], parent: &CodePath, out: &mut BTreeMap<CodePath, String>) {
         for (c, r) in codes.iter().zip(refi) {
             let p = parent.child(&c.id);
             out.insert(p.clone(), r.guid.clone());
@@ -261,7 +262,7 @@ fn write<W: std::io::Write + std::io::Seek>(
                 sources: row.sources.clone(),
             })
             .collect();
-        let project = RefiProject {
+        let project = QdeProject {
             name: name.to_string(),
             origin: Some(shape.origin()),
             users,

@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 use super::archive::{entry_location, Entries, Limits};
 use super::codebook::{self, Hints};
 use super::landing;
-use super::{guid_key, qde, strip_bom, Miss, PlainText, Project as RefiProject, TextMap, TextSource, Units};
+use super::model::{PlainText, QdeProject, TextSource, Value};
+use super::positions::{normalise_line_ends, strip_bom, Miss, TextMap, Units};
+use super::{guid_key, qde};
 use crate::codebook::{validate, Codebook, CODEBOOK_FORMAT};
 use crate::coding::{Coder, Coding};
 use crate::corpus::{transcript, Country, Gender, Language, Method, Role, Source, SourceId};
@@ -305,7 +307,7 @@ struct Attributes {
 }
 
 /// Variable values as `(key, value)` pairs, keys made attribute keys, in the variables' order.
-fn values_of(values: &[super::Value], names: &HashMap<String, String>) -> Vec<(String, String)> {
+fn values_of(values: &[Value], names: &HashMap<String, String>) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for v in values {
         let Some(key) = names.get(&guid_key(&v.variable)).and_then(|n| key_from(n)) else { continue };
@@ -316,7 +318,7 @@ fn values_of(values: &[super::Value], names: &HashMap<String, String>) -> Vec<(S
     out
 }
 
-pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &Entries, options: &Options) -> Result<Imported> {
+pub fn convert(path: &Path, qde_path: &Path, project: &QdeProject, entries: &Entries, options: &Options) -> Result<Imported> {
     let mut report = Report { origin: project.origin.clone(), ..Default::default() };
     let planned = options.units.unwrap_or_else(|| Units::detect(project.origin.as_deref()));
     report.detected = options.units.is_none();
@@ -400,7 +402,7 @@ pub fn convert(path: &Path, qde_path: &Path, project: &RefiProject, entries: &En
 
         // A quire transcript comes back exactly; anything else is a plain body.
         // (Line ends normalised: a program may have rewritten the description with CRLF.)
-        let description = ts.description.as_deref().map(super::normalise_line_ends);
+        let description = ts.description.as_deref().map(normalise_line_ends);
         let restored = description.as_deref().filter(|d| d.starts_with("---\n") && d.ends_with("---\n")).and_then(|header| {
             let text = format!("{header}{}", map.canonical);
             parse_transcript(&virtual_path, &text, options.language).ok().filter(|s| transcript::render(s) == text)
