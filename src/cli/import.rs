@@ -8,7 +8,7 @@ use crate::corpus::{Country, Language, Role};
 use crate::error::Result;
 use crate::output::{Format, Table};
 use crate::refi::import::{Options, Report};
-use crate::refi::Units;
+use crate::refi::positions::Units;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {

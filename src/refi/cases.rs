@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::codebook::name_key;
-use super::{guid_key, Case, PlainText, Project, TextSource};
+use super::guid_key;
+use super::model::{Case, PlainText, QdeProject, TextSource};
 
 /// The names a source answers to: its name and its text file's, with and without extension.
 fn source_keys(source: &TextSource) -> HashSet<String> {
@@ -49,7 +50,7 @@ fn case_keys(name: &str) -> HashSet<String> {
 /// Every source's cases, by source guid ([`guid_key`]). A case whose `SourceRef`s all point to no
 /// source, or that has variables and no `SourceRef`, is linked by name when exactly one source has
 /// its name; each such case gets a message in `warnings`.
-pub fn link<'a>(project: &'a Project, warnings: &mut Vec<String>) -> HashMap<String, Vec<&'a Case>> {
+pub fn link<'a>(project: &'a QdeProject, warnings: &mut Vec<String>) -> HashMap<String, Vec<&'a Case>> {
     let guids: HashSet<String> = project.sources.iter().map(|s| guid_key(&s.guid)).collect();
     let keys: Vec<(String, HashSet<String>)> = project.sources.iter().map(|s| (guid_key(&s.guid), source_keys(s))).collect();
     let shown = |guid: &str| -> &str {

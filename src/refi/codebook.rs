@@ -4,21 +4,22 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use super::model::QdeCode;
 use super::qde::{self, XmlOut};
-use super::{guid_key, stable_guid, Code as RefiCode, CODEBOOK_NS};
+use super::{guid_key, stable_guid, CODEBOOK_NS};
 use crate::codebook::validate::{valid_color, valid_guid};
 use crate::codebook::{valid_id, Code, CodePath, Codebook};
 use crate::error::{Error, Location, Result};
 
 /// The REFI code tree of a quire codebook: a code without a guid gets a stable one derived from
 /// its path, so exporting twice gives the same file.
-pub fn to_refi(codebook: &Codebook) -> Vec<RefiCode> {
-    fn go(codes: &[Code], parent: &CodePath) -> Vec<RefiCode> {
+pub fn to_refi(codebook: &Codebook) -> Vec<QdeCode> {
+    fn go(codes: &[Code], parent: &CodePath) -> Vec<QdeCode> {
         codes
             .iter()
             .map(|c| {
                 let path = parent.child(&c.id);
-                RefiCode {
+                QdeCode {
                     guid: c.guid.clone().filter(|g| valid_guid(g)).unwrap_or_else(|| stable_guid("code", &path.to_string())),
                     name: c.name.clone(),
                     codable: c.codable,
@@ -35,7 +36,7 @@ pub fn to_refi(codebook: &Codebook) -> Vec<RefiCode> {
 
 /// The codebook with every code's guid filled in as [`to_refi`] writes it.
 pub fn with_guids(codebook: &Codebook) -> Codebook {
-    fn go(codes: &mut [Code], refi: &[RefiCode]) {
+    fn go(codes: &mut [Code], refi: &[QdeCode]) {
         for (c, r) in codes.iter_mut().zip(refi) {
             c.guid = Some(r.guid.clone());
             go(&mut c.children, &r.children);
@@ -78,8 +79,8 @@ pub type Hints = HashMap<String, Code>;
 
 /// Converts a REFI code tree to quire codes: ids from names (or from `hints`), unique among
 /// siblings; colours that are not `#RGB`/`#RRGGBB` are dropped with a warning.
-pub fn from_refi(codes: &[RefiCode], hints: &Hints) -> Converted {
-    fn go(codes: &[RefiCode], parent: &CodePath, hints: &Hints, out: &mut Converted) -> Vec<Code> {
+pub fn from_refi(codes: &[QdeCode], hints: &Hints) -> Converted {
+    fn go(codes: &[QdeCode], parent: &CodePath, hints: &Hints, out: &mut Converted) -> Vec<Code> {
         let mut taken: HashSet<String> = HashSet::new();
         let mut result = Vec::new();
         for r in codes {
@@ -135,7 +136,7 @@ pub fn keep_codings_of_folders(codebook: &mut Codebook, codings: &[crate::coding
 #[derive(Debug)]
 pub struct Qdc {
     pub origin: Option<String>,
-    pub codes: Vec<RefiCode>,
+    pub codes: Vec<QdeCode>,
     pub warnings: Vec<String>,
 }
 

@@ -7,7 +7,8 @@
 
 use std::path::Path;
 
-use super::{Miss, Project, TextMap, TextSource, Units};
+use super::model::{QdeProject, TextSource};
+use super::positions::{Miss, TextMap, Units};
 use crate::error::{Error, Location, Result};
 
 /// Units tried, in order of preference when several land every selection.
@@ -91,7 +92,7 @@ pub fn choose(sources: &[TextSource], texts: &[&str], planned: Units) -> Choice 
 /// Returns the units and, when they were switched, the planned units' tally.
 pub fn decide(
     qde_path: &Path,
-    project: &Project,
+    project: &QdeProject,
     texts: &[&str],
     planned: Units,
     told: bool,
@@ -140,7 +141,7 @@ read as {}, {} do not: pass --positions {} to import them so, or --positions {} 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::refi::{PlainText, Selection};
+    use crate::refi::model::{PlainText, Selection};
 
     fn source(selections: &[(i64, i64)]) -> TextSource {
         TextSource {

@@ -4,13 +4,14 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::model::{Case, PlainText, QdeCode, QdeCoding, QdeProject, Selection, TextSource, User, Value, Variable, VariableType};
 use super::xml::{self, Element};
-use super::{Case, Code, Coding, PlainText, Project, Selection, TextSource, User, Value, Variable, VariableType, PROJECT_NS};
+use super::PROJECT_NS;
 use crate::codebook::validate::valid_guid;
 use crate::error::{Error, Location, Result};
 
 /// Reads project XML; errors name `shown` (`IN.qdpx!project.qde`) and a line.
-pub fn read(shown: &Path, bytes: &[u8]) -> Result<Project> {
+pub fn read(shown: &Path, bytes: &[u8]) -> Result<QdeProject> {
     let root = xml::parse(shown, bytes)?;
     let at = |line: usize, message: String| Error::invalid(Location::line(shown, line), message);
     if root.name != "Project" {
@@ -18,7 +19,7 @@ pub fn read(shown: &Path, bytes: &[u8]) -> Result<Project> {
     }
     check_namespace(&root, "project", PROJECT_NS, &at)?;
     check_guids(&root, &at)?;
-    let mut project = Project {
+    let mut project = QdeProject {
         name: root.attr("name").unwrap_or("").to_string(),
         origin: root.attr("origin").map(str::to_string),
         description: root.child_text("Description").map(str::to_string),
@@ -128,14 +129,14 @@ pub(crate) fn check_guids(root: &Element, at: &impl Fn(usize, String) -> Error) 
 }
 
 /// The `<Code>` children of `parent`, recursively.
-pub(crate) fn read_codes(parent: &Element, at: &impl Fn(usize, String) -> Error) -> Result<Vec<Code>> {
+pub(crate) fn read_codes(parent: &Element, at: &impl Fn(usize, String) -> Error) -> Result<Vec<QdeCode>> {
     let mut codes = Vec::new();
     for c in parent.children_named("Code") {
         let guid = required(c, "guid", at)?;
         if !valid_guid(&guid) {
             return Err(at(c.line, format!("code guid `{guid}` is not a GUID")));
         }
-        codes.push(Code {
+        codes.push(QdeCode {
             guid,
             name: c.attr("name").unwrap_or("").to_string(),
             codable: !matches!(c.attr("isCodable"), Some("false" | "0")),
@@ -165,11 +166,11 @@ fn position(e: &Element, name: &str, at: &impl Fn(usize, String) -> Error) -> Re
     raw.parse().map_err(|_| at(e.line, format!("`{name}` is `{raw}`, not an integer")))
 }
 
-fn read_coding(c: &Element, at: &impl Fn(usize, String) -> Error) -> Result<Coding> {
+fn read_coding(c: &Element, at: &impl Fn(usize, String) -> Error) -> Result<QdeCoding> {
     let Some(r) = c.child("CodeRef") else {
         return Err(at(c.line, "<Coding> has no <CodeRef>".into()));
     };
-    Ok(Coding {
+    Ok(QdeCoding {
         guid: required(c, "guid", at)?,
         code: required(r, "targetGUID", at)?,
         creating_user: c.attr("creatingUser").map(str::to_string),
@@ -279,7 +280,7 @@ impl XmlOut {
 }
 
 /// Writes `<Code>` elements, recursively.
-pub(crate) fn write_codes(out: &mut XmlOut, codes: &[Code]) {
+pub(crate) fn write_codes(out: &mut XmlOut, codes: &[QdeCode]) {
     for c in codes {
         let attrs = [
             ("guid", Some(c.guid.as_str())),
@@ -312,7 +313,7 @@ fn write_values(out: &mut XmlOut, values: &[Value], variables: &[Variable]) {
 }
 
 /// The project XML, elements in the order the schema requires; empty groups are left out.
-pub fn write(p: &Project) -> String {
+pub fn write(p: &QdeProject) -> String {
     let mut out = XmlOut::new();
     write_head(&mut out, p, !p.sources.is_empty());
     for source in &p.sources {
@@ -324,7 +325,7 @@ pub fn write(p: &Project) -> String {
 
 /// Everything before the first `<TextSource>` (which `p.sources` need not hold: a large export
 /// writes its sources one by one), opening `<Sources>` if `sources`.
-pub(crate) fn write_head(out: &mut XmlOut, p: &Project, sources: bool) {
+pub(crate) fn write_head(out: &mut XmlOut, p: &QdeProject, sources: bool) {
     out.open("Project", &[("xmlns", Some(PROJECT_NS)), ("name", Some(p.name.as_str())), ("origin", p.origin.as_deref())]);
     if !p.users.is_empty() {
         out.open("Users", &[]);
@@ -449,7 +450,7 @@ pub(crate) fn write_coding(out: &mut XmlOut, guid: &str, code: &str, creating_us
 }
 
 /// Everything after the last `</TextSource>`, closing `<Sources>` if `sources`.
-pub(crate) fn write_tail(out: &mut XmlOut, p: &Project, sources: bool) {
+pub(crate) fn write_tail(out: &mut XmlOut, p: &QdeProject, sources: bool) {
     if sources {
         out.close("Sources");
     }

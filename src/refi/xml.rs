@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
 use crate::error::{Error, Location, Result};
@@ -162,30 +162,7 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
                 if elements > MAX_ELEMENTS {
                     return Err(fail(at, format!("more than {MAX_ELEMENTS} elements, more than quire reads in one document; refused")));
                 }
-                let raw_name = e.name().as_ref().to_string();
-                let ns_key = match raw_name.split_once(':') {
-                    Some((prefix, _)) => format!("xmlns:{prefix}"),
-                    None => "xmlns".to_string(),
-                };
-                let mut element = Element { name: local(&raw_name), line: line_of(at), ..Default::default() };
-                for attr in e.attributes() {
-                    let attr = attr.map_err(|err| fail(at, format!("malformed attribute: {err}")))?;
-                    let key = attr.key.as_ref().to_string();
-                    attributes += 1;
-                    if attributes > MAX_ATTRIBUTES {
-                        return Err(fail(at, format!("more than {MAX_ATTRIBUTES} attributes, more than quire reads in one document; refused")));
-                    }
-                    if attr.value.len() > MAX_FIELD {
-                        return Err(too_much(element.line, format!("attribute `{key}` of <{}>", element.name)));
-                    }
-                    let value =
-                        attr.normalized_value(XmlVersion::Implicit1_0).map_err(|err| fail(at, format!("attribute `{key}`: {err}")))?.into_owned();
-                    if key == ns_key {
-                        element.xmlns = Some(value);
-                    } else if key != "xmlns" && !key.starts_with("xmlns:") {
-                        element.attrs.push((local(&key), value));
-                    }
-                }
+                let element = start_element(e, line_of(at), &mut attributes, &|m| fail(at, m), &too_much)?;
                 if matches!(event, Event::Empty(_)) {
                     close(&mut stack, &mut root, element);
                 } else {
@@ -197,9 +174,7 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
                 close(&mut stack, &mut root, element);
             }
             Event::Text(t) => {
-                if let Some(top) = stack.last().filter(|top| top.text.len() + t.len() > MAX_FIELD) {
-                    return Err(too_much(top.line, format!("the text of <{}>", top.name)));
-                }
+                check_room(&stack, t.len(), &too_much)?;
                 let content = t.xml10_content();
                 match stack.last_mut() {
                     Some(top) => top.text.push_str(&content),
@@ -208,29 +183,15 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
                 }
             }
             Event::CData(t) => {
-                if let Some(top) = stack.last().filter(|top| top.text.len() + t.len() > MAX_FIELD) {
-                    return Err(too_much(top.line, format!("the text of <{}>", top.name)));
-                }
+                check_room(&stack, t.len(), &too_much)?;
                 if let Some(top) = stack.last_mut() {
                     top.text.push_str(&t.xml10_content());
                 }
             }
             Event::GeneralRef(r) => {
-                let c = match r.resolve_char_ref().map_err(|err| fail(at, format!("bad character reference: {err}")))? {
-                    Some(c) => c.to_string(),
-                    None => match r.xml10_content().as_ref() {
-                        "amp" => "&".into(),
-                        "lt" => "<".into(),
-                        "gt" => ">".into(),
-                        "quot" => "\"".into(),
-                        "apos" => "'".into(),
-                        other => return Err(fail(at, format!("undefined entity `&{other};` (only the five XML entities are accepted)"))),
-                    },
-                };
+                let c = reference(&r, &|m| fail(at, m))?;
+                check_room(&stack, c.len(), &too_much)?;
                 if let Some(top) = stack.last_mut() {
-                    if top.text.len() + c.len() > MAX_FIELD {
-                        return Err(too_much(top.line, format!("the text of <{}>", top.name)));
-                    }
                     top.text.push_str(&c);
                 }
             }
@@ -242,6 +203,64 @@ pub fn parse(shown: &Path, bytes: &[u8]) -> Result<Element> {
         return Err(fail(text.len() as u64, format!("element <{}> is never closed", stack.last().map(|e| e.name.as_str()).unwrap_or(""))));
     }
     root.ok_or_else(|| fail(0, "no root element".into()))
+}
+
+/// An element from its start tag: its local name, namespace and attributes (`xmlns`
+/// attributes aside), counted in `attributes`; `fail` makes an error at the tag.
+fn start_element(
+    e: &BytesStart<'_>,
+    line: usize,
+    attributes: &mut usize,
+    fail: &impl Fn(String) -> Error,
+    too_much: &impl Fn(usize, String) -> Error,
+) -> Result<Element> {
+    let raw_name = e.name().as_ref().to_string();
+    let ns_key = match raw_name.split_once(':') {
+        Some((prefix, _)) => format!("xmlns:{prefix}"),
+        None => "xmlns".to_string(),
+    };
+    let mut element = Element { name: local(&raw_name), line, ..Default::default() };
+    for attr in e.attributes() {
+        let attr = attr.map_err(|err| fail(format!("malformed attribute: {err}")))?;
+        let key = attr.key.as_ref().to_string();
+        *attributes += 1;
+        if *attributes > MAX_ATTRIBUTES {
+            return Err(fail(format!("more than {MAX_ATTRIBUTES} attributes, more than quire reads in one document; refused")));
+        }
+        if attr.value.len() > MAX_FIELD {
+            return Err(too_much(element.line, format!("attribute `{key}` of <{}>", element.name)));
+        }
+        let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|err| fail(format!("attribute `{key}`: {err}")))?.into_owned();
+        if key == ns_key {
+            element.xmlns = Some(value);
+        } else if key != "xmlns" && !key.starts_with("xmlns:") {
+            element.attrs.push((local(&key), value));
+        }
+    }
+    Ok(element)
+}
+
+/// Fails when adding `more` bytes to the text of the innermost open element would pass [`MAX_FIELD`].
+fn check_room(stack: &[Element], more: usize, too_much: &impl Fn(usize, String) -> Error) -> Result<()> {
+    match stack.last().filter(|top| top.text.len() + more > MAX_FIELD) {
+        Some(top) => Err(too_much(top.line, format!("the text of <{}>", top.name))),
+        None => Ok(()),
+    }
+}
+
+/// The text of a character reference or one of the five XML entities; any other entity is refused.
+fn reference(r: &BytesRef<'_>, fail: &impl Fn(String) -> Error) -> Result<String> {
+    Ok(match r.resolve_char_ref().map_err(|err| fail(format!("bad character reference: {err}")))? {
+        Some(c) => c.to_string(),
+        None => match r.xml10_content().as_ref() {
+            "amp" => "&".into(),
+            "lt" => "<".into(),
+            "gt" => ">".into(),
+            "quot" => "\"".into(),
+            "apos" => "'".into(),
+            other => return Err(fail(format!("undefined entity `&{other};` (only the five XML entities are accepted)"))),
+        },
+    })
 }
 
 fn close(stack: &mut [Element], root: &mut Option<Element>, element: Element) {
