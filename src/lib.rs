@@ -7,20 +7,23 @@
 //! The modules, in the order data flows through them (`python3 ../shared/tools/modcycles.py src`
 //! checks that no files import each other in a cycle):
 //!
-//! - **project** (`project/`): the directory, manifest, writer and commit locks, atomic writes,
-//!   transactions and their journal, source hashes; `staging`, `edits` (sources edited by hand).
+//! - **project** (`project/`): the directory, manifest (with the coder kinds), writer and commit
+//!   locks, atomic writes, transactions and their journal, the history of writes that `log` and
+//!   `undo` read (`project/history/`), source hashes; `staging`, `edits` (sources edited by hand).
 //! - **corpus** (`corpus/`): sources, speakers and segments; the transcript format, its header
-//!   values and the cases sheet.
+//!   values, speaker labels (`labels`: what looks like a label but is not declared), the cases
+//!   sheet, and `--where` attribute filters (`filter`).
 //! - **codebook** (`codebook/`): the code tree, its rules, validation and edits.
-//! - **coding** (`coding/`): codings on disk (layout, records, plain CSV, interned spans, store),
-//!   the coding sheet (read in the encoding and with the separator `spreadsheet` detects),
-//!   re-anchoring and autocoding.
+//! - **coding** (`coding/`): coders and their kinds (`coder`, `kinds`: whose codings count),
+//!   codings on disk (layout, records, plain CSV, numbered spans, store), the coding sheet (read in
+//!   the encoding and with the separator `spreadsheet` detects), re-anchoring, orphans and their
+//!   fuzzy re-attachment (`orphans`, `similar`), autocoding and the review of its suggestions.
 //! - **derived**: `index/` (schema, build, search, freshness) and `table/` (coded units, counts,
 //!   rendering), rebuilt from the above when it changes.
 //! - **outputs and operations**: `quotes`, `report`, `agreement`, `verify`, `ingest`, `targets`
-//!   (what `code` may code of a target), `merge/`,
-//!   `import`, `demo`, `anonymise`; beside them `refi/`, the REFI-QDA reader and writer, which
-//!   `import` and `merge` use and which uses nothing of theirs.
+//!   (what `code` may code of a target), `merge/`, `import`, `demo`, `anonymise`; beside them
+//!   `refi/` (model, positions, qde, archive, codebook, import, export), the REFI-QDA reader and
+//!   writer, which `import` and `merge` use and which uses nothing of theirs.
 //! - **cli** (`cli/`): one file per command: its arguments, one call into the library, rendering.
 
 pub mod agreement;
