@@ -131,7 +131,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  quire report --out report.html --quotes 5")]
     Report(report::Args),
     /// Check the project's integrity (codebook, sources, codings, index); --repair fixes what it can; exit 1 if problems remain.
-    #[command(after_help = "Example:\n  quire verify --repair")]
+    #[command(
+        after_help = "The search index is derived state: a stale or damaged one is rebuilt (and the output says so), with or\nwithout --repair; project files are changed only with --repair.\n\nExample:\n  quire verify --repair"
+    )]
     Verify(verify::Args),
     /// Benchmark helpers: corpus generator, query timer.
     #[command(hide = true)]
