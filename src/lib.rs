@@ -30,6 +30,7 @@ pub mod agreement;
 pub mod anonymise;
 pub mod bench;
 pub mod cli;
+pub mod clock;
 pub mod codebook;
 pub mod coding;
 pub mod corpus;

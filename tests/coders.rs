@@ -218,3 +218,33 @@ fn the_report_says_whose_codings_it_counts() {
     let html = std::fs::read_to_string(w.path("all.html")).unwrap();
     assert!(html.contains("in the codings of coders fixture, fixture2.</p>"));
 }
+
+#[test]
+fn suggestions_are_reviewed_in_the_coding_sheet() {
+    let w = Workdir::new();
+    pt(&w);
+    w.run(&["--project", "pt", "autocode", "--code", "barriers/insurance-delay"]).ok();
+    let sheet = w.run(&["--project", "pt", "sheet", "export", "--source", "PT-PR-01", "--coder", "fixture", "--suggestions"]).ok().stdout;
+    let mut reader = csv::Reader::from_reader(sheet.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(header.iter().rev().take(3).collect::<Vec<_>>(), ["suggested", "codes", "text"]);
+    let mut rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let row = rows.iter_mut().find(|r| &r[0] == "PT-PR-01:2").unwrap();
+    let (codes, suggested) = (row.len() - 2, row.len() - 1);
+    assert_eq!((&row[codes], &row[suggested]), ("", "barriers/insurance-delay"));
+    // The reviewer accepts it by copying it into `codes`.
+    let mut fields: Vec<String> = row.iter().map(String::from).collect();
+    fields[codes] = fields[suggested].clone();
+    *row = csv::StringRecord::from(fields);
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(&header).unwrap();
+    for r in &rows {
+        out.write_record(r).unwrap();
+    }
+    w.write("review.csv", out.into_inner().unwrap());
+    let r = w.run(&["--project", "pt", "sheet", "import", "review.csv", "--coder", "fixture"]).ok();
+    assert!(r.stderr.contains("1 pending suggestion(s) the sheet gave fixture were accepted (no longer suggested)\n"), "{}", r.stderr);
+    assert_eq!(w.run(&["--project", "pt", "suggestions", "list", "--segment", "PT-PR-01:2"]).ok().stderr, "0 pending suggestion(s)\n");
+    let quotes = w.run(&["--project", "pt", "quotes", "--code", "barriers/insurance-delay", "--format", "csv"]).ok().stdout;
+    assert!(quotes.lines().any(|l| l.starts_with("PT-PR-01:2,") && l.ends_with(",fixture")), "{quotes}");
+}

@@ -3,20 +3,9 @@
 
 mod common;
 
-use common::{snapshot, Workdir, COUNTRIES};
+use common::{project_files, Workdir, COUNTRIES};
 
 const PT: &str = "fixtures/first48/pt";
-
-/// Every file of `project`, after creating its lock files (empty; the first command that writes,
-/// or reads, creates them), so that a comparison sees only what a command wrote.
-fn files(w: &Workdir, project: &str) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
-    for lock in ["lock", "commit.lock"] {
-        if !w.path(&format!("{project}/.quire/{lock}")).exists() {
-            w.write(&format!("{project}/.quire/{lock}"), "");
-        }
-    }
-    snapshot(&w.path(project))
-}
 
 /// Entries of the work directory (a staging folder left behind would show here).
 fn entries(w: &Workdir) -> Vec<String> {
@@ -60,9 +49,9 @@ fn merge_dry_run_into_a_new_project_creates_nothing_and_prints_the_report() {
 fn merge_dry_run_into_an_existing_project_leaves_it_byte_identical() {
     let w = Workdir::new();
     w.run(&["merge", "fixtures/first48/be", "--into", "all"]).ok();
-    let before = files(&w, "all");
+    let before = project_files(&w, "all");
     let r = w.run(&["merge", "fixtures/first48/be", "fixtures/first48/de", "--into", "all", "--dry-run"]).exits(0);
-    assert_eq!(files(&w, "all"), before);
+    assert_eq!(project_files(&w, "all"), before);
     let be = fixture_codings(&w, "fixtures/first48/be");
     let de = fixture_codings(&w, "fixtures/first48/de");
     let sources = std::fs::read_dir(w.path("fixtures/first48/de/sources"))
@@ -98,7 +87,7 @@ fn import_qdpx_dry_run_creates_nothing_and_reports_what_it_would_import() {
 #[test]
 fn codebook_edit_dry_runs_say_what_would_change_and_write_nothing() {
     let w = Workdir::new();
-    let before = files(&w, PT);
+    let before = project_files(&w, PT);
     let used = |code: &str| {
         ["fixture", "fixture2"]
             .iter()
@@ -127,7 +116,7 @@ fn codebook_edit_dry_runs_say_what_would_change_and_write_nothing() {
         let r = w.run(&all).exits(0);
         assert!(r.stderr.starts_with("would have ") && r.stderr.contains("(dry run: nothing written)"), "{args:?}: {}", r.stderr);
     }
-    assert_eq!(files(&w, PT), before, "no dry run wrote anything");
+    assert_eq!(project_files(&w, PT), before, "no dry run wrote anything");
     // The same rename for real moves exactly that many.
     let r = w.run(&["--project", PT, "codebook", "rename", "housing", "homes"]).ok();
     assert!(r.stderr.contains(&format!("codings: {housing} moved with their code, 0 deleted")), "{}", r.stderr);

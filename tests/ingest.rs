@@ -259,7 +259,7 @@ fn every_command_has_help_with_an_example() {
     assert!(top.contains("Examples:"), "{top}");
     for cmd in [
         "init", "ingest", "sources", "show", "codebook", "code", "uncode", "sheet", "autocode", "quotes", "export", "import", "index", "demo",
-        "merge", "table",
+        "merge", "table", "coders", "log", "undo",
     ] {
         let help = w.run(&[cmd, "--help"]).ok().stdout;
         assert!(help.contains("Example"), "{cmd}:\n{help}");
@@ -276,9 +276,16 @@ fn every_command_has_help_with_an_example() {
         ("import", "qdpx"),
         ("table", "sample"),
         ("table", "countries"),
+        ("suggestions", "list"),
+        ("suggestions", "accept"),
+        ("suggestions", "reject"),
+        ("orphans", "list"),
+        ("orphans", "attach"),
+        ("coders", "set"),
     ] {
         let help = w.run(&[cmd, sub, "--help"]).ok().stdout;
-        assert!(help.contains(&format!("Example:\n  quire {cmd} {sub}")), "{cmd} {sub}:\n{help}");
+        let first = |word: &str| help.contains(&format!("{word}:\n  quire {cmd} {sub}"));
+        assert!(first("Example") || first("Examples"), "{cmd} {sub}:\n{help}");
     }
 }
 

@@ -4,20 +4,9 @@
 
 mod common;
 
-use common::{snapshot, Workdir};
+use common::{project_files, Workdir};
 
 const PT: &str = "fixtures/first48/pt";
-
-/// Every file of `project`, after creating its lock files (empty; the first command that writes,
-/// or reads, creates them), so that a comparison sees only what a command wrote.
-fn files(w: &Workdir, project: &str) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
-    for lock in ["lock", "commit.lock"] {
-        if !w.path(&format!("{project}/.quire/{lock}")).exists() {
-            w.write(&format!("{project}/.quire/{lock}"), "");
-        }
-    }
-    snapshot(&w.path(project))
-}
 
 /// The sheet's rows as records, with the header.
 fn parse(sheet: &str) -> (csv::StringRecord, Vec<csv::StringRecord>) {
@@ -63,9 +52,9 @@ fn importing_a_sheet_exported_with_defaults_removes_nothing() {
     w.write("sheet.csv", &sheet);
     let whole = whole_segment_codings(&w);
     assert!(whole > 0, "the fixture has whole-segment codings the blank cells could delete");
-    let before = files(&w, PT);
+    let before = project_files(&w, PT);
     let r = w.run(&["--project", PT, "sheet", "import", "sheet.csv"]).exits(0);
-    assert_eq!(files(&w, PT), before, "nothing changed, nothing written");
+    assert_eq!(project_files(&w, PT), before, "nothing changed, nothing written");
     let rows = parse(&sheet).1.len();
     assert_eq!(
         r.stderr,
@@ -82,9 +71,9 @@ fn sync_removes_what_blank_cells_leave_out_and_its_dry_run_lists_it_without_writ
     let sheet = w.run(&["--project", PT, "sheet", "export", "--source", "PT-PR-02"]).ok().stdout;
     w.write("sheet.csv", &sheet);
     let whole = whole_segment_codings(&w);
-    let before = files(&w, PT);
+    let before = project_files(&w, PT);
     let r = w.run(&["--project", PT, "sheet", "import", "sheet.csv", "--sync", "--dry-run"]).exits(0);
-    assert_eq!(files(&w, PT), before, "a dry run writes nothing");
+    assert_eq!(project_files(&w, PT), before, "a dry run writes nothing");
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), whole, "{}", r.stdout);
     assert!(lines.iter().all(|l| l.starts_with("PT-PR-02:") && l.split('\t').nth(1) == Some("-")), "{}", r.stdout);
@@ -115,9 +104,9 @@ fn a_filled_sheet_adds_by_default_and_sync_makes_the_cells_exact() {
     // Without --sync, a cell that lists fewer codes removes none.
     rows[0] = with_codes(&rows[0], codes, "housing");
     write_sheet(&w, "filled.csv", &headers, &rows, b',');
-    let before = files(&w, "be");
+    let before = project_files(&w, "be");
     let r = w.run(&["--project", "be", "sheet", "import", "filled.csv", "--coder", "ana"]).exits(0);
-    assert_eq!(files(&w, "be"), before);
+    assert_eq!(project_files(&w, "be"), before);
     assert!(r.stderr.contains("1 whole-segment coding(s) of ana not listed in the sheet were kept"), "{}", r.stderr);
     // With --sync it goes.
     let r = w.run(&["--project", "be", "sheet", "import", "filled.csv", "--coder", "ana", "--sync", "--dry-run"]).exits(0);
@@ -169,7 +158,7 @@ fn a_sheet_saved_by_a_european_excel_is_read() {
 fn a_sheet_in_another_encoding_is_refused_naming_the_encodings_and_nothing_is_written() {
     let w = Workdir::new();
     w.country_project("fr");
-    let before = files(&w, "fr");
+    let before = project_files(&w, "fr");
     // 0x81 is defined neither in UTF-8 (alone) nor in Windows-1252: e.g. a Mac Roman or UTF-16 file.
     w.write("other.csv", b"segment;text;codes\nFR-PR-01:2;caf\x81;housing\n");
     let r = w.run(&["--project", "fr", "sheet", "import", "other.csv", "--coder", "ana"]).exits(3);
@@ -185,5 +174,5 @@ fn a_sheet_in_another_encoding_is_refused_naming_the_encodings_and_nothing_is_wr
         "{}",
         r.stderr
     );
-    assert_eq!(files(&w, "fr"), before);
+    assert_eq!(project_files(&w, "fr"), before);
 }

@@ -16,7 +16,11 @@ use crate::spreadsheet::Encoding;
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {
     /// Write the sheet (one row per respondent segment) to stdout.
-    #[command(after_help = "Example:\n  quire sheet export --source PT-PR-01 --source PT-PR-02 > sheet.csv")]
+    #[command(
+        after_help = "Examples:\n  quire sheet export --source PT-PR-01 --source PT-PR-02 > sheet.csv\n  quire sheet export --coder ana --suggestions > review.csv\n\n\
+With --suggestions a last column `suggested` lists autocode's pending suggestions on each segment:\n\
+copy the ones you accept into `codes`; importing the sheet as an analysis coder accepts them."
+    )]
     Export {
         /// Only these sources (repeatable; default: all).
         #[arg(long = "source", value_name = "ID")]
@@ -24,6 +28,9 @@ pub enum Sub {
         /// Pre-fill the codes column with this coder's whole-segment codings.
         #[arg(long)]
         coder: Option<Coder>,
+        /// Add a `suggested` column with the pending suggestions of each segment.
+        #[arg(long)]
+        suggestions: bool,
     },
     /// Read a filled sheet's codes column as a coder's codings.
     #[command(after_help = "Example:\n  quire sheet import sheet.csv --coder ana --dry-run\n\n\
@@ -48,7 +55,7 @@ nothing.")]
 pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     match command {
-        Sub::Export { sources, coder } => {
+        Sub::Export { sources, coder, suggestions } => {
             let all = project.load_sources()?;
             let wanted: Vec<SourceId> = sources.iter().map(|s| SourceId::parse(s).map_err(Error::Usage)).collect::<Result<_>>()?;
             for id in &wanted {
@@ -61,7 +68,8 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
                 Some(c) => store::read(&store::path(&project, c, CodingFile::Anchored))?,
                 None => Vec::new(),
             };
-            sheet::export(&chosen, &existing, ctx.out)
+            let suggested = if suggestions { Some(crate::coding::suggestions::list(&project, &Default::default())?) } else { None };
+            sheet::export(&chosen, &existing, suggested.as_deref(), ctx.out)
         }
         Sub::Import { file, coder, sync, dry_run } => {
             let _lock = project.lock()?;
@@ -80,10 +88,16 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             let mut codings = store::read(&store::path(&project, &coder, CodingFile::Anchored))?;
             let mode = if sync { Mode::Sync } else { Mode::Add };
             let applied = sheet::apply(&filled, &sources, &coder, mode, &mut codings);
+            let mut accepted = 0;
             if dry_run {
                 applied.write(ctx.out).map_err(crate::output::out_err)?;
             } else if !applied.segments.is_empty() {
-                store::write(&project, &coder, CodingFile::Anchored, &mut codings)?;
+                let mut tx = crate::project::txn::Transaction::new(&project);
+                if project.manifest.coders.kind(&coder) == crate::coding::kinds::CoderKind::Analysis {
+                    accepted = crate::coding::suggestions::stage_accepted(&project, &mut tx, &codings)?;
+                }
+                store::stage(&mut tx, &project, &coder, CodingFile::Anchored, &mut codings);
+                tx.commit()?;
             }
             ctx.note(format_args!(
                 "{}: {} segment(s) read; {} coding(s) {}added, {} removed for {coder}{}",
@@ -94,6 +108,9 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
                 applied.removed(),
                 if dry_run { " (dry run: nothing written)" } else { "" }
             ));
+            if accepted > 0 {
+                ctx.note(format_args!("{accepted} pending suggestion(s) the sheet gave {coder} were accepted (no longer suggested)"));
+            }
             if applied.kept > 0 {
                 ctx.note(format_args!(
                     "{} whole-segment coding(s) of {coder} not listed in the sheet were kept (--sync would remove them)",

@@ -15,9 +15,13 @@ use crate::spreadsheet::Encoding;
 /// Columns before the attribute columns, and the last two.
 const LEADING: [&str; 3] = ["segment", "citation", "speaker"];
 const TRAILING: [&str; 2] = ["text", "codes"];
+/// The column of pending suggestions (`sheet export --suggestions`); import ignores it.
+const SUGGESTED: &str = "suggested";
 
-/// Writes the sheet for `sources`; `existing` pre-fills the codes column (whole-segment codings).
-pub fn export(sources: &[Source], existing: &[Coding], out: &mut dyn std::io::Write) -> Result<()> {
+/// Writes the sheet for `sources`; `existing` pre-fills the codes column (whole-segment codings);
+/// with `suggested`, a last column `suggested` lists the pending suggestions of each segment, for a
+/// person to copy the ones they accept into `codes`.
+pub fn export(sources: &[Source], existing: &[Coding], suggested: Option<&[Coding]>, out: &mut dyn std::io::Write) -> Result<()> {
     let mut keys = BTreeSet::new();
     for source in sources {
         for (speaker, _) in source.respondents() {
@@ -32,21 +36,30 @@ pub fn export(sources: &[Source], existing: &[Coding], out: &mut dyn std::io::Wr
         csv::ErrorKind::Io(io) => Error::Output(io),
         other => Error::Internal(format!("CSV output failed: {other:?}")),
     };
-    let header: Vec<&str> = LEADING.iter().copied().chain(keys.iter().map(String::as_str)).chain(TRAILING).collect();
+    let mut header: Vec<&str> = LEADING.iter().copied().chain(keys.iter().map(String::as_str)).chain(TRAILING).collect();
+    if suggested.is_some() {
+        header.push(SUGGESTED);
+    }
+    let on_segment = |codings: &[Coding], source: &Source, segment: &crate::corpus::Segment| -> String {
+        let codes: BTreeSet<String> = codings
+            .iter()
+            .filter(|c| c.source == source.id && c.start == segment.start && c.end == segment.end)
+            .map(|c| c.code.to_string())
+            .collect();
+        codes.into_iter().collect::<Vec<_>>().join(";")
+    };
     w.write_record(&header).map_err(map_err)?;
     for source in sources {
         for (segment, respondent) in source.respondent_segments() {
             let speaker = source.speaker_of(segment);
             let attributes = source.speaker_attributes(speaker);
-            let codes: BTreeSet<String> = existing
-                .iter()
-                .filter(|c| c.source == source.id && c.start == segment.start && c.end == segment.end)
-                .map(|c| c.code.to_string())
-                .collect();
             let mut row = vec![segment.id.to_string(), respondent.citation(), speaker.label.to_string()];
             row.extend(keys.iter().map(|k| attributes.get(k).cloned().unwrap_or_default()));
             row.push(segment.text.clone());
-            row.push(codes.into_iter().collect::<Vec<_>>().join(";"));
+            row.push(on_segment(existing, source, segment));
+            if let Some(suggested) = suggested {
+                row.push(on_segment(suggested, source, segment));
+            }
             w.write_record(&row).map_err(map_err)?;
         }
     }

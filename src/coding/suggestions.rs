@@ -130,6 +130,24 @@ fn take(project: &Project, tx: &mut Transaction<'_>, selection: &Selection, keep
     Ok(taken)
 }
 
+/// Stages the removal, from every suggester's file, of the suggestions `codings` (an analysis
+/// coder's, as a sheet import leaves them) now hold: a person accepted them in the sheet. Returns
+/// how many.
+pub fn stage_accepted(project: &Project, tx: &mut Transaction<'_>, codings: &[Coding]) -> Result<usize> {
+    let held: BTreeSet<(&SourceId, usize, usize, &CodePath)> = codings.iter().map(|c| (&c.source, c.start, c.end, &c.code)).collect();
+    let mut accepted = 0;
+    for coder in suggesters(project)? {
+        let all = store::read(&store::path(project, &coder, CodingFile::Anchored))?;
+        let before = all.len();
+        let mut rest: Vec<Coding> = all.into_iter().filter(|c| !held.contains(&(&c.source, c.start, c.end, &c.code))).collect();
+        if rest.len() < before {
+            accepted += before - rest.len();
+            store::stage(tx, project, &coder, CodingFile::Anchored, &mut rest);
+        }
+    }
+    Ok(accepted)
+}
+
 /// The (source, start, end, code) of every coding `autocode` must not propose again for `coder`:
 /// its rejected suggestions, and what any other coder already coded.
 pub fn decided(project: &Project, coder: &Coder) -> Result<BTreeSet<(SourceId, usize, usize, CodePath)>> {

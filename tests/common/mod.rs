@@ -140,6 +140,18 @@ impl Workdir {
     }
 }
 
+/// Every file of `project` (under the work directory), after creating its lock files (empty; the
+/// first command that writes, or reads, creates them), so that a comparison sees only what a
+/// command wrote.
+pub fn project_files(w: &Workdir, project: &str) -> BTreeMap<PathBuf, Vec<u8>> {
+    for lock in ["lock", "commit.lock"] {
+        if !w.path(&format!("{project}/.quire/{lock}")).exists() {
+            w.write(&format!("{project}/.quire/{lock}"), "");
+        }
+    }
+    snapshot(&w.path(project))
+}
+
 /// Every file under `dir` with its bytes, for asserting that a command left a project unchanged.
 pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = BTreeMap::new();
