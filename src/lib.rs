@@ -54,6 +54,7 @@ pub mod spreadsheet;
 pub mod staging;
 pub mod table;
 pub mod targets;
+pub mod text;
 pub mod verify;
 
 pub use error::{Error, Exit, Result};

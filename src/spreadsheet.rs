@@ -135,7 +135,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<Decoded> {
             }
         },
     };
-    let text = if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text };
+    let text = if text.contains('\r') { crate::text::normalise_line_ends(&text) } else { text };
     let separator = separator(text.lines().next().unwrap_or_default());
     Ok(Decoded { text, encoding, separator })
 }

@@ -152,22 +152,7 @@ pub enum ExportFormat {
 
 pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
     match command {
-        Sub::Export { format, out, file } => {
-            let (codebook, _) = read(ctx, file)?;
-            let text = match format {
-                ExportFormat::Qdc => crate::refi::codebook::write_qdc(&codebook)?,
-                ExportFormat::Json => codebook.to_json(),
-                ExportFormat::Md => markdown(&codebook),
-            };
-            match out {
-                Some(path) => {
-                    write_atomic(&path, text.as_bytes())?;
-                    ctx.note(format_args!("{}: {} codes", path.display(), codebook.len()));
-                }
-                None => ctx.out.write_all(text.as_bytes()).map_err(out_err)?,
-            }
-            Ok(())
-        }
+        Sub::Export { format, out, file } => export(ctx, format, out, file),
         Sub::Import { file, dry_run } => import(ctx, &file, dry_run),
         Sub::Tree { file, depth, format } => {
             let (codebook, _) = read(ctx, file)?;
@@ -179,28 +164,9 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             show(&codebook, &path, format, ctx.out)
         }
         Sub::Validate { file } => validate_cmd(ctx, file),
-        Sub::Add { path, name, description, color, rules, folder, dry_run } => edit_project(ctx, dry_run, |cb, _| {
-            let (parent, id) = match path.rsplit_once('/') {
-                Some((parent, id)) => (Some(cb.resolve(parent)?), id.to_string()),
-                None => (None, path.clone()),
-            };
-            let mut code = Code::new(&id, &name);
-            code.description = description.clone();
-            code.guid = Some(uuid::Uuid::new_v4().to_string());
-            if let Some(c) = &color {
-                if !valid_color(c) {
-                    return Err(Error::Usage(format!("`{c}` is not a colour (#RRGGBB)")));
-                }
-                code.color = Some(c.clone());
-            }
-            for r in &rules {
-                let (lang, query) = r.split_once('=').ok_or_else(|| Error::Usage(format!("--rule `{r}`: expected LANG=QUERY")))?;
-                code.rules.insert(lang.trim().to_string(), query.trim().to_string());
-            }
-            code.codable = !folder;
-            let added = edit::add(cb, parent.as_ref(), code)?;
-            Ok((format!("added {}{added}", if folder { "folder " } else { "" }), Vec::new()))
-        }),
+        Sub::Add { path, name, description, color, rules, folder, dry_run } => {
+            edit_project(ctx, dry_run, |cb, _| add(cb, &path, &name, &description, color.as_deref(), &rules, folder))
+        }
         Sub::Rename { code, new_id, name, dry_run } => edit_project(ctx, dry_run, |cb, _| {
             let path = cb.resolve(&code)?;
             if new_id.is_none() && name.is_none() {
@@ -235,6 +201,56 @@ pub fn run(command: Sub, ctx: &mut Ctx<'_>) -> Result<()> {
             Ok((format!("removed {path}"), changes))
         }),
     }
+}
+
+/// `codebook add`: the new code (or folder) from its options, added under its parent.
+fn add(
+    cb: &mut Codebook,
+    path: &str,
+    name: &str,
+    description: &str,
+    color: Option<&str>,
+    rules: &[String],
+    folder: bool,
+) -> Result<(String, Vec<edit::PathChange>)> {
+    let (parent, id) = match path.rsplit_once('/') {
+        Some((parent, id)) => (Some(cb.resolve(parent)?), id.to_string()),
+        None => (None, path.to_string()),
+    };
+    let mut code = Code::new(&id, name);
+    code.description = description.to_string();
+    code.guid = Some(uuid::Uuid::new_v4().to_string());
+    if let Some(c) = color {
+        if !valid_color(c) {
+            return Err(Error::Usage(format!("`{c}` is not a colour (#RRGGBB)")));
+        }
+        code.color = Some(c.to_string());
+    }
+    for r in rules {
+        let (lang, query) = r.split_once('=').ok_or_else(|| Error::Usage(format!("--rule `{r}`: expected LANG=QUERY")))?;
+        code.rules.insert(lang.trim().to_string(), query.trim().to_string());
+    }
+    code.codable = !folder;
+    let added = edit::add(cb, parent.as_ref(), code)?;
+    Ok((format!("added {}{added}", if folder { "folder " } else { "" }), Vec::new()))
+}
+
+/// `codebook export`: the project's (or a file's) codebook as .qdc, JSON or Markdown.
+fn export(ctx: &mut Ctx<'_>, format: ExportFormat, out: Option<PathBuf>, file: Option<PathBuf>) -> Result<()> {
+    let (codebook, _) = read(ctx, file)?;
+    let text = match format {
+        ExportFormat::Qdc => crate::refi::codebook::write_qdc(&codebook)?,
+        ExportFormat::Json => codebook.to_json(),
+        ExportFormat::Md => markdown(&codebook),
+    };
+    match out {
+        Some(path) => {
+            write_atomic(&path, text.as_bytes())?;
+            ctx.note(format_args!("{}: {} codes", path.display(), codebook.len()));
+        }
+        None => ctx.out.write_all(text.as_bytes()).map_err(out_err)?,
+    }
+    Ok(())
 }
 
 fn markdown(codebook: &Codebook) -> String {

@@ -68,7 +68,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String> {
         let column = before.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
         return Err(Error::Transcript { location: Location::line(path, line), problem: TranscriptProblem::NulByte { column } });
     }
-    Ok(if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n") } else { text.to_string() })
+    Ok(crate::text::normalise_line_ends(text))
 }
 
 /// Documents that are not text, by their first bytes: what they most likely are.

@@ -248,6 +248,53 @@ fn add_unaligned(target: &mut Codebook, project: &str, path: &CodePath, input: &
     CodePath::new(ids)
 }
 
+/// Aligns every code of an input's codebook (and any code its codings use) with `target`: by
+/// path, by REFI guid, through the mapping file, then by the names of its path when both codes
+/// have guids that differ. Returns the alignment and the codes none of these found, counting
+/// each way in `report`.
+fn align_codes(target: &Codebook, input: &Input, mapping: &[MapRow], report: &mut InputReport) -> (BTreeMap<CodePath, CodePath>, Vec<CodePath>) {
+    let named = crate::refi::codebook::by_name_path(target);
+    let mut alignment: BTreeMap<CodePath, CodePath> = BTreeMap::new();
+    let mut used: BTreeSet<CodePath> = input.codebook.walk().into_iter().map(|v| v.path).collect();
+    used.extend(input.codings.iter().map(|c| c.code.clone()));
+    let mut unaligned = Vec::new();
+    for path in &used {
+        let code = input.codebook.get(path);
+        let to = if target.get(path).is_some() {
+            report.by_path += 1;
+            Some(path.clone())
+        } else if let Some(found) = code
+            .and_then(|c| c.guid.as_deref())
+            .and_then(|g| target.walk().into_iter().find(|v| v.code.guid.as_deref().is_some_and(|t| guid_key(t) == guid_key(g))).map(|v| v.path))
+        {
+            report.by_guid += 1;
+            Some(found)
+        } else if let Some(row) =
+            mapping.iter().find(|r| r.project.as_deref().is_none_or(|p| p == input.name) && (r.from == path.to_string() || r.from == path.leaf()))
+        {
+            report.by_map += 1;
+            Some(row.to.clone())
+        } else if let Some(found) = code
+            .filter(|c| c.guid.is_some())
+            .and_then(|_| names_of(&input.codebook, path))
+            .and_then(|n| named.get(&n))
+            .filter(|found| target.get(found).is_some_and(|t| t.guid.is_some()))
+        {
+            report.by_name.push((path.clone(), found.clone()));
+            Some(found.clone())
+        } else {
+            None
+        };
+        match to {
+            Some(to) => {
+                alignment.insert(path.clone(), to);
+            }
+            None => unaligned.push(path.clone()),
+        }
+    }
+    (alignment, unaligned)
+}
+
 /// Merges `inputs` into `base` (an existing merged project's content, or empty).
 ///
 /// Merging an input again replaces what it brought last time: the codings of `base` whose origin
@@ -258,50 +305,12 @@ pub fn merge(mut base: Merged, inputs: &[(PathBuf, Input)], mapping: &[MapRow], 
     let mut drifted = Vec::new();
     let mut before = take_previous(&mut base, inputs);
     for ((dir, input), previous) in inputs.iter().zip(before.iter_mut()) {
-        let named = crate::refi::codebook::by_name_path(&base.codebook);
         let mut report = InputReport { name: input.name.clone(), sources: input.sources.len(), ..Default::default() };
         report.merged_before = !previous.is_empty();
         for (coder, kept, theirs) in base.kinds.absorb(&input.kinds) {
             report.conflicts.push(format!("coder `{coder}` is of kind {theirs} in {} but {kept} in the merge; kept {kept}", input.name));
         }
-        // Align every code of the input codebook (and any code its codings use).
-        let mut alignment: BTreeMap<CodePath, CodePath> = BTreeMap::new();
-        let mut used: BTreeSet<CodePath> = input.codebook.walk().into_iter().map(|v| v.path).collect();
-        used.extend(input.codings.iter().map(|c| c.code.clone()));
-        let mut unaligned = Vec::new();
-        for path in &used {
-            let code = input.codebook.get(path);
-            let to = if base.codebook.get(path).is_some() {
-                report.by_path += 1;
-                Some(path.clone())
-            } else if let Some(found) = code.and_then(|c| c.guid.as_deref()).and_then(|g| {
-                base.codebook.walk().into_iter().find(|v| v.code.guid.as_deref().is_some_and(|t| guid_key(t) == guid_key(g))).map(|v| v.path)
-            }) {
-                report.by_guid += 1;
-                Some(found)
-            } else if let Some(row) =
-                mapping.iter().find(|r| r.project.as_deref().is_none_or(|p| p == input.name) && (r.from == path.to_string() || r.from == path.leaf()))
-            {
-                report.by_map += 1;
-                Some(row.to.clone())
-            } else if let Some(found) = code
-                .filter(|c| c.guid.is_some())
-                .and_then(|_| names_of(&input.codebook, path))
-                .and_then(|n| named.get(&n))
-                .filter(|found| base.codebook.get(found).is_some_and(|t| t.guid.is_some()))
-            {
-                report.by_name.push((path.clone(), found.clone()));
-                Some(found.clone())
-            } else {
-                None
-            };
-            match to {
-                Some(to) => {
-                    alignment.insert(path.clone(), to);
-                }
-                None => unaligned.push(path.clone()),
-            }
-        }
+        let (mut alignment, unaligned) = align_codes(&base.codebook, input, mapping, &mut report);
         let aligned_elsewhere: BTreeSet<CodePath> =
             alignment.iter().filter(|(from, to)| from != to).flat_map(|(f, t)| [f.clone(), t.clone()]).collect();
         let differences = drift(&input.codebook, &base.codebook, &aligned_elsewhere);

@@ -121,14 +121,7 @@ pub fn strip_bom(text: &str) -> &str {
     text.strip_prefix('\u{FEFF}').unwrap_or(text)
 }
 
-/// CRLF and lone CR become LF.
-pub fn normalise_line_ends(s: &str) -> String {
-    if s.contains('\r') {
-        s.replace("\r\n", "\n").replace('\r', "\n")
-    } else {
-        s.to_string()
-    }
-}
+pub use crate::text::normalise_line_ends;
 
 impl TextMap {
     /// Maps `original` (BOM already removed) counted in `units`.
