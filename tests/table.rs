@@ -299,6 +299,9 @@ fn demo_builds_merges_and_reports() {
         assert!(text.contains(theme), "{text}");
     }
     assert!(text.matches("\" (").count() >= 12, "quotes with citations:\n{text}");
+    // In tex the themes table leaves out the internal columns, as `table --format tex` does.
+    let tex = w.run(&["demo", "--out", "demo3", "--format", "tex"]).ok().stdout;
+    assert!(tex.contains("\nname & BE & DE & FR & PT & total \\\\\n"), "{tex}");
     let again = w.run(&["demo", "--out", "demo"]).exits(4);
     assert!(again.stderr.contains("new or empty directory"), "{}", again.stderr);
 }

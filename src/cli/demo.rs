@@ -86,7 +86,11 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     writeln!(ctx.out).map_err(out_err)?;
     heading(ctx, args.format, &format!("Respondents mentioning each theme, by country ({})", counted.describe()))?;
     let indent = matches!(args.format, TableFormat::Text | TableFormat::Md);
-    render::write(&themes.to_table(indent, true), args.format, ctx.out)?;
+    let mut table = themes.to_table(indent, true);
+    if args.format == TableFormat::Tex {
+        table = render::without_columns(&table, &render::INTERNAL_COLUMNS);
+    }
+    render::write(&table, args.format, ctx.out)?;
 
     // Inter-coder agreement where a second coder coded part of Portugal.
     let second: crate::coding::Coder = "fixture2".parse().expect("valid coder");
