@@ -305,6 +305,14 @@ pub fn read_spans(project: &Project) -> Result<Spans> {
     Ok(Spans::join(parts))
 }
 
+/// The anchored codings of the coders named only (an incremental index update reads the files
+/// that changed), sorted and without duplicates.
+pub fn read_spans_of(project: &Project, coders: &[Coder]) -> Result<Spans> {
+    use rayon::prelude::*;
+    let parts = coders.par_iter().map(|coder| Part::read(&path(project, coder, Kind::Anchored))).collect::<Result<Vec<_>>>()?;
+    Ok(Spans::join(parts))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

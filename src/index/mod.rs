@@ -23,6 +23,7 @@ mod build;
 mod quotes;
 mod schema;
 mod search;
+mod update;
 
 use build::{rebuild, rebuild_lock, remove_leftovers, BUILD_PREFIX};
 pub use schema::INDEX_FORMAT;
@@ -33,6 +34,8 @@ pub use search::{CoderCode, Found, Hit, QuoteQuery, SegmentIndex};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freshness {
     UpToDate,
+    /// Brought up to date in place: the documents of this many sources were replaced.
+    Updated(usize),
     Rebuilt,
 }
 
@@ -74,6 +77,14 @@ impl SegmentIndex {
                 return Ok((index, Freshness::UpToDate));
             }
         }
+        if !force_rebuild {
+            // Only what changed since the index was written, if its state allows.
+            if let Some(n) = update::update(project, &dir, &wanted, &lists, progress)? {
+                if let Some(index) = Self::try_open(&dir, &wanted) {
+                    return Ok((index, Freshness::Updated(n)));
+                }
+            }
+        }
         remove_leftovers(&project.state_dir());
         // A failure to write the index (a full disk) names the index, not the folder it was built in.
         let built = rebuild(project, &dir, &wanted, &lists, progress).map_err(|e| match e {
@@ -91,19 +102,7 @@ impl SegmentIndex {
         if (meta.format, &meta.fingerprint, &meta.lists) != (wanted.format, &wanted.fingerprint, &wanted.lists) {
             return None;
         }
-        let index = Index::open_in_dir(dir).ok()?;
-        let (schema, fields) = schema();
-        if index.schema() != schema {
-            return None;
-        }
-        let codes = meta.codes()?;
-        if meta.counts.len() != codes.len() {
-            return None;
-        }
-        register_tokenizers(&index);
-        // A corrupt segment shows when the reader loads. One process reads one state: no reloading.
-        let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().ok()?;
-        let quotes = quotes::Quotes::open(&dir.join(quotes::FILE))?;
+        let index = open_at(dir, &meta)?;
         // The segments and the quote file are open (they stay readable if the directory is
         // replaced now). If another process swapped in a new index while they were opened, they
         // may come from two builds: the metadata, read again, says so, and this one waits for the
@@ -111,6 +110,38 @@ impl SegmentIndex {
         if fs::read(dir.join(META)).ok()? != raw_meta {
             return None;
         }
-        Some(SegmentIndex { reader, fields, attributes: meta.attributes.into_iter().collect(), codes, counts: meta.counts, quotes })
+        Some(index)
     }
+}
+
+/// The index in `dir` as `meta` describes it, if its layout and commit are the ones `meta` was
+/// written for and its quote files read.
+fn open_at(dir: &Path, meta: &Meta) -> Option<SegmentIndex> {
+    let index = Index::open_in_dir(dir).ok()?;
+    let (schema, fields) = schema();
+    if index.schema() != schema || commit_generation(&index)? != meta.generation {
+        return None;
+    }
+    let codes = meta.codes()?;
+    if meta.counts.len() != codes.len() {
+        return None;
+    }
+    register_tokenizers(&index);
+    // A corrupt segment shows when the reader loads. One process reads one state: no reloading.
+    let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().ok()?;
+    let quotes = meta.quote_files.iter().map(|n| Some((*n, quotes::Quotes::open(&dir.join(quotes::file_name(*n)))?))).collect::<Option<Vec<_>>>()?;
+    Some(SegmentIndex {
+        reader,
+        fields,
+        attributes: meta.attributes.iter().cloned().collect(),
+        codes,
+        counts: meta.counts.clone(),
+        ranks: meta.ranks.clone(),
+        quotes,
+    })
+}
+
+/// The generation the index's last tantivy commit carries.
+fn commit_generation(index: &Index) -> Option<u64> {
+    index.load_metas().ok()?.payload?.parse().ok()
 }

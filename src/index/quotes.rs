@@ -17,6 +17,16 @@ use crate::error::{Error, Location, Result};
 
 /// The quote file's name in the index directory.
 pub const FILE: &str = "quotes.bin";
+/// The name of quote file number `n`: `quotes.bin` from a rebuild, `quotes-N.bin` from the
+/// update of generation N.
+pub fn file_name(n: u32) -> String {
+    if n == 0 {
+        FILE.to_string()
+    } else {
+        format!("quotes-{n}.bin")
+    }
+}
+
 /// Version of the quote file's layout (the index format changes with it).
 const FORMAT: u32 = 1;
 const MAGIC: &[u8; 8] = b"QUIREQTS";
