@@ -120,6 +120,11 @@ fn read_state(dir: &Path, wanted: &Meta) -> Option<(Meta, Ledger, Index)> {
     if index.schema() != schema().0 || commit_generation(&index)? != meta.generation {
         return None;
     }
+    // A quote file cut short or a segment that does not load: rebuilt, not updated.
+    if meta.quote_files.iter().any(|n| quotes::Quotes::open(&dir.join(quotes::file_name(*n))).is_none()) {
+        return None;
+    }
+    index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().ok().map(|_: tantivy::IndexReader| ())?;
     register_tokenizers(&index);
     Some((meta, ledger, index))
 }
@@ -277,4 +282,58 @@ pub(super) fn row_hashes(spans: &Spans) -> BTreeMap<String, BTreeMap<String, u64
         out.entry(spans.coder(coder).to_string()).or_default().insert(spans.source(source).to_string(), h.value());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
+        entries.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn changed_source_files_are_dirty_and_coding_files_name_their_coder() {
+        let old = files(&[
+            ("sources/PT-01.txt", "10:1"),
+            ("sources/PT-02.txt", "10:1"),
+            ("sources/SHA256SUMS", "50:1"),
+            ("codings/ana.csv", "5:1"),
+            ("codings/ben.csv", "5:1"),
+            ("codings/ana.orphaned.csv", "5:1"),
+        ]);
+        let new = files(&[
+            ("sources/PT-01.txt", "11:2"),
+            ("sources/PT-03.txt", "10:2"),
+            ("sources/SHA256SUMS", "70:2"),
+            ("codings/ana.csv", "6:2"),
+            ("codings/cid.csv", "5:2"),
+            ("codings/ana.orphaned.csv", "9:2"),
+        ]);
+        let c = changes(&old, &new);
+        assert_eq!(c.dirty.into_iter().collect::<Vec<_>>(), ["PT-01", "PT-02", "PT-03"]);
+        assert_eq!(c.changed.iter().map(Coder::as_str).collect::<Vec<_>>(), ["ana", "cid"]);
+        assert_eq!(c.removed, ["ben"]);
+    }
+
+    #[test]
+    fn ranks_order_sources_by_country_then_id_and_unused_numbers_have_none() {
+        let mut ledger = Ledger { next_number: 4, ..Ledger::default() };
+        for (id, country, number) in [("PT-01", "PT", 0), ("BE-09", "BE", 3), ("AT-99", "PT", 1)] {
+            ledger.sources.insert(id.into(), LedgerSource { number, country: country.into(), ..LedgerSource::default() });
+        }
+        assert_eq!(ranks(&ledger), [2, 1, u32::MAX, 0]);
+    }
+
+    #[test]
+    fn a_new_pair_is_numbered_after_the_existing_ones_and_an_old_one_keeps_its_number() {
+        let mut meta = Meta { coders: vec!["ana".into()], code_paths: vec!["a".into()], pairs: vec![(0, 0)], counts: vec![3], ..Meta::default() };
+        assert_eq!(pair_number(&mut meta, "ben", "a"), 1);
+        assert_eq!(pair_number(&mut meta, "ana", "b/c"), 2);
+        assert_eq!(pair_number(&mut meta, "ana", "a"), 0);
+        assert_eq!(
+            (meta.coders, meta.code_paths, meta.pairs, meta.counts),
+            (vec!["ana".to_string(), "ben".into()], vec!["a".to_string(), "b/c".into()], vec![(0, 0), (1, 0), (0, 1)], vec![3, 0, 0])
+        );
+    }
 }
