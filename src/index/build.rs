@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 use tantivy::schema::Facet;
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
+use super::ledger::{ledger_source, respondent_segments, row_hashes};
 use super::quotes;
 use super::schema::{code_facet, register_tokenizers, schema, Fields, Ledger, Meta, DIR, LEDGER, META};
 use super::search::SegmentIndex;
@@ -81,8 +82,8 @@ pub(super) fn rebuild(project: &Project, dir: &Path, meta: &Meta, lists: &Lists,
     let ledger = Ledger {
         generation: FIRST_GENERATION,
         files,
-        rows: super::update::row_hashes(&codings),
-        sources: numbered.iter().map(|(s, n)| (s.id.to_string(), super::update::ledger_source(s, *n))).collect(),
+        rows: row_hashes(&codings),
+        sources: numbered.iter().map(|(s, n)| (s.id.to_string(), ledger_source(s, *n))).collect(),
         next_number: numbered.len() as u32,
         records: numbered.iter().map(|(s, _)| respondent_segments(s)).sum(),
     };
@@ -114,11 +115,6 @@ pub(super) fn rebuild(project: &Project, dir: &Path, meta: &Meta, lists: &Lists,
 
 /// The generation of a freshly built index (updates count up from it).
 const FIRST_GENERATION: u64 = 1;
-
-/// How many quotes a source has: its respondent segments.
-pub(super) fn respondent_segments(s: &Source) -> u64 {
-    s.segments.iter().filter(|g| s.speaker_of(g).respondent().is_some()).count() as u64
-}
 
 /// Commits what `writer` was given with `generation` as the commit's payload, and waits for its
 /// merges.

@@ -20,6 +20,7 @@ use crate::progress::{Progress, Silent};
 use crate::project::Project;
 
 mod build;
+mod ledger;
 mod quotes;
 mod schema;
 mod search;

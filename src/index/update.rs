@@ -19,7 +19,8 @@ use tantivy::schema::Facet;
 use tantivy::{Index, IndexWriter, Term};
 
 use super::build::{add_sources, commit, tantivy_err, worker_err, Build};
-use super::schema::{code_facet, register_tokenizers, schema, Ledger, LedgerSource, Meta, LEDGER, META};
+use super::ledger::{ledger_source, respondent_segments, row_hashes};
+use super::schema::{code_facet, register_tokenizers, schema, Ledger, Meta, LEDGER, META};
 use super::{commit_generation, quotes};
 use crate::anonymise::Lists;
 use crate::coding::store::{self, Spans};
@@ -27,7 +28,7 @@ use crate::coding::Coder;
 use crate::corpus::{Source, SourceId};
 use crate::error::Result;
 use crate::progress::Progress;
-use crate::project::{write_atomic, Fnv, Project};
+use crate::project::{write_atomic, Project};
 
 /// More quote files than this and the index is rebuilt (which writes one).
 const MAX_QUOTE_FILES: usize = 32;
@@ -99,7 +100,7 @@ pub(super) fn update(project: &Project, dir: &Path, wanted: &Meta, lists: &Lists
     crate::failpoint::hit("index-update-before-meta");
     ledger.generation = generation;
     ledger.files = files;
-    ledger.records += numbered.iter().map(|(s, _)| super::build::respondent_segments(s)).sum::<u64>();
+    ledger.records += numbered.iter().map(|(s, _)| respondent_segments(s)).sum::<u64>();
     meta.generation = generation;
     meta.fingerprint = fingerprint;
     meta.quote_files.push(file);
@@ -260,33 +261,10 @@ fn ranks(ledger: &Ledger) -> Vec<u32> {
     ranks
 }
 
-/// What the ledger records of a source indexed as number `number`.
-pub(super) fn ledger_source(s: &Source, number: u32) -> LedgerSource {
-    let keys: BTreeSet<String> = s.respondents().flat_map(|(speaker, _)| s.speaker_attributes(speaker).into_keys()).collect();
-    LedgerSource { number, country: s.country.to_string(), keys: keys.into_iter().collect(), quotes: super::build::respondent_segments(s) }
-}
-
-/// By coder and source, a hash of that coder's codings on that source (their spans and codes,
-/// in order): what says which sources a changed coding file changed.
-pub(super) fn row_hashes(spans: &Spans) -> BTreeMap<String, BTreeMap<String, u64>> {
-    let mut hashes: FxHashMap<(store::CoderIx, store::SourceIx), Fnv> = FxHashMap::default();
-    for row in spans.rows() {
-        let h = hashes.entry((row.coder, row.source)).or_insert_with(Fnv::new);
-        h.write(&(row.start as u64).to_le_bytes());
-        h.write(&(row.end as u64).to_le_bytes());
-        h.write(spans.code(row.code).to_string().as_bytes());
-        h.write(b"\n");
-    }
-    let mut out: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    for ((coder, source), h) in hashes {
-        out.entry(spans.coder(coder).to_string()).or_default().insert(spans.source(source).to_string(), h.value());
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::schema::LedgerSource;
 
     fn files(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
         entries.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
