@@ -61,7 +61,8 @@ impl SegmentIndex {
     fn open_checked(project: &Project, force_rebuild: bool, progress: &dyn Progress, check: bool) -> Result<(SegmentIndex, Freshness)> {
         let dir = project.state_dir().join(DIR);
         let lists = Lists::read(project.root())?;
-        let fingerprint = project.fingerprint()?;
+        // Each file's own fingerprint too: an update compares them with the ledger's.
+        let (fingerprint, files) = crate::project::fingerprint::file_prints(project.root())?;
         if check {
             crate::edits::check(project, &fingerprint)?;
         }
@@ -80,7 +81,7 @@ impl SegmentIndex {
         }
         if !force_rebuild {
             // Only what changed since the index was written, if its state allows.
-            if let Some(n) = update::update(project, &dir, &wanted, &lists, progress)? {
+            if let Some(n) = update::update(project, &dir, &wanted, files, &lists, progress)? {
                 if let Some(index) = Self::try_open(&dir, &wanted) {
                     return Ok((index, Freshness::Updated(n)));
                 }

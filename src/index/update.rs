@@ -35,11 +35,19 @@ const MAX_QUOTE_FILES: usize = 32;
 /// Memory of the writer that adds an update's documents (tantivy's least for one thread).
 const UPDATE_MEMORY: usize = 16 * 1024 * 1024;
 
-/// Updates the index in `dir` to the project's sources and codings, if its metadata and ledger
+/// Updates the index in `dir` to the project's sources and codings (whose files have the
+/// fingerprints `files`, and together `wanted.fingerprint`), if its metadata and ledger
 /// are of this format and agree with its commit and the change is small; returns how many
 /// sources were re-indexed, or `None` when the caller should rebuild. The caller holds the
 /// rebuild lock.
-pub(super) fn update(project: &Project, dir: &Path, wanted: &Meta, lists: &Lists, progress: &dyn Progress) -> Result<Option<usize>> {
+pub(super) fn update(
+    project: &Project,
+    dir: &Path,
+    wanted: &Meta,
+    files: BTreeMap<String, String>,
+    lists: &Lists,
+    progress: &dyn Progress,
+) -> Result<Option<usize>> {
     let Some((mut meta, mut ledger, index)) = read_state(dir, wanted) else { return Ok(None) };
     let live: u64 = ledger.sources.values().map(|s| s.quotes).sum();
     let generation = meta.generation + 1;
@@ -47,7 +55,6 @@ pub(super) fn update(project: &Project, dir: &Path, wanted: &Meta, lists: &Lists
         return Ok(None);
     }
     remove_unused_quote_files(dir, &meta);
-    let (fingerprint, files) = crate::project::fingerprint::file_prints(project.root())?;
     let Changes { mut dirty, changed, removed } = changes(&ledger.files, &files);
     let changed_spans = store::read_spans_of(project, &changed)?;
     let mut new_rows = row_hashes(&changed_spans);
@@ -87,6 +94,8 @@ pub(super) fn update(project: &Project, dir: &Path, wanted: &Meta, lists: &Lists
 
     let (_, fields) = schema();
     let mut writer: IndexWriter = index.writer_with_num_threads(1, UPDATE_MEMORY).map_err(|e| tantivy_err(project, e))?;
+    // An update adds one small segment; merging them waits for the next rebuild.
+    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
     for id in &dirty {
         writer.delete_term(Term::from_field_text(fields.source, id));
     }
@@ -102,7 +111,7 @@ pub(super) fn update(project: &Project, dir: &Path, wanted: &Meta, lists: &Lists
     ledger.files = files;
     ledger.records += numbered.iter().map(|(s, _)| respondent_segments(s)).sum::<u64>();
     meta.generation = generation;
-    meta.fingerprint = fingerprint;
+    meta.fingerprint = wanted.fingerprint.clone();
     meta.quote_files.push(file);
     write_atomic(&dir.join(LEDGER), &serde_json::to_vec(&ledger).expect("ledger serialises"))?;
     write_atomic(&dir.join(META), &serde_json::to_vec(&meta).expect("meta serialises"))?;
