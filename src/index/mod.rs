@@ -6,8 +6,12 @@
 //! index is rebuilt, never a failure. Each respondent segment carries whether the anonymisation
 //! check flags it, so a query withholds flagged quotes without reading them.
 //!
+//! A stale index is first updated in place (`update`: only the sources whose file or codings
+//! changed are indexed again); it is rebuilt when that is not possible.
+//!
 //! This file opens the index and decides whether it is fresh; `schema` holds its layout and
-//! metadata, `build` builds and swaps it in, `search` answers queries, `quotes` is the quote file.
+//! metadata, `build` builds and swaps it in, `update` updates it in place, `ledger` is what both
+//! record of the project for the next update, `search` answers queries, `quotes` is the quote file.
 
 use std::fs;
 use std::path::Path;
