@@ -72,20 +72,22 @@ pub(super) fn update(
         return Ok(None);
     }
     let sources = load_present(project, &dirty, &files)?;
-    // Every coding of the re-indexed sources: the coders with codings on any of them.
-    let needed: Vec<Coder> =
+    // Every coding of the re-indexed sources: the coders with codings on any of them (only
+    // those sources' rows are kept from their files).
+    let mut needed: Vec<Coder> =
         ledger.rows.iter().filter(|(_, by_source)| dirty.iter().any(|s| by_source.contains_key(s))).filter_map(|(c, _)| c.parse().ok()).collect();
-    let spans = if needed.iter().all(|c| changed.contains(c)) { changed_spans } else { store::read_spans_of(project, &needed)? };
-    // The changed coders' codings are counted again: from `spans` if it holds only theirs.
-    let reread;
-    let changed_spans = if spans.coders().iter().all(|c| changed.contains(c)) {
-        &spans
+    let read;
+    let spans = if needed.iter().all(|c| changed.contains(c)) {
+        &changed_spans
     } else {
-        reread = store::read_spans_of(project, &changed)?;
-        &reread
+        needed.extend(changed.iter().cloned());
+        needed.sort();
+        needed.dedup();
+        read = store::read_spans_on(project, &needed, &dirty)?;
+        &read
     };
-    recount(&mut meta, &changed, &removed, changed_spans);
-    let numbers = number_pairs(&mut meta, &spans);
+    recount(&mut meta, &changed, &removed, &changed_spans);
+    let numbers = number_pairs(&mut meta, spans);
     let Some(facets) = facets(&meta) else { return Ok(None) };
     renumber_sources(&mut ledger, &dirty, &sources);
     meta.ranks = ranks(&ledger);
@@ -101,7 +103,7 @@ pub(super) fn update(
     }
     let file = generation as u32;
     let build = Build { writer: &writer, fields: &fields, numbers, facets, lists };
-    if let Err(e) = add_sources(build, &numbered, &spans, &dir.join(quotes::file_name(file)), file, progress)? {
+    if let Err(e) = add_sources(build, &numbered, spans, &dir.join(quotes::file_name(file)), file, progress)? {
         return Err(worker_err(project, &mut writer, e));
     }
     crate::failpoint::hit("index-update-before-commit");
