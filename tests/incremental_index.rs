@@ -95,3 +95,33 @@ fn an_index_of_the_previous_format_is_rebuilt() {
     w.run(&["--project", "pt", "code", "PT-PR-01:3", "housing"]).ok();
     assert_eq!(w.run(&["--project", "pt", "index"]).ok().stderr, "index rebuilt: 251 segments\n");
 }
+
+/// The quote files in `pt`'s index, sorted.
+fn quote_files(w: &Workdir) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(w.path("pt/.quire/index"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("quotes"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn an_update_file_whose_source_was_indexed_again_is_removed() {
+    let w = Workdir::new();
+    copy_dir(&w.path("fixtures/first48/pt"), &w.path("pt"));
+    w.run(&["--project", "pt", "index"]).ok();
+    w.run(&["--project", "pt", "code", "PT-PR-01:3", "housing"]).ok();
+    w.run(&["--project", "pt", "index"]).ok();
+    w.run(&["--project", "pt", "code", "PT-PR-02:2", "housing"]).ok();
+    w.run(&["--project", "pt", "index"]).ok();
+    assert_eq!(quote_files(&w), ["quotes-2.bin", "quotes-3.bin", "quotes.bin"]);
+    // PT-PR-01 again: its quotes move from quotes-2.bin to quotes-4.bin, and quotes-2.bin goes.
+    w.run(&["--project", "pt", "code", "PT-PR-01:3", "stigma"]).ok();
+    assert_eq!(w.run(&["--project", "pt", "index"]).ok().stderr, "index updated (1 source(s) re-indexed): 251 segments\n");
+    assert_eq!(quote_files(&w), ["quotes-3.bin", "quotes-4.bin", "quotes.bin"]);
+    copy_dir(&w.path("pt"), &w.path("rebuilt"));
+    w.run(&["--project", "rebuilt", "index", "--rebuild"]).ok();
+    assert_eq!(outputs(&w, "pt"), outputs(&w, "rebuilt"));
+}

@@ -18,7 +18,7 @@ pub(super) fn respondent_segments(s: &Source) -> u64 {
 /// What the ledger records of a source indexed as number `number`.
 pub(super) fn ledger_source(s: &Source, number: u32) -> LedgerSource {
     let keys: BTreeSet<String> = s.respondents().flat_map(|(speaker, _)| s.speaker_attributes(speaker).into_keys()).collect();
-    LedgerSource { number, country: s.country.to_string(), keys: keys.into_iter().collect(), quotes: respondent_segments(s) }
+    LedgerSource { number, file: 0, country: s.country.to_string(), keys: keys.into_iter().collect(), quotes: respondent_segments(s) }
 }
 
 /// By coder and source, a hash of that coder's codings on that source (their spans and codes,

@@ -70,13 +70,16 @@ pub(super) struct Ledger {
     pub(super) sources: std::collections::BTreeMap<String, LedgerSource>,
     /// The next unused source number.
     pub(super) next_number: u32,
-    /// How many records the quote files hold, live or not (compaction is a full rebuild).
+    /// How many records `quotes.bin` holds, live or not (dead ones are dropped by a rebuild).
     pub(super) records: u64,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct LedgerSource {
     pub(super) number: u32,
+    /// The quote file that holds its quotes (0: `quotes.bin`).
+    #[serde(default)]
+    pub(super) file: u32,
     pub(super) country: String,
     pub(super) keys: Vec<String>,
     pub(super) quotes: u64,

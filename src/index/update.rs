@@ -7,8 +7,11 @@
 //! Order of writes: the new quote file (synced), the tantivy commit carrying the new generation,
 //! the ledger, then the metadata. A reader checks that the metadata's generation is the
 //! commit's, so a stop between two of them leaves an index that is rebuilt, never misread.
-//! Old quote records are dead weight until a rebuild: when the quote files grow past
-//! [`MAX_QUOTE_FILES`] or dead records outnumber live ones, the index is rebuilt instead.
+//! An update file no source's quotes are in any more is deleted. When there are
+//! [`MAX_QUOTE_FILES`], an update also indexes again every source whose quotes are in an update
+//! file (those indexed again since the last compaction), so they land in one. Replaced quotes
+//! in `quotes.bin` are dead weight until a rebuild: when they outnumber the live quotes, the
+//! index is rebuilt instead.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -19,7 +22,7 @@ use tantivy::schema::Facet;
 use tantivy::{Index, IndexWriter, Term};
 
 use super::build::{add_sources, commit, tantivy_err, worker_err, Build};
-use super::ledger::{ledger_source, respondent_segments, row_hashes};
+use super::ledger::{ledger_source, row_hashes};
 use super::schema::{code_facet, register_tokenizers, schema, Ledger, Meta, LEDGER, META};
 use super::{commit_generation, quotes};
 use crate::anonymise::Lists;
@@ -50,12 +53,18 @@ pub(super) fn update(
 ) -> Result<Option<usize>> {
     let Some((mut meta, mut ledger, index)) = read_state(dir, wanted) else { return Ok(None) };
     let live: u64 = ledger.sources.values().map(|s| s.quotes).sum();
+    let live_in_base: u64 = ledger.sources.values().filter(|s| s.file == 0).map(|s| s.quotes).sum();
     let generation = meta.generation + 1;
-    if meta.quote_files.len() >= MAX_QUOTE_FILES || ledger.records > 2 * live + 1024 || generation > u64::from(u32::MAX) {
+    // Dead quotes in `quotes.bin` outnumber the live ones: a rebuild drops them.
+    if ledger.records.saturating_sub(live_in_base) > live + 1024 || generation > u64::from(u32::MAX) {
         return Ok(None);
     }
     remove_unused_quote_files(dir, &meta);
     let Changes { mut dirty, changed, removed } = changes(&ledger.files, &files);
+    if meta.quote_files.len() >= MAX_QUOTE_FILES {
+        // Compaction: the sources whose quotes are in update files are indexed again, into one.
+        dirty.extend(ledger.sources.iter().filter(|(_, s)| s.file != 0).map(|(id, _)| id.clone()));
+    }
     let changed_spans = store::read_spans_of(project, &changed)?;
     let mut new_rows = row_hashes(&changed_spans);
     for coder in changed.iter().map(ToString::to_string).chain(removed.iter().cloned()) {
@@ -92,6 +101,10 @@ pub(super) fn update(
     renumber_sources(&mut ledger, &dirty, &sources);
     meta.ranks = ranks(&ledger);
     meta.attributes = ledger.sources.values().flat_map(|s| s.keys.iter().cloned()).collect::<BTreeSet<_>>().into_iter().collect();
+    let file = generation as u32;
+    for s in &sources {
+        ledger.sources.get_mut(s.id.as_str()).expect("just entered").file = file;
+    }
     let numbered: Vec<(&Source, u32)> = sources.iter().map(|s| (s, ledger.sources[s.id.as_str()].number)).collect();
 
     let (_, fields) = schema();
@@ -101,7 +114,6 @@ pub(super) fn update(
     for id in &dirty {
         writer.delete_term(Term::from_field_text(fields.source, id));
     }
-    let file = generation as u32;
     let build = Build { writer: &writer, fields: &fields, numbers, facets, lists };
     if let Err(e) = add_sources(build, &numbered, spans, &dir.join(quotes::file_name(file)), file, progress)? {
         return Err(worker_err(project, &mut writer, e));
@@ -111,12 +123,14 @@ pub(super) fn update(
     crate::failpoint::hit("index-update-before-meta");
     ledger.generation = generation;
     ledger.files = files;
-    ledger.records += numbered.iter().map(|(s, _)| respondent_segments(s)).sum::<u64>();
     meta.generation = generation;
     meta.fingerprint = wanted.fingerprint.clone();
-    meta.quote_files.push(file);
+    // `quotes.bin` and the update files some source's quotes are still in.
+    let used: BTreeSet<u32> = ledger.sources.values().map(|s| s.file).chain([0]).collect();
+    meta.quote_files = used.into_iter().collect();
     write_atomic(&dir.join(LEDGER), &serde_json::to_vec(&ledger).expect("ledger serialises"))?;
     write_atomic(&dir.join(META), &serde_json::to_vec(&meta).expect("meta serialises"))?;
+    remove_unused_quote_files(dir, &meta);
     Ok(Some(dirty.len()))
 }
 
@@ -141,7 +155,10 @@ fn read_state(dir: &Path, wanted: &Meta) -> Option<(Meta, Ledger, Index)> {
     Some((meta, ledger, index))
 }
 
-/// Removes quote files the metadata does not list: written by an update that was stopped.
+/// Removes quote files the metadata does not list: written by an update that was stopped, or
+/// no longer used (every source in it was indexed again since). A reader that still maps one
+/// keeps reading it; one that has not opened it yet finds the metadata changed and waits for
+/// the rebuild lock.
 fn remove_unused_quote_files(dir: &Path, meta: &Meta) {
     let Ok(entries) = fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
