@@ -125,3 +125,18 @@ fn an_update_file_whose_source_was_indexed_again_is_removed() {
     w.run(&["--project", "rebuilt", "index", "--rebuild"]).ok();
     assert_eq!(outputs(&w, "pt"), outputs(&w, "rebuilt"));
 }
+
+#[test]
+fn a_ledger_that_does_not_say_where_each_sources_quotes_are_means_a_rebuild() {
+    let w = Workdir::new();
+    copy_dir(&w.path("fixtures/first48/pt"), &w.path("pt"));
+    w.run(&["--project", "pt", "index"]).ok();
+    let path = w.path("pt/.quire/index/quire-ledger.json");
+    let mut ledger: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for source in ledger["sources"].as_object_mut().unwrap().values_mut() {
+        source.as_object_mut().unwrap().remove("file").unwrap();
+    }
+    std::fs::write(&path, ledger.to_string()).unwrap();
+    w.run(&["--project", "pt", "code", "PT-PR-01:3", "housing"]).ok();
+    assert_eq!(w.run(&["--project", "pt", "index"]).ok().stderr, "index rebuilt: 251 segments\n");
+}

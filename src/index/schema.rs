@@ -77,8 +77,8 @@ pub(super) struct Ledger {
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(super) struct LedgerSource {
     pub(super) number: u32,
-    /// The quote file that holds its quotes (0: `quotes.bin`).
-    #[serde(default)]
+    /// The quote file that holds its quotes (0: `quotes.bin`). Required: a ledger without it
+    /// cannot say which update files are still in use, and is rebuilt.
     pub(super) file: u32,
     pub(super) country: String,
     pub(super) keys: Vec<String>,
