@@ -81,20 +81,8 @@ pub(super) fn update(
         return Ok(None);
     }
     let sources = load_present(project, &dirty, &files)?;
-    // Every coding of the re-indexed sources: the coders with codings on any of them (only
-    // those sources' rows are kept from their files).
-    let mut needed: Vec<Coder> =
-        ledger.rows.iter().filter(|(_, by_source)| dirty.iter().any(|s| by_source.contains_key(s))).filter_map(|(c, _)| c.parse().ok()).collect();
-    let read;
-    let spans = if needed.iter().all(|c| changed.contains(c)) {
-        &changed_spans
-    } else {
-        needed.extend(changed.iter().cloned());
-        needed.sort();
-        needed.dedup();
-        read = store::read_spans_on(project, &needed, &dirty)?;
-        &read
-    };
+    let read = other_coders_spans(project, &ledger, &dirty, &changed)?;
+    let spans = read.as_ref().unwrap_or(&changed_spans);
     recount(&mut meta, &changed, &removed, &changed_spans);
     let numbers = number_pairs(&mut meta, spans);
     let Some(facets) = facets(&meta) else { return Ok(None) };
@@ -132,6 +120,21 @@ pub(super) fn update(
     write_atomic(&dir.join(META), &serde_json::to_vec(&meta).expect("meta serialises"))?;
     remove_unused_quote_files(dir, &meta);
     Ok(Some(dirty.len()))
+}
+
+/// Every coding of the re-indexed sources, if other coders than the changed ones have codings
+/// on them (only those sources' rows are kept from their files); `None`: the changed coders'
+/// files hold them all.
+fn other_coders_spans(project: &Project, ledger: &Ledger, dirty: &BTreeSet<String>, changed: &[Coder]) -> Result<Option<Spans>> {
+    let mut needed: Vec<Coder> =
+        ledger.rows.iter().filter(|(_, by_source)| dirty.iter().any(|s| by_source.contains_key(s))).filter_map(|(c, _)| c.parse().ok()).collect();
+    if needed.iter().all(|c| changed.contains(c)) {
+        return Ok(None);
+    }
+    needed.extend(changed.iter().cloned());
+    needed.sort();
+    needed.dedup();
+    Ok(Some(store::read_spans_on(project, &needed, dirty)?))
 }
 
 /// The index's metadata, ledger and tantivy index, if they are of the wanted format and lists
