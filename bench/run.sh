@@ -105,6 +105,9 @@ for N in "${NS[@]}"; do
   echo "quire,query-p95,$N,$(awk "BEGIN{print $p95/1000}"),,in-process" >> "$CSV"
   measure quire query-cli "$N" "one quire quotes process" 5 -- "$Q" --project "$D/p" quotes --code housing --where country=BE,FR --format csv
   measure quire table "$N" "cached units" 5 -- "$Q" --project "$D/p" table --rows code:2 --cols country --count respondents
+  # The index follows one edit: code + quotes, 20 cycles, on a copy (bench/incremental.sh; its
+  # figures go to bench/results/incremental-index.md).
+  QUIRE_BIN="$Q" bash "$ROOT/bench/incremental.sh" --project "$D/p" "$N"
   rm -f "$D/p/.quire/coded-units.bin"
   measure quire table-cold "$N" "no cache: parses every source and coding file" -- "$Q" --project "$D/p" table --rows code:2 --cols country --count respondents
   # Four projects of N/4 sources each, merged.

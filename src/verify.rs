@@ -65,10 +65,10 @@ pub fn verify(project: &Project, repair: bool) -> Result<Outcome> {
     Ok(out)
 }
 
-/// The index: rebuilt if it does not match the sources and codings. Says whether it was.
+/// The index: updated or rebuilt if it does not match the sources and codings. Says whether it was.
 fn check_index(project: &Project) -> Result<bool> {
     let (_, freshness) = SegmentIndex::open_unchecked(project)?;
-    Ok(freshness == Freshness::Rebuilt)
+    Ok(freshness != Freshness::UpToDate)
 }
 
 /// A verification under way: the problems found so far, and the repairs staged.

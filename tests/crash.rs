@@ -283,3 +283,48 @@ fn a_rebuild_stopped_before_its_swap_is_cleared_by_the_next() {
     assert_eq!(quotes_ok(&dir, "after the stopped rebuild"), reference);
     assert_eq!(rebuild_leftovers(&dir), Vec::<String>::new(), "the next rebuild removes it");
 }
+
+/// `pt` indexed, then one coding added (the index is stale by one source); returns the quotes a
+/// full rebuild of that state gives.
+fn stale_by_one_coding(w: &Workdir, name: &str) -> (PathBuf, Vec<u8>) {
+    let dir = fresh(w, name);
+    quotes_ok(&dir, "first index");
+    let code = quire(&dir, &["code", "PT-PR-01:3", "housing"].map(String::from), &[]);
+    assert!(code.status.success(), "{}", String::from_utf8_lossy(&code.stderr));
+    let copy = w.path(&format!("{name}-rebuilt"));
+    copy_dir(&dir, &copy);
+    let rebuilt = quire(&copy, &["index", "--rebuild"].map(String::from), &[]);
+    assert!(rebuilt.status.success());
+    (dir, quotes_ok(&copy, "rebuilt copy"))
+}
+
+#[test]
+fn an_update_stopped_after_its_commit_is_seen_and_rebuilt() {
+    let w = Workdir::new();
+    let (dir, reference) = stale_by_one_coding(&w, "after-commit");
+    let crashed = quotes(&dir).env("QUIRE_FAILPOINT", "index-update-before-meta").output().unwrap();
+    assert!(!crashed.status.success(), "the failpoint stops the update");
+    // The tantivy commit is newer than the metadata: the generations differ, so it is rebuilt.
+    let index = quire(&dir, &["index".to_string()], &[]);
+    assert_eq!(String::from_utf8_lossy(&index.stderr), "index rebuilt: 251 segments\n");
+    assert_eq!(quotes_ok(&dir, "after the stopped update"), reference);
+}
+
+#[test]
+fn an_update_stopped_before_its_commit_leaves_the_old_index_and_is_done_again() {
+    let w = Workdir::new();
+    let (dir, reference) = stale_by_one_coding(&w, "before-commit");
+    let crashed = quotes(&dir).env("QUIRE_FAILPOINT", "index-update-before-commit").output().unwrap();
+    assert!(!crashed.status.success(), "the failpoint stops the update");
+    let index = quire(&dir, &["index".to_string()], &[]);
+    assert_eq!(String::from_utf8_lossy(&index.stderr), "index updated (1 source(s) re-indexed): 251 segments\n");
+    assert_eq!(quotes_ok(&dir, "after the stopped update"), reference);
+    // The update that was done again wrote its quote file over the one the stopped update left.
+    let mut quote_files: Vec<String> = std::fs::read_dir(dir.join(".quire/index"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("quotes"))
+        .collect();
+    quote_files.sort();
+    assert_eq!(quote_files, ["quotes-2.bin", "quotes.bin"]);
+}

@@ -15,8 +15,9 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let (index, freshness) = SegmentIndex::open_reporting(&project, args.rebuild, ctx.progress)?;
     let state = match freshness {
-        Freshness::UpToDate => "up to date",
-        Freshness::Rebuilt => "rebuilt",
+        Freshness::UpToDate => "up to date".to_string(),
+        Freshness::Updated(n) => format!("updated ({n} source(s) re-indexed)"),
+        Freshness::Rebuilt => "rebuilt".to_string(),
     };
     ctx.note(format_args!("index {state}: {} segments", index.num_segments()?));
     Ok(())

@@ -240,19 +240,25 @@ impl Part {
     /// quire writes them) is split here, skipping over each text; anything else goes through the
     /// CSV reader, which gives the same rows, or says where a malformed one is.
     fn read(path: &Path) -> Result<Part> {
+        Part::read_of(path, None)
+    }
+
+    /// As [`Part::read`], keeping only the rows of the sources in `only` (if given; the other
+    /// rows are split but not checked).
+    fn read_of(path: &Path, only: Option<&std::collections::BTreeSet<String>>) -> Result<Part> {
         let file = match fs::File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Part::default()),
             Err(e) => return Err(Error::io(path, e)),
         };
-        let mut spans = SpanBuilder::new(path);
+        let mut spans = SpanBuilder::new(path, only);
         if plain_rows(path, file, PLAIN_BLOCK, |line, fields| spans.push(line, fields))?.is_some() {
             return Ok(spans.finish());
         }
         let Some(mut records) = Records::open(path)? else {
             return Ok(Part::default());
         };
-        let mut spans = SpanBuilder::new(path);
+        let mut spans = SpanBuilder::new(path, only);
         while records.advance()? {
             let r = &records.record;
             spans.push(records.line, [&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]])?;
@@ -264,6 +270,7 @@ impl Part {
 /// Spans of one file as its rows come, each distinct value parsed once.
 struct SpanBuilder<'a> {
     path: &'a Path,
+    only: Option<&'a std::collections::BTreeSet<String>>,
     sources: Interner<SourceId>,
     codes: Interner<CodePath>,
     coders: Interner<Coder>,
@@ -272,12 +279,23 @@ struct SpanBuilder<'a> {
 }
 
 impl SpanBuilder<'_> {
-    fn new(path: &Path) -> SpanBuilder<'_> {
-        SpanBuilder { path, sources: Interner::new(), codes: Interner::new(), coders: Interner::new(), times: Interner::new(), rows: Vec::new() }
+    fn new<'a>(path: &'a Path, only: Option<&'a std::collections::BTreeSet<String>>) -> SpanBuilder<'a> {
+        SpanBuilder {
+            path,
+            only,
+            sources: Interner::new(),
+            codes: Interner::new(),
+            coders: Interner::new(),
+            times: Interner::new(),
+            rows: Vec::new(),
+        }
     }
 
     /// A row's first six fields (source, start, end, code, coder, created), starting on `line`.
     fn push(&mut self, line: usize, f: [&[u8]; 6]) -> Result<()> {
+        if self.only.is_some_and(|only| std::str::from_utf8(f[0]).map_or(true, |s| !only.contains(s))) {
+            return Ok(());
+        }
         let bad = |what: String| Error::invalid(Location { path: self.path.to_path_buf(), line: Some(line) }, what);
         let (start, end) = span_of(f[1], f[2]).map_err(bad)?;
         let span = Span {
@@ -302,6 +320,22 @@ impl SpanBuilder<'_> {
 pub fn read_spans(project: &Project) -> Result<Spans> {
     use rayon::prelude::*;
     let parts = coders(project)?.par_iter().map(|coder| Part::read(&path(project, coder, CodingFile::Anchored))).collect::<Result<Vec<_>>>()?;
+    Ok(Spans::join(parts))
+}
+
+/// The anchored codings of the coders named only (an incremental index update reads the files
+/// that changed), sorted and without duplicates.
+pub fn read_spans_of(project: &Project, coders: &[Coder]) -> Result<Spans> {
+    use rayon::prelude::*;
+    let parts = coders.par_iter().map(|coder| Part::read(&path(project, coder, Kind::Anchored))).collect::<Result<Vec<_>>>()?;
+    Ok(Spans::join(parts))
+}
+
+/// The anchored codings of the coders named on the sources named only (an incremental index
+/// update re-indexes a few sources), sorted and without duplicates.
+pub fn read_spans_on(project: &Project, coders: &[Coder], sources: &std::collections::BTreeSet<String>) -> Result<Spans> {
+    use rayon::prelude::*;
+    let parts = coders.par_iter().map(|coder| Part::read_of(&path(project, coder, Kind::Anchored), Some(sources))).collect::<Result<Vec<_>>>()?;
     Ok(Spans::join(parts))
 }
 

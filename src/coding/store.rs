@@ -5,7 +5,7 @@
 pub use super::layout::{coders, path, CodingFile, HEADER, ORIGIN};
 use super::records::Records;
 pub use super::records::{normalise, read, read_lines};
-pub use super::spans::{read_spans, CodeIx, CoderIx, SourceIx, Span, Spans};
+pub use super::spans::{read_spans, read_spans_of, read_spans_on, CodeIx, CoderIx, SourceIx, Span, Spans};
 use super::{Coder, Coding};
 use crate::codebook::CodePath;
 use crate::corpus::SourceId;

@@ -8,9 +8,10 @@ use rustc_hash::FxHashMap;
 use tantivy::schema::Facet;
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
+use super::ledger::{ledger_source, respondent_segments, row_hashes};
 use super::quotes;
-use super::schema::{code_facet, register_tokenizers, schema, Fields, Meta, DIR, META};
-use super::search::{CoderCode, SegmentIndex};
+use super::schema::{code_facet, register_tokenizers, schema, Fields, Ledger, Meta, DIR, LEDGER, META};
+use super::search::SegmentIndex;
 use crate::anonymise::{scan, Lists};
 use crate::coding::store::{self, CodeIx, CoderIx};
 use crate::corpus::Source;
@@ -23,11 +24,11 @@ use crate::project::{open_lock_file, write_atomic, Project};
 const REBUILD_LOCK: &str = "index.lock";
 /// Prefix of the directories a rebuild builds in and moves the old index to.
 pub(super) const BUILD_PREFIX: &str = ".index-";
-const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+pub(super) const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
 /// An index error as an I/O error on the index folder: tantivy's own I/O errors keep their kind
 /// (a full disk reads as one), and an indexing thread that failed is reported as such.
-fn tantivy_err(project: &Project, e: tantivy::TantivyError) -> Error {
+pub(super) fn tantivy_err(project: &Project, e: tantivy::TantivyError) -> Error {
     let dir = project.state_dir().join(DIR);
     match e {
         tantivy::TantivyError::IoError(io) => Error::io(dir, std::io::Error::new(io.kind(), io.to_string())),
@@ -43,7 +44,7 @@ fn tantivy_err(project: &Project, e: tantivy::TantivyError) -> Error {
 
 /// A failed indexing thread shows its own error (a full disk, say) only once the writer's threads
 /// are joined: prefer that to the bare news that a thread failed.
-fn worker_err(project: &Project, writer: &mut IndexWriter, e: tantivy::TantivyError) -> Error {
+pub(super) fn worker_err(project: &Project, writer: &mut IndexWriter, e: tantivy::TantivyError) -> Error {
     match (e, writer.commit()) {
         (tantivy::TantivyError::ErrorInThread(_), Err(cause @ tantivy::TantivyError::IoError(_))) => tantivy_err(project, cause),
         (e, _) => tantivy_err(project, e),
@@ -59,12 +60,13 @@ pub(super) fn rebuild(project: &Project, dir: &Path, meta: &Meta, lists: &Lists,
     let index = Index::builder().schema(schema).create_in_dir(tmp.path()).map_err(|e| tantivy_err(project, e))?;
     register_tokenizers(&index);
     let mut writer: IndexWriter = index.writer(WRITER_MEMORY).map_err(|e| tantivy_err(project, e))?;
+    let (fingerprint, files) = crate::project::fingerprint::file_prints(project.root())?;
     let sources = project.load_sources()?;
     let codings = store::read_spans(project)?;
     // Tables count the same sources and codings: cache them for `quire table` while they are
     // loaded. Their speakers' attributes are also the keys `--where` may name.
     let coded = crate::table::CodedUnits::build(&sources, &codings);
-    coded.save(project, &meta.fingerprint);
+    coded.save(project, &fingerprint);
     let attributes = coded.attribute_keys();
     drop(coded);
     let CodePairs { numbers, pairs, counts } = CodePairs::number(&codings);
@@ -73,32 +75,54 @@ pub(super) fn rebuild(project: &Project, dir: &Path, meta: &Meta, lists: &Lists,
         .iter()
         .map(|(coder, code)| (code_facet(None, codings.code(*code)), code_facet(Some(codings.coder(*coder)), codings.code(*code))))
         .collect();
+    // Quotes are listed by country, source and segment: sources are numbered in that order.
+    let mut ranked: Vec<&Source> = sources.iter().collect();
+    ranked.sort_by(|a, b| (&a.country, &a.id).cmp(&(&b.country, &b.id)));
+    let numbered: Vec<(&Source, u32)> = ranked.iter().enumerate().map(|(i, s)| (*s, i as u32)).collect();
+    let ledger = Ledger {
+        generation: FIRST_GENERATION,
+        files,
+        rows: row_hashes(&codings),
+        sources: numbered.iter().map(|(s, n)| (s.id.to_string(), ledger_source(s, *n))).collect(),
+        next_number: numbered.len() as u32,
+        records: numbered.iter().map(|(s, _)| respondent_segments(s)).sum(),
+    };
     let meta = &Meta {
         format: meta.format,
-        fingerprint: meta.fingerprint.clone(),
+        fingerprint,
         attributes: attributes.iter().cloned().collect(),
         lists: meta.lists.clone(),
         coders: codings.coders().iter().map(ToString::to_string).collect(),
         code_paths: codings.codes().iter().map(ToString::to_string).collect(),
         pairs: pairs.iter().map(|(coder, code)| (coder.get(), code.get())).collect(),
         counts,
+        generation: FIRST_GENERATION,
+        ranks: (0..numbered.len() as u32).collect(),
+        quote_files: vec![0],
     };
     let build = Build { writer: &writer, fields: &fields, numbers, facets, lists };
-    if let Err(e) = add_sources(build, &sources, &codings, &tmp.path().join(quotes::FILE), progress)? {
+    if let Err(e) = add_sources(build, &numbered, &codings, &tmp.path().join(quotes::FILE), 0, progress)? {
         progress.end();
         return Err(worker_err(project, &mut writer, e));
     }
-    writer.commit().map_err(|e| tantivy_err(project, e))?;
-    writer.wait_merging_threads().map_err(|e| tantivy_err(project, e))?;
+    commit(project, writer, meta.generation)?;
+    write_atomic(&tmp.path().join(LEDGER), &serde_json::to_vec(&ledger).expect("ledger serialises"))?;
     write_atomic(&tmp.path().join(META), &serde_json::to_vec(meta).expect("meta serialises"))?;
     swap_in(&state, tmp.keep(), dir)?;
-    let index = Index::open_in_dir(dir).map_err(|e| tantivy_err(project, e))?;
-    register_tokenizers(&index);
-    let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().map_err(|e| tantivy_err(project, e))?;
-    let codes = pairs.iter().map(|(coder, code)| CoderCode::new((codings.coder(*coder).clone(), codings.code(*code).clone()))).collect();
-    let quotes = quotes::Quotes::open(&dir.join(quotes::FILE))
-        .ok_or_else(|| Error::corrupt_at(crate::error::Location::file(dir.join(quotes::FILE)), "the quote file just written does not read back"))?;
-    Ok(SegmentIndex { reader, fields, attributes, codes, counts: meta.counts.clone(), quotes })
+    let opened = super::open_at(dir, meta);
+    opened.ok_or_else(|| Error::corrupt_at(crate::error::Location::file(dir.join(META)), "the index just written does not read back"))
+}
+
+/// The generation of a freshly built index (updates count up from it).
+const FIRST_GENERATION: u64 = 1;
+
+/// Commits what `writer` was given with `generation` as the commit's payload, and waits for its
+/// merges.
+pub(super) fn commit(project: &Project, mut writer: IndexWriter, generation: u64) -> Result<()> {
+    let mut prepared = writer.prepare_commit().map_err(|e| tantivy_err(project, e))?;
+    prepared.set_payload(&generation.to_string());
+    prepared.commit().map_err(|e| tantivy_err(project, e))?;
+    writer.wait_merging_threads().map_err(|e| tantivy_err(project, e))
 }
 
 /// Every (coder, code) pair of the codings, numbered in the order of their [`CoderIx`] and
@@ -126,41 +150,40 @@ impl CodePairs {
     }
 }
 
-/// Adds the documents of every source and writes the quote file at `quotes_path`. A quire error
-/// (writing the quote file) is returned at once; a tantivy error, from an indexing thread, is
-/// returned inside for the caller to explain once the writer's threads are joined.
-fn add_sources(
+/// Adds the documents of the numbered sources (in the order given) and writes them as quote
+/// file number `file` at `quotes_path`. A quire error (writing the quote file) is returned at
+/// once; a tantivy error, from an indexing thread, is returned inside for the caller to explain
+/// once the writer's threads are joined.
+pub(super) fn add_sources(
     build: Build<'_>,
-    sources: &[Source],
+    sources: &[(&Source, u32)],
     codings: &store::Spans,
     quotes_path: &Path,
+    file: u32,
     progress: &dyn Progress,
 ) -> Result<tantivy::Result<()>> {
     use rayon::prelude::*;
-    // Quotes are listed by country, source and segment: respondent segments are numbered
-    // in that order, and `quotes.bin` holds them in it.
-    let mut ranked: Vec<&Source> = sources.iter().collect();
-    ranked.sort_by(|a, b| (&a.country, &a.id).cmp(&(&b.country, &b.id)));
     let mut quotes = quotes::Writer::create(quotes_path)?;
-    progress.begin("indexing", ranked.len() as u64);
+    let base = u64::from(file) << 32;
+    progress.begin("indexing", sources.len() as u64);
     // Sources a batch at a time, in parallel within it: the quotes of a batch are held
     // until they are written in order.
-    for batch in ranked.chunks(256) {
-        let mut first = quotes.len() as u64;
+    for batch in sources.chunks(256) {
+        let mut first = base + quotes.len() as u64;
         let firsts: Vec<u64> = batch
             .iter()
-            .map(|s| {
+            .map(|(s, _)| {
                 let at = first;
-                first += s.segments.iter().filter(|g| s.speaker_of(g).respondent().is_some()).count() as u64;
+                first += respondent_segments(s);
                 at
             })
             .collect();
         let encoded = batch
             .par_iter()
             .zip(firsts)
-            .map(|(source, first)| {
+            .map(|((source, number), first)| {
                 progress.advance(1);
-                add_source(&build, source, first, codings.rows_of(source.id.as_str()))
+                add_source(&build, source, *number, first, codings.rows_of(source.id.as_str()))
             })
             .collect::<tantivy::Result<Vec<_>>>();
         let encoded = match encoded {
@@ -219,18 +242,18 @@ pub(super) fn remove_leftovers(state: &Path) {
 }
 
 /// What every source's documents are made with.
-struct Build<'a> {
-    writer: &'a IndexWriter,
-    fields: &'a Fields,
+pub(super) struct Build<'a> {
+    pub(super) writer: &'a IndexWriter,
+    pub(super) fields: &'a Fields,
     /// The number of each (coder, code) pair of the spans, and its two facets by number.
-    numbers: FxHashMap<(CoderIx, CodeIx), u32>,
-    facets: Vec<(Facet, Facet)>,
-    lists: &'a Lists,
+    pub(super) numbers: FxHashMap<(CoderIx, CodeIx), u32>,
+    pub(super) facets: Vec<(Facet, Facet)>,
+    pub(super) lists: &'a Lists,
 }
 
-/// Adds one document per segment of `source`; its respondent segments are quotes numbered from
-/// `first`, returned encoded for the quote file.
-fn add_source(build: &Build<'_>, source: &Source, first: u64, codings: &[store::Span]) -> tantivy::Result<quotes::Encoded> {
+/// Adds one document per segment of `source` (numbered `number`); its respondent segments are
+/// quotes numbered from `first`, returned encoded for the quote file.
+fn add_source(build: &Build<'_>, source: &Source, number: u32, first: u64, codings: &[store::Span]) -> tantivy::Result<quotes::Encoded> {
     let Build { writer, fields: f, numbers, facets, lists } = build;
     let text_field = f.by_language.iter().find(|(l, _)| *l == source.language).map(|(_, f)| *f).expect("every language has a field");
     let mut encoded = quotes::Encoded::default();
@@ -238,6 +261,8 @@ fn add_source(build: &Build<'_>, source: &Source, first: u64, codings: &[store::
         let speaker = source.speaker_of(segment);
         let respondent = speaker.respondent();
         let mut doc = TantivyDocument::default();
+        doc.add_text(f.source, source.id.as_str());
+        doc.add_u64(f.src, u64::from(number));
         doc.add_text(f.kind, if respondent.is_some() { "respondent" } else { "interviewer" });
         doc.add_text(text_field, &segment.text);
         doc.add_text(f.raw, &segment.text);

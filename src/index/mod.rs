@@ -6,8 +6,12 @@
 //! index is rebuilt, never a failure. Each respondent segment carries whether the anonymisation
 //! check flags it, so a query withholds flagged quotes without reading them.
 //!
+//! A stale index is first updated in place (`update`: only the sources whose file or codings
+//! changed are indexed again); it is rebuilt when that is not possible.
+//!
 //! This file opens the index and decides whether it is fresh; `schema` holds its layout and
-//! metadata, `build` builds and swaps it in, `search` answers queries, `quotes` is the quote file.
+//! metadata, `build` builds and swaps it in, `update` updates it in place, `ledger` is what both
+//! record of the project for the next update, `search` answers queries, `quotes` is the quote file.
 
 use std::fs;
 use std::path::Path;
@@ -20,9 +24,11 @@ use crate::progress::{Progress, Silent};
 use crate::project::Project;
 
 mod build;
+mod ledger;
 mod quotes;
 mod schema;
 mod search;
+mod update;
 
 use build::{rebuild, rebuild_lock, remove_leftovers, BUILD_PREFIX};
 pub use schema::INDEX_FORMAT;
@@ -33,6 +39,8 @@ pub use search::{CoderCode, Found, Hit, QuoteQuery, SegmentIndex};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freshness {
     UpToDate,
+    /// Brought up to date in place: the documents of this many sources were replaced.
+    Updated(usize),
     Rebuilt,
 }
 
@@ -57,7 +65,8 @@ impl SegmentIndex {
     fn open_checked(project: &Project, force_rebuild: bool, progress: &dyn Progress, check: bool) -> Result<(SegmentIndex, Freshness)> {
         let dir = project.state_dir().join(DIR);
         let lists = Lists::read(project.root())?;
-        let fingerprint = project.fingerprint()?;
+        // Each file's own fingerprint too: an update compares them with the ledger's.
+        let (fingerprint, files) = crate::project::fingerprint::file_prints(project.root())?;
         if check {
             crate::edits::check(project, &fingerprint)?;
         }
@@ -72,6 +81,14 @@ impl SegmentIndex {
             // Another process may have built it while this one waited for the lock.
             if let Some(index) = Self::try_open(&dir, &wanted) {
                 return Ok((index, Freshness::UpToDate));
+            }
+        }
+        if !force_rebuild {
+            // Only what changed since the index was written, if its state allows.
+            if let Some(n) = update::update(project, &dir, &wanted, files, &lists, progress)? {
+                if let Some(index) = Self::try_open(&dir, &wanted) {
+                    return Ok((index, Freshness::Updated(n)));
+                }
             }
         }
         remove_leftovers(&project.state_dir());
@@ -91,19 +108,7 @@ impl SegmentIndex {
         if (meta.format, &meta.fingerprint, &meta.lists) != (wanted.format, &wanted.fingerprint, &wanted.lists) {
             return None;
         }
-        let index = Index::open_in_dir(dir).ok()?;
-        let (schema, fields) = schema();
-        if index.schema() != schema {
-            return None;
-        }
-        let codes = meta.codes()?;
-        if meta.counts.len() != codes.len() {
-            return None;
-        }
-        register_tokenizers(&index);
-        // A corrupt segment shows when the reader loads. One process reads one state: no reloading.
-        let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().ok()?;
-        let quotes = quotes::Quotes::open(&dir.join(quotes::FILE))?;
+        let index = open_at(dir, &meta)?;
         // The segments and the quote file are open (they stay readable if the directory is
         // replaced now). If another process swapped in a new index while they were opened, they
         // may come from two builds: the metadata, read again, says so, and this one waits for the
@@ -111,6 +116,38 @@ impl SegmentIndex {
         if fs::read(dir.join(META)).ok()? != raw_meta {
             return None;
         }
-        Some(SegmentIndex { reader, fields, attributes: meta.attributes.into_iter().collect(), codes, counts: meta.counts, quotes })
+        Some(index)
     }
+}
+
+/// The index in `dir` as `meta` describes it, if its layout and commit are the ones `meta` was
+/// written for and its quote files read.
+fn open_at(dir: &Path, meta: &Meta) -> Option<SegmentIndex> {
+    let index = Index::open_in_dir(dir).ok()?;
+    let (schema, fields) = schema();
+    if index.schema() != schema || commit_generation(&index)? != meta.generation {
+        return None;
+    }
+    let codes = meta.codes()?;
+    if meta.counts.len() != codes.len() {
+        return None;
+    }
+    register_tokenizers(&index);
+    // A corrupt segment shows when the reader loads. One process reads one state: no reloading.
+    let reader = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into().ok()?;
+    let quotes = meta.quote_files.iter().map(|n| Some((*n, quotes::Quotes::open(&dir.join(quotes::file_name(*n)))?))).collect::<Option<Vec<_>>>()?;
+    Some(SegmentIndex {
+        reader,
+        fields,
+        attributes: meta.attributes.iter().cloned().collect(),
+        codes,
+        counts: meta.counts.clone(),
+        ranks: meta.ranks.clone(),
+        quotes,
+    })
+}
+
+/// The generation the index's last tantivy commit carries.
+fn commit_generation(index: &Index) -> Option<u64> {
+    index.load_metas().ok()?.payload?.parse().ok()
 }

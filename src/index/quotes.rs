@@ -17,6 +17,16 @@ use crate::error::{Error, Location, Result};
 
 /// The quote file's name in the index directory.
 pub const FILE: &str = "quotes.bin";
+/// The name of quote file number `n`: `quotes.bin` from a rebuild, `quotes-N.bin` from the
+/// update of generation N.
+pub fn file_name(n: u32) -> String {
+    if n == 0 {
+        FILE.to_string()
+    } else {
+        format!("quotes-{n}.bin")
+    }
+}
+
 /// Version of the quote file's layout (the index format changes with it).
 const FORMAT: u32 = 1;
 const MAGIC: &[u8; 8] = b"QUIREQTS";
@@ -141,9 +151,10 @@ impl Quotes {
     /// inconsistent (the index is then rebuilt).
     pub fn open(path: &Path) -> Option<Quotes> {
         let file = fs::File::open(path).ok()?;
-        // SAFETY: quire never changes an index file in place. A rebuild writes a new directory
+        // SAFETY: quire never changes a quote file in place. A rebuild writes a new directory
         // and renames it over the old one, so a mapped file is at worst unlinked, which keeps
-        // its pages readable until the map is dropped.
+        // its pages readable until the map is dropped; an update writes a new file under a name
+        // no metadata lists yet (removing a leftover of that name first, under the rebuild lock).
         let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
         let size = map.len();
         if size < HEADER + 8 + FOOTER || &map[..8] != MAGIC || u32_at(&map, 8) != FORMAT || &map[size - 8..] != MAGIC {

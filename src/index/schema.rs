@@ -11,10 +11,12 @@ use crate::coding::Coder;
 use crate::corpus::Language;
 
 /// Version of the index layout; a different version is rebuilt.
-pub const INDEX_FORMAT: u32 = 6;
+pub const INDEX_FORMAT: u32 = 7;
 /// The index folder, in the state directory.
 pub(super) const DIR: &str = "index";
 pub(super) const META: &str = "quire-index.json";
+/// What an incremental update compares with the project: [`Ledger`], beside the metadata.
+pub(super) const LEDGER: &str = "quire-ledger.json";
 
 #[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
 pub(super) struct Meta {
@@ -36,12 +38,58 @@ pub(super) struct Meta {
     /// document stores the positions in this list of the pairs on its segment.
     #[serde(default)]
     pub(super) pairs: Vec<(u32, u32)>,
-    /// How many codings each of `pairs` has (for the warning about codes not in the codebook).
+    /// How many codings each of `pairs` has (for the warning about codes not in the codebook);
+    /// an update may leave a pair with none (it then counts as absent).
     #[serde(default)]
     pub(super) counts: Vec<u64>,
+    /// Counts the index's writes: the tantivy commit carries it as its payload, so metadata
+    /// older (or newer) than the commit is seen, and the index rebuilt.
+    #[serde(default)]
+    pub(super) generation: u64,
+    /// By a document's source number (field `src`), the source's place in quote order
+    /// (country, then id); `u32::MAX` for a number no longer used.
+    #[serde(default)]
+    pub(super) ranks: Vec<u32>,
+    /// The quote files in use, by number: 0 is `quotes.bin`, N is `quotes-N.bin` (written by the
+    /// update of generation N). A quote's number is its file's number times 2^32 plus its place.
+    #[serde(default)]
+    pub(super) quote_files: Vec<u32>,
+}
+
+/// Per-file state an incremental update compares with the project (read only when the index
+/// is stale): each source and coding file's own fingerprint, each coder's codings per source
+/// as a hash, and each source's number, country, attribute keys and quote count.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(super) struct Ledger {
+    /// Equal to [`Meta::generation`] when both belong to the same write.
+    pub(super) generation: u64,
+    /// `sources/NAME` or `codings/NAME` → its size and time.
+    pub(super) files: std::collections::BTreeMap<String, String>,
+    /// Coder → source → hash of that coder's codings (spans and codes) on that source.
+    pub(super) rows: std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>,
+    pub(super) sources: std::collections::BTreeMap<String, LedgerSource>,
+    /// The next unused source number.
+    pub(super) next_number: u32,
+    /// How many records `quotes.bin` holds, live or not (dead ones are dropped by a rebuild).
+    pub(super) records: u64,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(super) struct LedgerSource {
+    pub(super) number: u32,
+    /// The quote file that holds its quotes (0: `quotes.bin`). Required: a ledger without it
+    /// cannot say which update files are still in use, and is rebuilt.
+    pub(super) file: u32,
+    pub(super) country: String,
+    pub(super) keys: Vec<String>,
+    pub(super) quotes: u64,
 }
 
 pub(super) struct Fields {
+    /// The source id, for deleting a source's documents.
+    pub(super) source: Field,
+    /// The source's number (see [`Meta::ranks`]).
+    pub(super) src: Field,
     /// A respondent segment's number in `quotes.bin` (quote order); interviewers have none.
     pub(super) quote: Field,
     pub(super) flagged: Field,
@@ -67,6 +115,8 @@ pub(super) fn schema() -> (Schema, Fields) {
             .set_indexing_options(TextFieldIndexing::default().set_tokenizer("quire_raw").set_index_option(IndexRecordOption::Basic)),
     );
     let fields = Fields {
+        source: b.add_text_field("source", STRING),
+        src: b.add_u64_field("src", tantivy::schema::FAST),
         quote: b.add_u64_field("quote", tantivy::schema::FAST),
         flagged: b.add_u64_field("flagged", tantivy::schema::FAST),
         kind: b.add_text_field("kind", STRING),

@@ -28,7 +28,10 @@ pub struct SegmentIndex {
     pub(super) codes: Vec<CoderCode>,
     /// How many codings each of `codes` has.
     pub(super) counts: Vec<u64>,
-    pub(super) quotes: quotes::Quotes,
+    /// By source number, the source's place in quote order.
+    pub(super) ranks: Vec<u32>,
+    /// The quote files by number (see [`super::schema::Meta::quote_files`]).
+    pub(super) quotes: Vec<(u32, quotes::Quotes)>,
 }
 
 /// A coder's code on a quote, one value shared by every quote that carries it.
@@ -41,12 +44,12 @@ impl SegmentIndex {
 
     /// Every code with how many codings of it one coder made (a code comes once per coder).
     pub fn coded_counts(&self) -> impl Iterator<Item = (&CodePath, u64)> {
-        self.codes.iter().map(|c| &c.1).zip(self.counts.iter().copied())
+        self.codes.iter().map(|c| &c.1).zip(self.counts.iter().copied()).filter(|(_, n)| *n > 0)
     }
 
     /// The coders with codings in the index, in name order.
     pub fn coders(&self) -> Vec<Coder> {
-        let set: std::collections::BTreeSet<&Coder> = self.codes.iter().map(|c| &c.0).collect();
+        let set: std::collections::BTreeSet<&Coder> = self.codes.iter().zip(&self.counts).filter(|(_, n)| **n > 0).map(|(c, _)| &c.0).collect();
         set.into_iter().cloned().collect()
     }
 
@@ -107,23 +110,26 @@ impl SegmentIndex {
         // Flagged quotes are dropped before any is read.
         let mut ordered = Vec::with_capacity(found.len());
         let mut withheld = 0;
-        for (quote, flagged) in found {
+        for (quote, flagged, src) in found {
             if flagged && !query.allow_flagged {
                 withheld += 1;
                 continue;
             }
-            let Some(quote) = quote else {
+            let rank = src.and_then(|s| self.ranks.get(s as usize)).copied();
+            let (Some(quote), Some(rank)) = (quote, rank) else {
                 return Err(Error::corrupt("the index has a respondent segment without a quote; run `quire index --rebuild`"));
             };
-            ordered.push(quote as usize);
+            // Quote order: the source's place, then the quote's (a source's quotes are one run).
+            ordered.push((rank, quote));
         }
         let total = ordered.len();
         ordered.sort_unstable();
         ordered.truncate(limit.unwrap_or(usize::MAX));
+        let ordered: Vec<u64> = ordered.into_iter().map(|(_, q)| q).collect();
         // The quotes, read from the quote file in order; many are read in parallel runs. For a
         // few thousand, starting the threads (and their first memory) costs more than it saves.
         use rayon::prelude::*;
-        let read = |run: &[usize]| -> Result<Vec<Hit>> {
+        let read = |run: &[u64]| -> Result<Vec<Hit>> {
             let mut hits = Vec::with_capacity(run.len());
             for n in run {
                 hits.push(self.hit(*n, query.coders.as_ref())?);
@@ -138,16 +144,22 @@ impl SegmentIndex {
         Ok(Found { hits, total, withheld })
     }
 
-    /// Quote number `n`; with `coders`, only their codes.
-    fn hit(&self, n: usize, coders: Option<&Counted>) -> Result<Hit> {
-        let q = self.quotes.get(n)?;
-        let codes = q
+    /// Quote number `n` (its file's number above its place); with `coders`, only their codes,
+    /// sorted (coder, then code: as a rebuild numbers them).
+    fn hit(&self, n: u64, coders: Option<&Counted>) -> Result<Hit> {
+        let (file, at) = ((n >> 32) as u32, (n & u64::from(u32::MAX)) as usize);
+        let Some((_, quotes)) = self.quotes.iter().find(|(f, _)| *f == file) else {
+            return Err(Error::corrupt(format!("the index names quote file {file}, which it does not have; run `quire index --rebuild`")));
+        };
+        let q = quotes.get(at)?;
+        let mut codes: Vec<CoderCode> = q
             .codes
             .iter()
             .filter_map(|n| self.codes.get(*n as usize))
             .filter(|c| coders.is_none_or(|counted| counted.contains(&c.0)))
             .cloned()
             .collect();
+        codes.sort();
         Ok(Hit {
             segment: q.segment.to_string(),
             source: q.source.to_string(),
@@ -214,23 +226,27 @@ fn regex_escape(s: &str) -> String {
     s.chars().flat_map(|c| if c.is_alphanumeric() { vec![c] } else { vec!['\\', c] }).collect()
 }
 
-/// Collects each matching document's quote number and whether the anonymisation check flags
-/// it, from the fast fields.
+/// A matching document's quote number, whether the anonymisation check flags it, and its
+/// source's number.
+type Numbers = (Option<u64>, bool, Option<u64>);
+
+/// Collects each matching document's [`Numbers`] from the fast fields.
 struct QuoteNumbers;
 
 struct SegmentQuoteNumbers {
     quote: tantivy::columnar::Column<u64>,
     flagged: tantivy::columnar::Column<u64>,
-    found: Vec<(Option<u64>, bool)>,
+    src: tantivy::columnar::Column<u64>,
+    found: Vec<Numbers>,
 }
 
 impl tantivy::collector::Collector for QuoteNumbers {
-    type Fruit = Vec<(Option<u64>, bool)>;
+    type Fruit = Vec<Numbers>;
     type Child = SegmentQuoteNumbers;
 
     fn for_segment(&self, _ord: tantivy::SegmentOrdinal, segment: &tantivy::SegmentReader) -> tantivy::Result<SegmentQuoteNumbers> {
         let fast = segment.fast_fields();
-        Ok(SegmentQuoteNumbers { quote: fast.u64("quote")?, flagged: fast.u64("flagged")?, found: Vec::new() })
+        Ok(SegmentQuoteNumbers { quote: fast.u64("quote")?, flagged: fast.u64("flagged")?, src: fast.u64("src")?, found: Vec::new() })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -243,10 +259,10 @@ impl tantivy::collector::Collector for QuoteNumbers {
 }
 
 impl tantivy::collector::SegmentCollector for SegmentQuoteNumbers {
-    type Fruit = Vec<(Option<u64>, bool)>;
+    type Fruit = Vec<Numbers>;
 
     fn collect(&mut self, doc: tantivy::DocId, _score: tantivy::Score) {
-        self.found.push((self.quote.first(doc), self.flagged.first(doc) == Some(1)));
+        self.found.push((self.quote.first(doc), self.flagged.first(doc) == Some(1), self.src.first(doc)));
     }
 
     fn harvest(self) -> Self::Fruit {

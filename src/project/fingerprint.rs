@@ -1,6 +1,7 @@
 //! The project's fingerprint, which derived state records to know when it is stale, and the
 //! stable FNV-1a hasher behind it.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
@@ -23,6 +24,10 @@ impl Fnv {
         }
     }
 
+    pub(crate) fn value(&self) -> u64 {
+        self.0
+    }
+
     pub(crate) fn hex(&self) -> String {
         format!("{:016x}", self.0)
     }
@@ -31,8 +36,16 @@ impl Fnv {
 /// Changes whenever a source is added, replaced or removed, or any coding file changes
 /// (names, sizes and modification times) in the project at `root`.
 pub fn fingerprint(root: &Path) -> Result<String> {
+    Ok(file_prints(root)?.0)
+}
+
+/// The project's fingerprint and, by file (`sources/NAME` or `codings/NAME`), each file's own
+/// (its size and modification time): what an incremental index update compares to find what
+/// changed.
+pub fn file_prints(root: &Path) -> Result<(String, BTreeMap<String, String>)> {
     let mut h = Fnv::new();
-    for dir in [root.join(SOURCES_DIR), root.join(CODINGS_DIR)] {
+    let mut files = BTreeMap::new();
+    for (name, dir) in [(SOURCES_DIR, root.join(SOURCES_DIR)), (CODINGS_DIR, root.join(CODINGS_DIR))] {
         let mut entries: Vec<fs::DirEntry> = match fs::read_dir(&dir) {
             Ok(e) => e.filter_map(|e| e.ok()).collect(),
             Err(_) => Vec::new(),
@@ -48,13 +61,15 @@ pub fn fingerprint(root: &Path) -> Result<String> {
                 Ok(m) if !m.file_type().is_symlink() => m,
                 _ => fs::metadata(entry.path()).map_err(|e| Error::io(entry.path(), e))?,
             };
+            let nanos = meta.modified().ok().map(|m| m.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
             h.write(entry.file_name().as_encoded_bytes());
             h.write(&meta.len().to_le_bytes());
-            if let Ok(modified) = meta.modified() {
-                let nanos = modified.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+            if let Some(nanos) = nanos {
                 h.write(&nanos.to_le_bytes());
             }
+            let file = format!("{name}/{}", entry.file_name().to_string_lossy());
+            files.insert(file, format!("{}:{}", meta.len(), nanos.unwrap_or(0)));
         }
     }
-    Ok(h.hex())
+    Ok((h.hex(), files))
 }
