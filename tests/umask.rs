@@ -55,3 +55,11 @@ fn a_project_built_beside_its_target_gets_the_umask_too() {
     assert_eq!(mode(&w, "merged/codings/fixture.csv"), 0o644);
     assert_eq!(mode(&w, "merged/merge-report.md"), 0o644);
 }
+
+#[test]
+fn the_index_folder_gets_the_umask_too() {
+    let w = Workdir::new();
+    run_with_umask(&w, "022", &["merge", "fixtures/first48/be", "--into", "merged"]);
+    run_with_umask(&w, "022", &["--project", "merged", "index", "--rebuild"]);
+    assert_eq!(mode(&w, "merged/.quire/index"), 0o755);
+}

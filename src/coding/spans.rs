@@ -327,7 +327,7 @@ pub fn read_spans(project: &Project) -> Result<Spans> {
 /// that changed), sorted and without duplicates.
 pub fn read_spans_of(project: &Project, coders: &[Coder]) -> Result<Spans> {
     use rayon::prelude::*;
-    let parts = coders.par_iter().map(|coder| Part::read(&path(project, coder, Kind::Anchored))).collect::<Result<Vec<_>>>()?;
+    let parts = coders.par_iter().map(|coder| Part::read(&path(project, coder, CodingFile::Anchored))).collect::<Result<Vec<_>>>()?;
     Ok(Spans::join(parts))
 }
 
@@ -335,7 +335,8 @@ pub fn read_spans_of(project: &Project, coders: &[Coder]) -> Result<Spans> {
 /// update re-indexes a few sources), sorted and without duplicates.
 pub fn read_spans_on(project: &Project, coders: &[Coder], sources: &std::collections::BTreeSet<String>) -> Result<Spans> {
     use rayon::prelude::*;
-    let parts = coders.par_iter().map(|coder| Part::read_of(&path(project, coder, Kind::Anchored), Some(sources))).collect::<Result<Vec<_>>>()?;
+    let parts =
+        coders.par_iter().map(|coder| Part::read_of(&path(project, coder, CodingFile::Anchored), Some(sources))).collect::<Result<Vec<_>>>()?;
     Ok(Spans::join(parts))
 }
 

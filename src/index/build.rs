@@ -55,7 +55,16 @@ pub(super) fn worker_err(project: &Project, writer: &mut IndexWriter, e: tantivy
 /// (whose file is in the state directory, so that exists).
 pub(super) fn rebuild(project: &Project, dir: &Path, meta: &Meta, lists: &Lists, progress: &dyn Progress) -> Result<SegmentIndex> {
     let state = project.state_dir();
-    let tmp = tempfile::Builder::new().prefix(BUILD_PREFIX).tempdir_in(&state).map_err(|e| Error::io(&state, e))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(BUILD_PREFIX);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The index folder it becomes: 0777 less the user's umask, so a team's shared project
+        // keeps a readable index (a temporary folder would be 0700).
+        builder.permissions(std::fs::Permissions::from_mode(0o777));
+    }
+    let tmp = builder.tempdir_in(&state).map_err(|e| Error::io(&state, e))?;
     let (schema, fields) = schema();
     let index = Index::builder().schema(schema).create_in_dir(tmp.path()).map_err(|e| tantivy_err(project, e))?;
     register_tokenizers(&index);
