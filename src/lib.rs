@@ -55,6 +55,7 @@ pub mod staging;
 pub mod table;
 pub mod targets;
 pub mod text;
+pub mod tui;
 pub mod verify;
 
 pub use error::{Error, Exit, Result};

@@ -1,0 +1,438 @@
+//! The terminal coder's state and what each key does: [`App::handle`] turns a key into a change
+//! of state or an [`Action`] that writes, and [`App::perform`] carries an action out through the
+//! same library calls as `quire code`, `uncode`, `undo` and `suggestions accept|reject`, taking
+//! the project's lock for that one write only.
+
+use super::picker::{Codes, Picker, Purpose};
+use crate::codebook::{CodePath, Codebook};
+use crate::coding::suggestions::{self, Selection};
+use crate::coding::{apply, store, Coder, Coding, Target};
+use crate::corpus::{SegmentId, Source};
+use crate::error::{Error, Result};
+use crate::project::history::{self, undo};
+use crate::project::Project;
+
+/// A key, as the terminal loop reads it (no terminal library in here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Enter,
+    Esc,
+    Tab,
+    Backspace,
+    Up,
+    Down,
+    /// Ctrl-C: quit from anywhere.
+    Interrupt,
+}
+
+/// Which pane has the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Sources,
+    Transcript,
+}
+
+/// What the keys are doing besides moving.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    Normal,
+    Picker(Picker),
+    /// Typing a search.
+    Search(String),
+    Help,
+}
+
+/// A write the coder asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Code(SegmentId, CodePath),
+    Uncode(SegmentId, CodePath),
+    /// Undo the last write this coder made (refused if another came after it).
+    Undo,
+    Accept(SegmentId),
+    Reject(SegmentId),
+}
+
+/// What the loop does after a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    Write(Action),
+    Quit,
+}
+
+/// One source as the sources pane lists it.
+#[derive(Debug, Clone)]
+pub struct SourceRow {
+    pub source: Source,
+    /// Respondent segments with a coding of the current coder.
+    pub coded: usize,
+    /// Respondent segments.
+    pub total: usize,
+}
+
+/// The coder's whole state.
+pub struct App {
+    pub coder: Coder,
+    pub sources: Vec<SourceRow>,
+    pub codes: Codes,
+    /// The current coder's codings of the current source.
+    pub codings: Vec<Coding>,
+    /// Pending suggestions of the current source.
+    pub suggestions: Vec<Coding>,
+    pub pane: Pane,
+    pub mode: Mode,
+    pub source: usize,
+    /// Index into the current source's segments (always a respondent segment when there is one).
+    pub segment: usize,
+    /// Codes applied this session, oldest first.
+    pub recent: Vec<CodePath>,
+    /// History numbers of the writes made since the coder opened, oldest first.
+    pub writes: Vec<u64>,
+    pub last_search: String,
+    /// The message of the last action, for the status line.
+    pub status: String,
+    /// The source changed: its codings are to be read (see [`App::take_reload`]).
+    pub stale: bool,
+}
+
+impl App {
+    /// Opens the coder on `project` as `coder` (default: the project's coder).
+    pub fn open(project: &Project, coder: Option<Coder>) -> Result<App> {
+        let coder = coder.unwrap_or_else(|| project.manifest.coder.clone());
+        let codes = Codes::of(&Codebook::load(&project.codebook_path())?);
+        let mut by_source: std::collections::HashMap<_, Vec<Coding>> = std::collections::HashMap::new();
+        for c in store::read(&store::path(project, &coder, store::CodingFile::Anchored))? {
+            by_source.entry(c.source.clone()).or_default().push(c);
+        }
+        let sources = project
+            .load_sources()?
+            .into_iter()
+            .map(|source| {
+                let (coded, total) = progress(&source, by_source.get(&source.id).map_or(&[][..], |v| v));
+                SourceRow { source, coded, total }
+            })
+            .collect();
+        let mut app = App {
+            coder,
+            sources,
+            codes,
+            codings: Vec::new(),
+            suggestions: Vec::new(),
+            pane: Pane::Transcript,
+            mode: Mode::Normal,
+            source: 0,
+            segment: 0,
+            recent: Vec::new(),
+            writes: Vec::new(),
+            last_search: String::new(),
+            status: "? for keys".into(),
+            stale: false,
+        };
+        app.reload(project)?;
+        app.segment = app.first_respondent(0, 1).unwrap_or(0);
+        Ok(app)
+    }
+
+    pub fn current(&self) -> Option<&Source> {
+        self.sources.get(self.source).map(|r| &r.source)
+    }
+
+    /// The selected segment, when it is a respondent's.
+    pub fn selected(&self) -> Option<SegmentId> {
+        let source = self.current()?;
+        let seg = source.segments.get(self.segment)?;
+        source.speaker_of(seg).respondent().map(|_| seg.id.clone())
+    }
+
+    /// Codings of `list` on segment `i` of the current source.
+    pub fn on_segment<'a>(&self, list: &'a [Coding], i: usize) -> Vec<&'a Coding> {
+        let Some(seg) = self.current().and_then(|s| s.segments.get(i)) else { return Vec::new() };
+        list.iter().filter(|c| c.overlaps(seg.start, seg.end)).collect()
+    }
+
+    /// Rereads the current coder's codings and the suggestions of the current source.
+    pub fn reload(&mut self, project: &Project) -> Result<()> {
+        let Some(id) = self.current().map(|s| s.id.clone()) else { return Ok(()) };
+        let mine = store::read(&store::path(project, &self.coder, store::CodingFile::Anchored))?;
+        self.codings = mine.into_iter().filter(|c| c.source == id).collect();
+        let selection = Selection { sources: [id].into_iter().collect(), ..Selection::default() };
+        self.suggestions = suggestions::list(project, &selection)?;
+        let row = &mut self.sources[self.source];
+        (row.coded, row.total) = progress(&row.source, &self.codings);
+        Ok(())
+    }
+
+    /// The next respondent segment from `from` in direction `step` (±1), `from` included.
+    fn first_respondent(&self, from: usize, step: isize) -> Option<usize> {
+        let source = self.current()?;
+        let mut i = from as isize;
+        while i >= 0 && (i as usize) < source.segments.len() {
+            let seg = &source.segments[i as usize];
+            if source.speaker_of(seg).respondent().is_some() {
+                return Some(i as usize);
+            }
+            i += step;
+        }
+        None
+    }
+
+    /// Handles one key: moves, opens or drives the picker, search and help, or asks for a write.
+    pub fn handle(&mut self, key: Key) -> Effect {
+        if key == Key::Interrupt {
+            return Effect::Quit;
+        }
+        match self.mode.clone() {
+            Mode::Help => {
+                self.mode = Mode::Normal;
+                Effect::None
+            }
+            Mode::Search(query) => self.search_key(query, key),
+            Mode::Picker(picker) => self.picker_key(picker, key),
+            Mode::Normal => self.normal_key(key),
+        }
+    }
+
+    fn normal_key(&mut self, key: Key) -> Effect {
+        match key {
+            Key::Char('q') => return Effect::Quit,
+            Key::Char('?') => self.mode = Mode::Help,
+            Key::Tab => self.pane = if self.pane == Pane::Sources { Pane::Transcript } else { Pane::Sources },
+            Key::Char('j') | Key::Down => self.step(1),
+            Key::Char('k') | Key::Up => self.step(-1),
+            Key::Char('/') => self.mode = Mode::Search(String::new()),
+            Key::Char('n') => self.find_next(),
+            Key::Char('u') => return Effect::Write(Action::Undo),
+            Key::Enter if self.pane == Pane::Sources => self.pane = Pane::Transcript,
+            Key::Enter | Key::Char('c') => self.open_picker(Purpose::Apply),
+            Key::Char('x') | Key::Char('d') => self.open_picker(Purpose::Remove),
+            Key::Char('a') | Key::Char('r') => {
+                let Some(id) = self.selected() else { return Effect::None };
+                if self.on_segment(&self.suggestions, self.segment).is_empty() {
+                    self.status = format!("{id}: no suggestion on this segment");
+                    return Effect::None;
+                }
+                return Effect::Write(if key == Key::Char('a') { Action::Accept(id) } else { Action::Reject(id) });
+            }
+            _ => {}
+        }
+        Effect::None
+    }
+
+    /// Moves the selection one source or one respondent segment.
+    fn step(&mut self, by: isize) {
+        match self.pane {
+            Pane::Sources => {
+                let next = self.source as isize + by;
+                if next >= 0 && (next as usize) < self.sources.len() {
+                    self.source = next as usize;
+                    self.segment = self.first_respondent(0, 1).unwrap_or(0);
+                    self.stale = true;
+                }
+            }
+            Pane::Transcript => {
+                let from = self.segment as isize + by;
+                if from >= 0 {
+                    if let Some(i) = self.first_respondent(from as usize, by) {
+                        self.segment = i;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Does the state need the current source's codings read again (after a change of source)?
+    pub fn take_reload(&mut self) -> bool {
+        std::mem::take(&mut self.stale)
+    }
+
+    fn open_picker(&mut self, purpose: Purpose) {
+        let Some(id) = self.selected() else {
+            self.status = "only respondent segments are coded".into();
+            return;
+        };
+        if purpose == Purpose::Remove && self.on_segment(&self.codings, self.segment).is_empty() {
+            self.status = format!("{id}: no coding of {} here", self.coder);
+            return;
+        }
+        self.mode = Mode::Picker(Picker { purpose, filter: String::new(), selected: 0 });
+    }
+
+    /// The picker's lines: indices into the codes.
+    pub fn picker_lines(&self, picker: &Picker) -> Vec<usize> {
+        let only: Option<Vec<CodePath>> = match picker.purpose {
+            Purpose::Apply => None,
+            Purpose::Remove => Some(self.on_segment(&self.codings, self.segment).into_iter().map(|c| c.code.clone()).collect()),
+        };
+        self.codes.filtered(&picker.filter, &self.recent, only.as_deref())
+    }
+
+    fn picker_key(&mut self, mut picker: Picker, key: Key) -> Effect {
+        let lines = self.picker_lines(&picker);
+        match key {
+            Key::Esc => {
+                self.mode = Mode::Normal;
+                return Effect::None;
+            }
+            Key::Down => picker.selected = (picker.selected + 1).min(lines.len().saturating_sub(1)),
+            Key::Up => picker.selected = picker.selected.saturating_sub(1),
+            Key::Backspace => {
+                picker.filter.pop();
+                picker.selected = 0;
+            }
+            Key::Char(c) => {
+                picker.filter.push(c);
+                picker.selected = 0;
+            }
+            Key::Enter => return self.pick(&picker, &lines),
+            _ => {}
+        }
+        self.mode = Mode::Picker(picker);
+        Effect::None
+    }
+
+    fn pick(&mut self, picker: &Picker, lines: &[usize]) -> Effect {
+        let Some(entry) = lines.get(picker.selected).map(|i| &self.codes.entries[*i]) else {
+            self.status = format!("no code matches `{}`", picker.filter);
+            return Effect::None;
+        };
+        if !entry.codable {
+            self.status = format!("{} is a folder: pick a code inside it", entry.path);
+            return Effect::None;
+        }
+        let Some(id) = self.selected() else { return Effect::None };
+        self.mode = Mode::Normal;
+        let code = entry.path.clone();
+        Effect::Write(match picker.purpose {
+            Purpose::Apply => Action::Code(id, code),
+            Purpose::Remove => Action::Uncode(id, code),
+        })
+    }
+
+    fn search_key(&mut self, mut query: String, key: Key) -> Effect {
+        match key {
+            Key::Esc => self.mode = Mode::Normal,
+            Key::Enter => {
+                self.mode = Mode::Normal;
+                self.last_search = query;
+                self.find_next();
+            }
+            Key::Backspace => {
+                query.pop();
+                self.mode = Mode::Search(query);
+            }
+            Key::Char(c) => {
+                query.push(c);
+                self.mode = Mode::Search(query);
+            }
+            _ => self.mode = Mode::Search(query),
+        }
+        Effect::None
+    }
+
+    /// Moves to the next respondent segment of the current source holding the last search
+    /// (case-insensitive), wrapping around.
+    fn find_next(&mut self) {
+        let query = self.last_search.to_lowercase();
+        let Some(source) = self.current() else { return };
+        if query.is_empty() {
+            return;
+        }
+        let n = source.segments.len();
+        let hit = (1..=n).map(|k| (self.segment + k) % n).find(|&i| {
+            let seg = &source.segments[i];
+            source.speaker_of(seg).respondent().is_some() && seg.text.to_lowercase().contains(&query)
+        });
+        match hit {
+            Some(i) => {
+                self.segment = i;
+                self.status = format!("/{}", self.last_search);
+            }
+            None => self.status = format!("`{}` not found in {}", self.last_search, source.id),
+        }
+    }
+
+    /// Carries out `action` under the project's lock, records it, and rereads the codings. An
+    /// error leaves the state as it was and becomes the status line.
+    pub fn perform(&mut self, project: &Project, action: &Action) -> Result<()> {
+        let result = self.write(project, action);
+        match &result {
+            Ok(message) => self.status = message.clone(),
+            Err(e) => self.status = e.to_string(),
+        }
+        self.reload(project)?;
+        result.map(|_| ())
+    }
+
+    fn write(&mut self, project: &Project, action: &Action) -> Result<String> {
+        let _lock = project.lock()?;
+        let message = match action {
+            Action::Code(id, code) => {
+                history::set_command(["tui", "code", &id.to_string(), &code.to_string(), "--coder", self.coder.as_str()]);
+                let done = apply::code(project, &Target::Segment(id.clone()), &[code.to_string()], Some(self.coder.clone()))?;
+                self.recent.retain(|c| c != code);
+                self.recent.push(code.clone());
+                format!("{id}: {code} {}", if done.added > 0 { "added" } else { "already there" })
+            }
+            Action::Uncode(id, code) => {
+                history::set_command(["tui", "uncode", &id.to_string(), &code.to_string(), "--coder", self.coder.as_str()]);
+                let (_, removed) = apply::uncode(project, &Target::Segment(id.clone()), &[code.to_string()], Some(self.coder.clone()))?;
+                format!("{id}: {code} removed ({removed})")
+            }
+            Action::Accept(id) | Action::Reject(id) => return self.review(project, action, id),
+            Action::Undo => return self.undo(project),
+        };
+        self.record(project)?;
+        Ok(message)
+    }
+
+    fn review(&mut self, project: &Project, action: &Action, id: &SegmentId) -> Result<String> {
+        let sources: Vec<Source> = self.current().into_iter().cloned().collect();
+        let selection = Selection { segments: Selection::segments_of(&sources, std::slice::from_ref(id))?, ..Selection::default() };
+        let accept = matches!(action, Action::Accept(_));
+        let verb = if accept { "accept" } else { "reject" };
+        history::set_command(["tui", "suggestions", verb, &id.to_string(), "--coder", self.coder.as_str()]);
+        let decided = if accept { suggestions::accept(project, &selection, &self.coder, false)? } else { suggestions::reject(project, &selection, false)? };
+        self.record(project)?;
+        let codes: Vec<String> = decided.taken.iter().map(|c| c.code.to_string()).collect();
+        Ok(format!("{id}: {verb}ed {}", codes.join(", ")))
+    }
+
+    /// Notes the number of the write just made, for `u`.
+    fn record(&mut self, project: &Project) -> Result<()> {
+        if let Some(last) = history::entries(project.root())?.last() {
+            self.writes.push(last.number);
+        }
+        Ok(())
+    }
+
+    fn undo(&mut self, project: &Project) -> Result<String> {
+        let Some(&mine) = self.writes.last() else {
+            return Err(Error::refused("nothing to undo since the coder opened"));
+        };
+        let last = history::entries(project.root())?.last().map_or(0, |e| e.number);
+        if last != mine {
+            return Err(Error::refused(format!("write {last} came from elsewhere after this coder's last write: undo it with `quire undo`")));
+        }
+        history::set_command(["tui", "undo"]);
+        let plan = undo::plan(project, None)?;
+        let command = plan.undone.first().map(|e| e.command.clone()).unwrap_or_default();
+        undo::apply(project, plan)?;
+        self.writes.pop();
+        Ok(format!("undid `{command}`"))
+    }
+}
+
+/// (respondent segments with a coding in `codings`, respondent segments) of `source`.
+fn progress(source: &Source, codings: &[Coding]) -> (usize, usize) {
+    let mut coded = 0;
+    let mut total = 0;
+    for (seg, _) in source.respondent_segments() {
+        total += 1;
+        if codings.iter().any(|c| c.source == source.id && c.overlaps(seg.start, seg.end)) {
+            coded += 1;
+        }
+    }
+    (coded, total)
+}
