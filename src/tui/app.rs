@@ -88,8 +88,11 @@ pub struct App {
     pub segment: usize,
     /// Codes applied this session, oldest first.
     pub recent: Vec<CodePath>,
-    /// History numbers of the writes made since the coder opened, oldest first.
+    /// History numbers of the changes made since the coder opened that are not undone yet,
+    /// oldest first (what `u` undoes).
     pub writes: Vec<u64>,
+    /// History numbers of every write this coder made, undos included.
+    pub mine: Vec<u64>,
     pub last_search: String,
     /// The message of the last action, for the status line.
     pub status: String,
@@ -126,6 +129,7 @@ impl App {
             segment: 0,
             recent: Vec::new(),
             writes: Vec::new(),
+            mine: Vec::new(),
             last_search: String::new(),
             status: "? for keys".into(),
             stale: false,
@@ -383,7 +387,7 @@ impl App {
             Action::Accept(id) | Action::Reject(id) => return self.review(project, action, id),
             Action::Undo => return self.undo(project),
         };
-        self.record(project)?;
+        self.record(project, true)?;
         Ok(message)
     }
 
@@ -394,32 +398,41 @@ impl App {
         let verb = if accept { "accept" } else { "reject" };
         history::set_command(["tui", "suggestions", verb, &id.to_string(), "--coder", self.coder.as_str()]);
         let decided = if accept { suggestions::accept(project, &selection, &self.coder, false)? } else { suggestions::reject(project, &selection, false)? };
-        self.record(project)?;
+        self.record(project, true)?;
         let codes: Vec<String> = decided.taken.iter().map(|c| c.code.to_string()).collect();
         Ok(format!("{id}: {verb}ed {}", codes.join(", ")))
     }
 
-    /// Notes the number of the write just made, for `u`.
-    fn record(&mut self, project: &Project) -> Result<()> {
+    /// Notes the number of the write just made (for `u`, when `undoable`).
+    fn record(&mut self, project: &Project, undoable: bool) -> Result<()> {
         if let Some(last) = history::entries(project.root())?.last() {
-            self.writes.push(last.number);
+            self.mine.push(last.number);
+            if undoable {
+                self.writes.push(last.number);
+            }
         }
         Ok(())
     }
 
+    /// Undoes this coder's last change not undone yet: every write from it on, which must all
+    /// be this coder's (the change and the undos made since), through the project's undo.
     fn undo(&mut self, project: &Project) -> Result<String> {
-        let Some(&mine) = self.writes.last() else {
+        let Some(&change) = self.writes.last() else {
             return Err(Error::refused("nothing to undo since the coder opened"));
         };
-        let last = history::entries(project.root())?.last().map_or(0, |e| e.number);
-        if last != mine {
-            return Err(Error::refused(format!("write {last} came from elsewhere after this coder's last write: undo it with `quire undo`")));
+        let entries = history::entries(project.root())?;
+        if let Some(other) = entries.iter().find(|e| e.number > change && !self.mine.contains(&e.number)) {
+            return Err(Error::refused(format!(
+                "write {} (`{}`) came from elsewhere after this coder's last change: undo with `quire undo`",
+                other.number, other.command
+            )));
         }
-        history::set_command(["tui", "undo"]);
-        let plan = undo::plan(project, None)?;
-        let command = plan.undone.first().map(|e| e.command.clone()).unwrap_or_default();
+        let command = entries.iter().find(|e| e.number == change).map(|e| e.command.clone()).unwrap_or_default();
+        history::set_command(["tui", "undo", "--to", &(change - 1).to_string()]);
+        let plan = undo::plan(project, Some(change - 1))?;
         undo::apply(project, plan)?;
         self.writes.pop();
+        self.record(project, false)?;
         Ok(format!("undid `{command}`"))
     }
 }

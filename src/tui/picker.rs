@@ -47,28 +47,40 @@ impl Codes {
     }
 
     /// The entries matching `filter` (every word of it, case-insensitive, in the id, name, path or
-    /// description), recent codes first (most recent first), then the rest in tree order. With
-    /// `only`, just those codes.
+    /// description): recent codes first (most recent first), then codes whose id or name
+    /// matches, then those matched by path or description, each in tree order. Folders are
+    /// listed only while nothing is typed. With `only`, just those codes.
     pub fn filtered(&self, filter: &str, recent: &[CodePath], only: Option<&[CodePath]>) -> Vec<usize> {
         let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
-        let matches = |e: &Entry| {
-            let hay = format!("{} {} {}", e.path, e.name, e.description).to_lowercase();
-            words.iter().all(|w| hay.contains(w.as_str())) && only.is_none_or(|o| o.contains(&e.path))
+        let rank = |e: &Entry| -> Option<u8> {
+            if only.is_some_and(|o| !o.contains(&e.path)) || !(e.codable || words.is_empty() && only.is_none()) {
+                return None;
+            }
+            let name = format!("{} {}", e.path.leaf(), e.name).to_lowercase();
+            let all = format!("{} {} {}", e.path, e.name, e.description).to_lowercase();
+            if words.iter().all(|w| name.contains(w.as_str())) {
+                Some(1)
+            } else if words.iter().all(|w| all.contains(w.as_str())) {
+                Some(2)
+            } else {
+                None
+            }
         };
-        let mut out: Vec<usize> = Vec::new();
-        for code in recent.iter().rev() {
-            if let Some(i) = self.entries.iter().position(|e| &e.path == code && e.codable && matches(e)) {
-                if !out.contains(&i) {
-                    out.push(i);
-                }
-            }
-        }
+        let mut ranked: Vec<(u8, usize)> = Vec::new();
         for (i, e) in self.entries.iter().enumerate() {
-            if matches(e) && !out.contains(&i) && (e.codable || words.is_empty() && only.is_none()) {
-                out.push(i);
+            if let Some(r) = rank(e) {
+                let recent = recent.iter().rev().position(|c| c == &e.path).filter(|_| e.codable);
+                ranked.push((recent.map_or(r, |_| 0), recent.map_or(i, |p| p)));
             }
         }
-        out
+        ranked.sort();
+        ranked.into_iter().map(|(r, i)| if r == 0 { self.position_of_recent(recent, i) } else { i }).collect()
+    }
+
+    /// The entry of the `back`-th most recent code.
+    fn position_of_recent(&self, recent: &[CodePath], back: usize) -> usize {
+        let code = &recent[recent.len() - 1 - back];
+        self.entries.iter().position(|e| &e.path == code).unwrap_or(0)
     }
 }
 

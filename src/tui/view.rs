@@ -109,7 +109,7 @@ pub fn transcript_lines(app: &App, width: usize) -> (Vec<Line<'static>>, usize) 
             at = lines.len();
         }
         let Some(respondent) = speaker.respondent() else {
-            lines.push(Line::styled(format!("{:>MARGIN$} {} (interviewer)", "", speaker.label), dim()));
+            lines.push(Line::styled(format!(" {:>3} {} (interviewer)", seg.id.number, speaker.label), dim()));
             for l in wrap(&seg.text, width.saturating_sub(MARGIN + 1)) {
                 lines.push(Line::styled(format!("{:>MARGIN$} {l}", ""), dim()));
             }
@@ -129,7 +129,7 @@ pub fn transcript_lines(app: &App, width: usize) -> (Vec<Line<'static>>, usize) 
             lines.push(Line::from(vec![Span::styled(format!("{margin:<w$}│", w = MARGIN - 1), Style::default().add_modifier(Modifier::BOLD)), Span::raw(format!(" {l}"))]));
         }
         for s in app.on_segment(&app.suggestions, i) {
-            let text = format!("{:<w$}~ suggested {} ({}): a accept, r reject", "", s.code, s.coder, w = MARGIN - 1);
+            let text = format!("~{:<w$}~ {} · suggested by {} (a/r)", app.codes.symbol(&s.code), s.code.leaf(), s.coder, w = MARGIN - 2);
             lines.push(Line::styled(text, dim().add_modifier(Modifier::ITALIC)));
         }
     }
@@ -140,7 +140,14 @@ fn draw_transcript(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let title = match app.current() {
         Some(s) => {
             let attrs: Vec<String> = s.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            format!(" {} · {} · {} {} ", s.id, s.method, s.language, attrs.join(" "))
+            let respondents: Vec<String> = s.respondents().map(|(sp, r)| format!("{} {}", sp.label, r.citation())).collect();
+            let mut title = format!(" {} · {} · {} · {}", s.id, s.method, s.language, respondents.join(", "));
+            for a in attrs {
+                title.push(' ');
+                title.push_str(&a);
+            }
+            title.push(' ');
+            title
         }
         None => " no sources: `quire ingest` first ".into(),
     };

@@ -1,0 +1,256 @@
+//! The terminal coder (`quire tui`): its screen drawn on ratatui's in-memory backend, scripted
+//! key sequences checked against the coding files they leave, and one run of the real binary in
+//! tmux.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{skip, tool_works, Workdir};
+use quire::codebook::CodePath;
+use quire::project::Project;
+use quire::tui::app::{Action, App, Effect, Key};
+use quire::tui::view;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+/// Segments of XX-1: 1 I, 2 R, 3 R (second paragraph), 4 I, 5 R.
+const ONE: &str = "---\nsource: XX-1\ncountry: BE\nlanguage: en\nmethod: interview\nspeaker I: interviewer\nspeaker R: role=EPR gender=M\n---\nI: Where did you sleep after release?\nR: At a friend's flat for two weeks, then nowhere.\n\nThen the shelter, which was full of users.\nI: Did anyone wait for you?\nR: My sister waited at the gate.\n";
+const TWO: &str = "---\nsource: XX-2\ncountry: BE\nlanguage: en\nmethod: interview\nspeaker I: interviewer\nspeaker R: role=PR gender=F\n---\nI: What helped most?\nR: Having my own room again.\n";
+
+const HOUSING: &str = "challenges/structural/housing";
+
+fn project() -> Workdir {
+    let w = Workdir::new();
+    w.init("p", "en");
+    w.write("in/XX-1.txt", ONE);
+    w.write("in/XX-2.txt", TWO);
+    w.run(&["--project", "p", "ingest", "in"]).ok();
+    w
+}
+
+fn code(path: &str) -> CodePath {
+    CodePath::parse(path).unwrap()
+}
+
+fn open(w: &Workdir) -> (Project, App) {
+    let project = Project::open(&w.path("p")).unwrap();
+    let app = App::open(&project, Some("ana".parse().unwrap())).unwrap();
+    (project, app)
+}
+
+/// Types `keys` (a `\n` is Enter); performs each write asked for. Returns the writes.
+fn keys(project: &Project, app: &mut App, keys: &str) -> Vec<Action> {
+    let mut writes = Vec::new();
+    for c in keys.chars() {
+        let key = if c == '\n' { Key::Enter } else { Key::Char(c) };
+        if let Effect::Write(action) = app.handle(key) {
+            app.perform(project, &action).unwrap();
+            writes.push(action);
+        }
+    }
+    writes
+}
+
+/// A coder's file with each `created` time (checked to be one) replaced by `T`.
+fn codings(w: &Workdir, file: &str) -> String {
+    let text = fs::read_to_string(w.path(&format!("p/codings/{file}"))).unwrap_or_default();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut fields: Vec<&str> = line.splitn(7, ',').collect();
+        if i > 0 {
+            let t = fields[5];
+            assert!(t.len() == 20 && t.starts_with("20") && t.ends_with('Z'), "created `{t}`");
+            fields[5] = "T";
+        }
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn screen(app: &App) -> Vec<String> {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| view::draw(f, app)).unwrap();
+    let buf = terminal.backend().buffer();
+    (0..24).map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>().trim_end().to_string()).collect()
+}
+
+const HEADER: &str = "source,start,end,code,coder,created,text\n";
+
+#[test]
+fn keys_code_the_selected_respondent_segment_as_the_coder() {
+    let w = project();
+    let (project, mut app) = open(&w);
+    let writes = keys(&project, &mut app, "jchousing\n");
+    assert_eq!(writes, [Action::Code("XX-1:3".parse().unwrap(), code(HOUSING))]);
+    assert_eq!(codings(&w, "ana.csv"), format!("{HEADER}XX-1,90,132,{HOUSING},ana,T,\"Then the shelter, which was full of users.\"\n"));
+}
+
+#[test]
+fn moving_skips_interviewer_segments() {
+    let w = project();
+    let (_, mut app) = open(&w);
+    let mut seen = vec![app.selected().unwrap().to_string()];
+    for key in [Key::Char('j'), Key::Down, Key::Char('j'), Key::Char('k'), Key::Up, Key::Up] {
+        app.handle(key);
+        seen.push(app.selected().unwrap().to_string());
+    }
+    assert_eq!(seen, ["XX-1:2", "XX-1:3", "XX-1:5", "XX-1:5", "XX-1:3", "XX-1:2", "XX-1:2"]);
+}
+
+#[test]
+fn x_removes_the_chosen_code_and_u_undoes_each_change_in_turn() {
+    let w = project();
+    let (project, mut app) = open(&w);
+    keys(&project, &mut app, "chousing\ncstigma\n");
+    let both = codings(&w, "ana.csv");
+    assert_eq!(
+        both,
+        format!("{HEADER}XX-1,41,88,challenges/individual/stigma,ana,T,\"At a friend's flat for two weeks, then nowhere.\"\nXX-1,41,88,{HOUSING},ana,T,\"At a friend's flat for two weeks, then nowhere.\"\n")
+    );
+    // The remove picker lists only the segment's codes: the first is stigma.
+    let writes = keys(&project, &mut app, "x\n");
+    assert_eq!(writes, [Action::Uncode("XX-1:2".parse().unwrap(), code("challenges/individual/stigma"))]);
+    assert_eq!(codings(&w, "ana.csv"), format!("{HEADER}XX-1,41,88,{HOUSING},ana,T,\"At a friend's flat for two weeks, then nowhere.\"\n"));
+    keys(&project, &mut app, "u");
+    assert_eq!(codings(&w, "ana.csv"), both);
+    // Back to before the coder opened: ana had no file.
+    keys(&project, &mut app, "uu");
+    assert!(!w.path("p/codings/ana.csv").exists());
+    // Nothing of this coder's is left to undo: refused, the file unchanged.
+    assert_eq!(app.handle(Key::Char('u')), Effect::Write(Action::Undo));
+    assert!(app.perform(&project, &Action::Undo).is_err());
+    assert_eq!(app.status, "nothing to undo since the coder opened");
+    assert!(!w.path("p/codings/ana.csv").exists());
+}
+
+#[test]
+fn a_accepts_and_r_rejects_the_suggestions_of_the_selected_segment() {
+    let w = project();
+    w.run(&["--project", "p", "autocode"]).ok();
+    let (project, mut app) = open(&w);
+    keys(&project, &mut app, "a");
+    assert_eq!(codings(&w, "ana.csv"), format!("{HEADER}XX-1,41,88,{HOUSING},ana,T,\"At a friend's flat for two weeks, then nowhere.\"\n"));
+    keys(&project, &mut app, "jr");
+    assert_eq!(codings(&w, "auto.csv"), HEADER);
+    assert_eq!(
+        codings(&w, "auto.rejected.csv"),
+        format!("{HEADER}XX-1,90,132,{HOUSING},auto,T,\"Then the shelter, which was full of users.\"\nXX-1,90,132,reasons/shelters-with-users,auto,T,\"Then the shelter, which was full of users.\"\n")
+    );
+}
+
+#[test]
+fn the_transcript_shows_a_letter_per_code_in_the_margin_and_suggestions_dimmed() {
+    let w = project();
+    w.run(&["--project", "p", "autocode"]).ok();
+    let (project, mut app) = open(&w);
+    keys(&project, &mut app, "chousing\ncstigma\n");
+    let shown = screen(&app);
+    let expected = [
+        "┌ sources · ana ───────┐┌ XX-1 · interview · en · R (EPR, M, BE) ──────────────┐",
+        "│>XX-1            1/3  ││   1 I (interviewer)                                  │",
+        "│ XX-2            0/1  ││      Where did you sleep after release?              │",
+        "│                      ││▶  2 R (EPR, M, BE)                                   │",
+        "│                      ││hn  │ At a friend's flat for two weeks, then nowhere. │",
+        "│                      ││~n  ~ housing · suggested by auto (a/r)               │",
+        "│                      ││   3 R (EPR, M, BE)                                   │",
+        "│                      ││    │ Then the shelter, which was full of users.      │",
+        "│                      ││~n  ~ housing · suggested by auto (a/r)               │",
+        "│                      ││~B  ~ shelters-with-users · suggested by auto (a/r)   │",
+        "│                      ││   4 I (interviewer)                                  │",
+        "│                      ││      Did anyone wait for you?                        │",
+        "│                      ││   5 R (EPR, M, BE)                                   │",
+        "│                      ││    │ My sister waited at the gate.                   │",
+    ];
+    assert_eq!(shown[..14], expected);
+    assert_eq!(shown[23], "XX-1:2: challenges/individual/stigma added │ h stigma · n housing");
+}
+
+#[test]
+fn the_picker_filters_over_names_and_descriptions_with_recent_codes_first() {
+    let w = project();
+    let (project, mut app) = open(&w);
+    keys(&project, &mut app, "chousing\n");
+    keys(&project, &mut app, "cshelter");
+    let expected = [
+        "│ XX-2    ┌ code the segment (Enter applies, Esc closes) ────────────┐         │",
+        "│         │filter: shelter_                                          │         │",
+        "│         │*n     housing · Housing after release                    │nowhere. │",
+        "│         │ B   shelters-with-users · Shelters full of users         │         │",
+        "│         │                                                          │rs.      │",
+    ];
+    assert_eq!(screen(&app)[2..7], expected);
+}
+
+#[test]
+fn the_help_lists_every_key() {
+    let w = project();
+    let (_, mut app) = open(&w);
+    app.handle(Key::Char('?'));
+    let expected = [
+        "│    ┌ keys ──────────────────────────────────────────────────────────────┐    │",
+        "│    │j/k, ↓/↑   next / previous respondent segment (or source)           │    │",
+        "│    │Tab        switch between sources and transcript                    │    │",
+        "│    │Enter, c   code the segment: open the code picker                   │    │",
+        "│    │x, d       remove one of your codes from the segment                │    │",
+        "│    │a / r      accept / reject the segment's suggestions                │    │",
+        "│    │u          undo your last change since the coder opened             │    │",
+        "│    │/ , n      search the source's respondent text; next hit            │    │",
+        "│    │picker     type to filter, ↓/↑ choose, Enter apply, Esc close       │    │",
+        "│    │?          this help (any key closes it)                            │    │",
+        "│    │q, Ctrl-C  quit                                                     │    │",
+        "│    └────────────────────────────────────────────────────────────────────┘    │",
+    ];
+    assert_eq!(screen(&app)[5..17], expected);
+}
+
+#[test]
+fn tui_without_a_terminal_is_a_usage_error() {
+    let w = project();
+    let r = w.run(&["--project", "p", "tui"]).exits(2);
+    assert_eq!(r.stderr, "quire: `quire tui` needs a terminal (use `quire code` in scripts)\n");
+}
+
+/// The pane of tmux session `name` once it shows `text` (within ten seconds).
+fn wait_for(socket: &str, text: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let out = Command::new("tmux").args(["-L", socket, "capture-pane", "-p", "-t", "coder"]).output().unwrap();
+        let pane = String::from_utf8_lossy(&out.stdout).to_string();
+        if pane.contains(text) || start.elapsed() > Duration::from_secs(10) {
+            return pane;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn tmux(socket: &str, args: &[&str]) {
+    assert!(Command::new("tmux").args(["-L", socket]).args(args).status().unwrap().success(), "tmux {args:?}");
+}
+
+#[test]
+fn the_real_binary_codes_a_segment_in_tmux() {
+    if !tool_works("tmux", &["-V"]) {
+        return skip("tmux is not installed: the terminal coder is not driven end to end");
+    }
+    let w = project();
+    let socket = format!("quire-test-{}", std::process::id());
+    let command = format!("{} --project {} tui --coder ana", env!("CARGO_BIN_EXE_quire"), w.path("p").display());
+    tmux(&socket, &["new-session", "-d", "-s", "coder", "-x", "80", "-y", "24", &command]);
+    let first = wait_for(&socket, "sources · ana");
+    tmux(&socket, &["send-keys", "-t", "coder", "j", "c", "housing", "Enter"]);
+    let after = wait_for(&socket, "added");
+    tmux(&socket, &["send-keys", "-t", "coder", "q"]);
+    let _ = Command::new("tmux").args(["-L", &socket, "kill-server"]).output();
+    assert!(first.contains("│>XX-1            0/3  │"), "{first}");
+    assert!(after.contains("XX-1:3: challenges/structural/housing added │ n housing"), "{after}");
+    assert!(after.contains("│>XX-1            1/3  │"), "{after}");
+    assert_eq!(codings(&w, "ana.csv"), format!("{HEADER}XX-1,90,132,{HOUSING},ana,T,\"Then the shelter, which was full of users.\"\n"));
+    let log = w.run(&["--project", "p", "log", "--limit", "1"]).ok().stdout;
+    assert!(log.contains("quire tui code XX-1:3 challenges/structural/housing --coder ana"), "{log}");
+    assert!(Path::new(&w.path("p/codings/ana.csv")).exists());
+}
