@@ -79,7 +79,9 @@ pub enum Command {
     #[command(after_help = "Example:\n  quire uncode PT-PR-01:14 housing")]
     Uncode(code::UncodeArgs),
     /// Code interactively in the terminal: sources, transcript, code picker, suggestions, undo.
-    #[command(after_help = "Keys: j/k move, Tab switches pane, Enter or c codes, x removes, a/r accept/reject a suggestion,\nu undoes, / searches, ? lists every key, q quits.\n\nExample:\n  quire tui --coder ana")]
+    #[command(
+        after_help = "Keys: j/k move, Tab switches pane, Enter or c codes, x removes, a/r accept/reject a suggestion,\nu undoes, / searches, ? lists every key, q quits.\n\nExample:\n  quire tui --coder ana"
+    )]
     Tui(tui::Args),
     /// Export or import a CSV coding sheet.
     #[command(after_help = "Example:\n  quire sheet export > sheet.csv && quire sheet import sheet.csv --coder ana")]

@@ -397,7 +397,8 @@ impl App {
         let accept = matches!(action, Action::Accept(_));
         let verb = if accept { "accept" } else { "reject" };
         history::set_command(["tui", "suggestions", verb, &id.to_string(), "--coder", self.coder.as_str()]);
-        let decided = if accept { suggestions::accept(project, &selection, &self.coder, false)? } else { suggestions::reject(project, &selection, false)? };
+        let decided =
+            if accept { suggestions::accept(project, &selection, &self.coder, false)? } else { suggestions::reject(project, &selection, false)? };
         self.record(project, true)?;
         let codes: Vec<String> = decided.taken.iter().map(|c| c.code.to_string()).collect();
         Ok(format!("{id}: {verb}ed {}", codes.join(", ")))

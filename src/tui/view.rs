@@ -126,7 +126,10 @@ pub fn transcript_lines(app: &App, width: usize) -> (Vec<Line<'static>>, usize) 
         }
         for (k, l) in wrap(&seg.text, width.saturating_sub(MARGIN + 1)).into_iter().enumerate() {
             let margin = if k == 0 { labels.clone() } else { String::new() };
-            lines.push(Line::from(vec![Span::styled(format!("{margin:<w$}│", w = MARGIN - 1), Style::default().add_modifier(Modifier::BOLD)), Span::raw(format!(" {l}"))]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("{margin:<w$}│", w = MARGIN - 1), Style::default().add_modifier(Modifier::BOLD)),
+                Span::raw(format!(" {l}")),
+            ]));
         }
         for s in app.on_segment(&app.suggestions, i) {
             let text = format!("~{:<w$}~ {} · suggested by {} (a/r)", app.codes.symbol(&s.code), s.code.leaf(), s.coder, w = MARGIN - 2);
@@ -164,7 +167,8 @@ pub fn status_line(app: &App) -> String {
     if let Mode::Search(q) = &app.mode {
         return format!("/{q}");
     }
-    let mut codes: Vec<String> = app.on_segment(&app.codings, app.segment).iter().map(|c| format!("{} {}", app.codes.symbol(&c.code), c.code.leaf())).collect();
+    let mut codes: Vec<String> =
+        app.on_segment(&app.codings, app.segment).iter().map(|c| format!("{} {}", app.codes.symbol(&c.code), c.code.leaf())).collect();
     codes.dedup();
     let here = if codes.is_empty() { String::new() } else { format!(" │ {}", codes.join(" · ")) };
     format!("{}{here}", app.status)
