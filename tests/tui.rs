@@ -254,3 +254,32 @@ fn the_real_binary_codes_a_segment_in_tmux() {
     assert!(log.contains("quire tui code XX-1:3 challenges/structural/housing --coder ana"), "{log}");
     assert!(Path::new(&w.path("p/codings/ana.csv")).exists());
 }
+
+#[test]
+fn code_without_a_target_off_a_terminal_is_a_usage_error() {
+    let w = project();
+    let r = w.run(&["--project", "p", "code"]).exits(2);
+    assert_eq!(r.stderr, "quire: `quire code` needs a target and codes (SOURCE:N CODE...); with neither, on a terminal, it opens the coder\n");
+}
+
+#[test]
+fn code_with_a_target_still_needs_codes() {
+    let w = project();
+    let r = w.run(&["--project", "p", "code", "XX-1:2"]).exits(2);
+    assert!(r.stderr.starts_with("error: the following required arguments were not provided:\n  <CODES>..."), "{}", r.stderr);
+}
+
+#[test]
+fn code_without_a_target_opens_the_coder_in_tmux() {
+    if !tool_works("tmux", &["-V"]) {
+        return skip("tmux is not installed: the terminal coder is not driven end to end");
+    }
+    let w = project();
+    let socket = format!("quire-test-code-{}", std::process::id());
+    let command = format!("{} --project {} code --coder bea", env!("CARGO_BIN_EXE_quire"), w.path("p").display());
+    tmux(&socket, &["new-session", "-d", "-s", "coder", "-x", "80", "-y", "24", &command]);
+    let first = wait_for(&socket, "sources · bea");
+    tmux(&socket, &["send-keys", "-t", "coder", "q"]);
+    let _ = Command::new("tmux").args(["-L", &socket, "kill-server"]).output();
+    assert!(first.contains("┌ sources · bea ───────┐┌ XX-1 · interview · en · R (EPR, M, BE) ──────────────┐"), "{first}");
+}

@@ -72,7 +72,7 @@ pub enum Command {
     Codebook(codebook::Sub),
     /// Code a segment, a range of segments or a character span.
     #[command(
-        after_help = "Examples:\n  quire code PT-PR-01:14 housing\n  quire code PT-PR-01:14-16 housing stigma --coder ana\n  quire code PT-PR-01@120..388 structural/housing"
+        after_help = "Examples:\n  quire code PT-PR-01:14 housing\n  quire code PT-PR-01:14-16 housing stigma --coder ana\n  quire code PT-PR-01@120..388 structural/housing\n  quire code    # no target, on a terminal: the interactive coder (quire tui)"
     )]
     Code(code::Args),
     /// Remove codings inside a target (all of the coder's, or the codes named).

@@ -36,8 +36,13 @@ fn key_of(event: Event) -> Option<Key> {
     })
 }
 
+/// Are standard input and output a terminal (where the coder can run)?
+pub fn on_terminal() -> bool {
+    std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
+}
+
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+    if !on_terminal() {
         return Err(Error::Usage("`quire tui` needs a terminal (use `quire code` in scripts)".into()));
     }
     let project = ctx.project()?;
