@@ -11,8 +11,7 @@ pub struct Args {
     /// SOURCE:N (a respondent segment, numbered as `quire show` prints them), SOURCE:N-M (each
     /// respondent segment of a range; interviewer paragraphs are skipped and counted) or
     /// SOURCE@START..END (characters within one speaker's turn; a span that starts or ends inside
-    /// a word is widened to whole words, with a note). Interviewer text is never coded. Without
-    /// a target (and codes), on a terminal: the interactive coder, as `quire tui`.
+    /// a word is widened to whole words, with a note). Interviewer text is never coded.
     #[arg(requires = "codes")]
     pub target: Option<Target>,
     /// Codes, by path or unique suffix.
