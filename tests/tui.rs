@@ -42,14 +42,23 @@ fn open(w: &Workdir) -> (Project, App) {
     (project, app)
 }
 
-/// Types `keys` (a `\n` is Enter); performs each write asked for. Returns the writes.
+/// Types `keys` (`\n` is Enter, `\t` Tab); performs each write asked for and reads a source
+/// shown anew. Returns the writes.
 fn keys(project: &Project, app: &mut App, keys: &str) -> Vec<Action> {
     let mut writes = Vec::new();
     for c in keys.chars() {
-        let key = if c == '\n' { Key::Enter } else { Key::Char(c) };
-        if let Effect::Write(action) = app.handle(key) {
-            app.perform(project, &action).unwrap();
-            writes.push(action);
+        let key = match c {
+            '\n' => Key::Enter,
+            '\t' => Key::Tab,
+            c => Key::Char(c),
+        };
+        match app.handle(key) {
+            Effect::Write(action) => {
+                app.perform(project, &action).unwrap();
+                writes.push(action);
+            }
+            Effect::Reload => app.reload(project).unwrap(),
+            _ => {}
         }
     }
     writes
@@ -187,6 +196,28 @@ fn the_picker_filters_over_names_and_descriptions_with_recent_codes_first() {
 }
 
 #[test]
+fn f_filters_the_sources_by_a_respondents_attributes_and_shows_the_first_that_passes() {
+    let w = project();
+    let (project, mut app) = open(&w);
+    let writes = keys(&project, &mut app, "\tfrole=PR\n\tchousing\n");
+    assert_eq!(writes, [Action::Code("XX-2:2".parse().unwrap(), code(HOUSING))]);
+    let shown = screen(&app);
+    assert_eq!(shown[0], "┌ sources · ana · 1/2 ─┐┌ XX-2 · interview · en · R (PR, F, BE) ───────────────┐");
+    assert_eq!(shown[1], "│>XX-2            1/1  ││   1 I (interviewer)                                  │");
+    assert_eq!(shown[2], "│                      ││      What helped most?                               │");
+    keys(&project, &mut app, "\tfrole=EPR,PR\nk");
+    assert_eq!(
+        screen(&app)[1..3],
+        [
+            "│>XX-1            0/3  ││   1 I (interviewer)                                  │",
+            "│ XX-2            1/1  ││      Where did you sleep after release?              │"
+        ]
+    );
+    keys(&project, &mut app, "fshoe\n");
+    assert_eq!(app.status, "`shoe`: expected KEY=V1,V2");
+}
+
+#[test]
 fn the_help_lists_every_key() {
     let w = project();
     let (_, mut app) = open(&w);
@@ -200,12 +231,13 @@ fn the_help_lists_every_key() {
         "│    │a / r      accept / reject the segment's suggestions                │    │",
         "│    │u          undo your last change since the coder opened             │    │",
         "│    │/ , n      search the source's respondent text; next hit            │    │",
+        "│    │f          filter the sources by attribute: country=PT role=EPR,PR  │    │",
         "│    │picker     type to filter, ↓/↑ choose, Enter apply, Esc close       │    │",
         "│    │?          this help (any key closes it)                            │    │",
         "│    │q, Ctrl-C  quit                                                     │    │",
         "│    └────────────────────────────────────────────────────────────────────┘    │",
     ];
-    assert_eq!(screen(&app)[5..17], expected);
+    assert_eq!(screen(&app)[5..18], expected);
 }
 
 #[test]

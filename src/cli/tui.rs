@@ -58,7 +58,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
                 Effect::Write(action) => {
                     let _ = app.perform(&project, &action);
                 }
-                Effect::None if app.take_reload() => app.reload(&project)?,
+                Effect::Reload => app.reload(&project)?,
                 Effect::None => {}
             }
         }

@@ -7,6 +7,7 @@ use super::picker::{Codes, Picker, Purpose};
 use crate::codebook::{CodePath, Codebook};
 use crate::coding::suggestions::{self, Selection};
 use crate::coding::{apply, store, Coder, Coding, Target};
+use crate::corpus::filter::AttrFilter;
 use crate::corpus::{SegmentId, Source};
 use crate::error::{Error, Result};
 use crate::project::history::{self, undo};
@@ -40,6 +41,8 @@ pub enum Mode {
     Picker(Picker),
     /// Typing a search.
     Search(String),
+    /// Typing the sources' attribute filter (`country=PT role=EPR`).
+    Filter(String),
     Help,
 }
 
@@ -59,6 +62,8 @@ pub enum Action {
 pub enum Effect {
     None,
     Write(Action),
+    /// Another source is shown: read its codings ([`App::reload`]).
+    Reload,
     Quit,
 }
 
@@ -96,8 +101,9 @@ pub struct App {
     pub last_search: String,
     /// The message of the last action, for the status line.
     pub status: String,
-    /// The source changed: its codings are to be read (see [`App::take_reload`]).
-    pub stale: bool,
+    /// The sources' attribute filter, and the sources it lets through (indices, in order).
+    pub filter: Vec<AttrFilter>,
+    pub visible: Vec<usize>,
 }
 
 impl App {
@@ -132,8 +138,10 @@ impl App {
             mine: Vec::new(),
             last_search: String::new(),
             status: "? for keys".into(),
-            stale: false,
+            filter: Vec::new(),
+            visible: Vec::new(),
         };
+        app.visible = (0..app.sources.len()).collect();
         app.reload(project)?;
         app.segment = app.first_respondent(0, 1).unwrap_or(0);
         Ok(app)
@@ -193,6 +201,7 @@ impl App {
                 Effect::None
             }
             Mode::Search(query) => self.search_key(query, key),
+            Mode::Filter(text) => self.filter_key(text, key),
             Mode::Picker(picker) => self.picker_key(picker, key),
             Mode::Normal => self.normal_key(key),
         }
@@ -203,8 +212,9 @@ impl App {
             Key::Char('q') => return Effect::Quit,
             Key::Char('?') => self.mode = Mode::Help,
             Key::Tab => self.pane = if self.pane == Pane::Sources { Pane::Transcript } else { Pane::Sources },
-            Key::Char('j') | Key::Down => self.step(1),
-            Key::Char('k') | Key::Up => self.step(-1),
+            Key::Char('j') | Key::Down => return self.step(1),
+            Key::Char('k') | Key::Up => return self.step(-1),
+            Key::Char('f') => self.mode = Mode::Filter(String::new()),
             Key::Char('/') => self.mode = Mode::Search(String::new()),
             Key::Char('n') => self.find_next(),
             Key::Char('u') => return Effect::Write(Action::Undo),
@@ -224,15 +234,14 @@ impl App {
         Effect::None
     }
 
-    /// Moves the selection one source or one respondent segment.
-    fn step(&mut self, by: isize) {
+    /// Moves the selection one (visible) source or one respondent segment.
+    fn step(&mut self, by: isize) -> Effect {
         match self.pane {
             Pane::Sources => {
-                let next = self.source as isize + by;
-                if next >= 0 && (next as usize) < self.sources.len() {
-                    self.source = next as usize;
-                    self.segment = self.first_respondent(0, 1).unwrap_or(0);
-                    self.stale = true;
+                let at = self.visible.iter().position(|&i| i == self.source).map_or(0, |p| p as isize + by);
+                match usize::try_from(at).ok().and_then(|p| self.visible.get(p)) {
+                    Some(&next) => self.show_source(next),
+                    None => Effect::None,
                 }
             }
             Pane::Transcript => {
@@ -242,13 +251,64 @@ impl App {
                         self.segment = i;
                     }
                 }
+                Effect::None
             }
         }
     }
 
-    /// Does the state need the current source's codings read again (after a change of source)?
-    pub fn take_reload(&mut self) -> bool {
-        std::mem::take(&mut self.stale)
+    fn show_source(&mut self, index: usize) -> Effect {
+        if index == self.source {
+            return Effect::None;
+        }
+        self.source = index;
+        self.segment = self.first_respondent(0, 1).unwrap_or(0);
+        Effect::Reload
+    }
+
+    fn filter_key(&mut self, mut text: String, key: Key) -> Effect {
+        match key {
+            Key::Esc => self.mode = Mode::Normal,
+            Key::Enter => {
+                self.mode = Mode::Normal;
+                return self.set_filter(&text);
+            }
+            Key::Backspace => {
+                text.pop();
+                self.mode = Mode::Filter(text);
+            }
+            Key::Char(c) => {
+                text.push(c);
+                self.mode = Mode::Filter(text);
+            }
+            _ => self.mode = Mode::Filter(text),
+        }
+        Effect::None
+    }
+
+    /// Shows only the sources with a respondent whose attributes pass every `KEY=V1,V2` of
+    /// `text` (empty: every source); a filter that does not parse is reported, nothing changed.
+    pub fn set_filter(&mut self, text: &str) -> Effect {
+        let filter: Vec<AttrFilter> = match text.split_whitespace().map(str::parse).collect::<Result<_, String>>() {
+            Ok(f) => f,
+            Err(e) => {
+                self.status = e;
+                return Effect::None;
+            }
+        };
+        let passes = |source: &Source| {
+            source.respondents().any(|(speaker, _)| {
+                let attrs = source.speaker_attributes(speaker);
+                filter.iter().all(|f| attrs.get(&f.key).is_some_and(|v| f.values.contains(v)))
+            })
+        };
+        self.visible = self.sources.iter().enumerate().filter(|(_, r)| passes(&r.source)).map(|(i, _)| i).collect();
+        self.status = format!("{} of {} source(s)", self.visible.len(), self.sources.len());
+        self.filter = filter;
+        match self.visible.first() {
+            Some(_) if self.visible.contains(&self.source) => Effect::None,
+            Some(&first) => self.show_source(first),
+            None => Effect::None,
+        }
     }
 
     fn open_picker(&mut self, purpose: Purpose) {

@@ -20,6 +20,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("a / r", "accept / reject the segment's suggestions"),
     ("u", "undo your last change since the coder opened"),
     ("/ , n", "search the source's respondent text; next hit"),
+    ("f", "filter the sources by attribute: country=PT role=EPR,PR"),
     ("picker", "type to filter, ↓/↑ choose, Enter apply, Esc close"),
     ("?", "this help (any key closes it)"),
     ("q, Ctrl-C", "quit"),
@@ -56,14 +57,15 @@ fn focus_block(title: String, focused: bool) -> Block<'static> {
 
 fn draw_sources(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let height = area.height.saturating_sub(2) as usize;
-    let top = app.source.saturating_sub(height.saturating_sub(1));
+    let at = app.visible.iter().position(|&i| i == app.source).unwrap_or(0);
+    let top = at.saturating_sub(height.saturating_sub(1));
     let lines: Vec<Line> = app
-        .sources
+        .visible
         .iter()
-        .enumerate()
         .skip(top)
         .take(height)
-        .map(|(i, row)| {
+        .map(|&i| {
+            let row = &app.sources[i];
             let mark = if i == app.source { '>' } else { ' ' };
             let text = format!("{mark}{:<13}{:>4}/{:<3}", row.source.id.as_str(), row.coded, row.total);
             if i == app.source {
@@ -73,7 +75,8 @@ fn draw_sources(frame: &mut Frame<'_>, app: &App, area: Rect) {
             }
         })
         .collect();
-    let title = format!(" sources · {} ", app.coder);
+    let shown = if app.filter.is_empty() { String::new() } else { format!(" · {}/{}", app.visible.len(), app.sources.len()) };
+    let title = format!(" sources · {}{shown} ", app.coder);
     frame.render_widget(Paragraph::new(lines).block(focus_block(title, app.pane == Pane::Sources)), area);
 }
 
@@ -164,8 +167,14 @@ fn draw_transcript(frame: &mut Frame<'_>, app: &App, area: Rect) {
 
 /// The status line: the search being typed, the last message, or the codes on the segment.
 pub fn status_line(app: &App) -> String {
-    if let Mode::Search(q) = &app.mode {
-        return format!("/{q}");
+    match &app.mode {
+        Mode::Search(q) => return format!("/{q}"),
+        Mode::Filter(f) => return format!("sources where (KEY=V1,V2 ...): {f}_"),
+        _ => {}
+    }
+    if !app.filter.is_empty() && app.pane == Pane::Sources {
+        let filter: Vec<String> = app.filter.iter().map(|f| f.to_string()).collect();
+        return format!("{} │ where {}", app.status, filter.join(" "));
     }
     let mut codes: Vec<String> =
         app.on_segment(&app.codings, app.segment).iter().map(|c| format!("{} {}", app.codes.symbol(&c.code), c.code.leaf())).collect();
