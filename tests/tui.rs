@@ -223,7 +223,7 @@ fn the_help_lists_every_key() {
     let (_, mut app) = open(&w);
     app.handle(Key::Char('?'));
     let expected = [
-        "│    ┌ keys ──────────────────────────────────────────────────────────────┐    │",
+        "│    ┌ keys ──────────────────────────────────────────────────────────────┐re. │",
         "│    │j/k, ↓/↑   next / previous respondent segment (or source)           │    │",
         "│    │Tab        switch between sources and transcript                    │    │",
         "│    │Enter, c   code the segment: open the code picker                   │    │",
@@ -232,12 +232,14 @@ fn the_help_lists_every_key() {
         "│    │u          undo your last change since the coder opened             │    │",
         "│    │/ , n      search the source's respondent text; next hit            │    │",
         "│    │f          filter the sources by attribute: country=PT role=EPR,PR  │    │",
+        "│    │o          another coder's codes beside yours (again: next, none)   │    │",
+        "│    │] / [      next / previous segment where that coder disagrees       │    │",
         "│    │picker     type to filter, ↓/↑ choose, Enter apply, Esc close       │    │",
         "│    │?          this help (any key closes it)                            │    │",
         "│    │q, Ctrl-C  quit                                                     │    │",
         "│    └────────────────────────────────────────────────────────────────────┘    │",
     ];
-    assert_eq!(screen(&app)[5..18], expected);
+    assert_eq!(screen(&app)[4..19], expected);
 }
 
 #[test]
@@ -314,4 +316,36 @@ fn code_without_a_target_opens_the_coder_in_tmux() {
     tmux(&socket, &["send-keys", "-t", "coder", "q"]);
     let _ = Command::new("tmux").args(["-L", &socket, "kill-server"]).output();
     assert!(first.contains("┌ sources · bea ───────┐┌ XX-1 · interview · en · R (EPR, M, BE) ──────────────┐"), "{first}");
+}
+
+#[test]
+fn o_shows_another_coders_codes_and_brackets_jump_to_the_disagreements() {
+    let w = project();
+    w.run(&["--project", "p", "code", "XX-1:3", "housing", "--coder", "bea"]).ok();
+    w.run(&["--project", "p", "code", "XX-1:5", "stigma", "--coder", "bea"]).ok();
+    let (project, mut app) = open(&w);
+    keys(&project, &mut app, "jchousing\nko");
+    let expected = [
+        "│>XX-1            1/3  ││   1 I (interviewer)                                  │",
+        "│ XX-2            0/1  ││      Where did you sleep after release?              │",
+        "│                      ││▶  2 R (EPR, M, BE)                                   │",
+        "│                      ││    │ At a friend's flat for two weeks, then nowhere. │",
+        "│                      ││=   ┆ bea: -                                          │",
+        "│                      ││   3 R (EPR, M, BE)                                   │",
+        "│                      ││n   │ Then the shelter, which was full of users.      │",
+        "│                      ││=   ┆ bea: n                                          │",
+        "│                      ││   4 I (interviewer)                                  │",
+        "│                      ││      Did anyone wait for you?                        │",
+        "│                      ││   5 R (EPR, M, BE)                                   │",
+        "│                      ││    │ My sister waited at the gate.                   │",
+        "│                      ││≠   ┆ bea: h                                          │",
+    ];
+    assert_eq!(screen(&app)[1..14], expected);
+    keys(&project, &mut app, "]");
+    assert_eq!(app.selected().unwrap().to_string(), "XX-1:5");
+    keys(&project, &mut app, "]");
+    assert_eq!(app.status, "no further disagreement with bea in XX-1");
+    keys(&project, &mut app, "o");
+    assert_eq!(app.status, "only your codings");
+    assert!(!screen(&app).iter().any(|l| l.contains("bea")));
 }

@@ -104,6 +104,10 @@ pub struct App {
     /// The sources' attribute filter, and the sources it lets through (indices, in order).
     pub filter: Vec<AttrFilter>,
     pub visible: Vec<usize>,
+    /// The coders `o` can show beside this one, the one shown, and its codings of the source.
+    pub others: Vec<Coder>,
+    pub other: Option<usize>,
+    pub other_codings: Vec<Coding>,
 }
 
 impl App {
@@ -111,6 +115,7 @@ impl App {
     pub fn open(project: &Project, coder: Option<Coder>) -> Result<App> {
         let coder = coder.unwrap_or_else(|| project.manifest.coder.clone());
         let codes = Codes::of(&Codebook::load(&project.codebook_path())?);
+        let others = App::other_coders(project, &coder)?;
         let mut by_source: std::collections::HashMap<_, Vec<Coding>> = std::collections::HashMap::new();
         for c in store::read(&store::path(project, &coder, store::CodingFile::Anchored))? {
             by_source.entry(c.source.clone()).or_default().push(c);
@@ -140,6 +145,9 @@ impl App {
             status: "? for keys".into(),
             filter: Vec::new(),
             visible: Vec::new(),
+            others,
+            other: None,
+            other_codings: Vec::new(),
         };
         app.visible = (0..app.sources.len()).collect();
         app.reload(project)?;
@@ -173,7 +181,7 @@ impl App {
         self.suggestions = suggestions::list(project, &selection)?;
         let row = &mut self.sources[self.source];
         (row.coded, row.total) = progress(&row.source, &self.codings);
-        Ok(())
+        self.reload_other(project)
     }
 
     /// The next respondent segment from `from` in direction `step` (±1), `from` included.
@@ -218,6 +226,9 @@ impl App {
             Key::Char('/') => self.mode = Mode::Search(String::new()),
             Key::Char('n') => self.find_next(),
             Key::Char('u') => return Effect::Write(Action::Undo),
+            Key::Char('o') => return self.toggle_other(),
+            Key::Char(']') => return self.next_disagreement(1),
+            Key::Char('[') => return self.next_disagreement(-1),
             Key::Enter if self.pane == Pane::Sources => self.pane = Pane::Transcript,
             Key::Enter | Key::Char('c') => self.open_picker(Purpose::Apply),
             Key::Char('x') | Key::Char('d') => self.open_picker(Purpose::Remove),

@@ -100,3 +100,31 @@ pub enum Purpose {
     /// Removes the segment's coding of the chosen code.
     Remove,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::Code;
+
+    fn code(id: &str, name: &str, description: &str, children: Vec<Code>) -> Code {
+        Code { description: description.into(), children, ..Code::new(id, name) }
+    }
+
+    #[test]
+    fn names_rank_before_descriptions_and_recent_codes_come_first() {
+        let mut book = Codebook::empty("t");
+        book.codes = vec![
+            code("work", "Work", "jobs and a home of one's own", vec![]),
+            code("home", "A home", "", vec![code("flat", "Own flat", "", vec![])]),
+        ];
+        let codes = Codes::of(&book);
+        let symbols: Vec<Option<char>> = codes.entries.iter().map(|e| e.symbol).collect();
+        assert_eq!(symbols, [Some('a'), Some('b'), Some('c')]);
+        let paths = |v: Vec<usize>| v.into_iter().map(|i| codes.entries[i].path.to_string()).collect::<Vec<_>>();
+        assert_eq!(paths(codes.filtered("home", &[], None)), ["home", "work", "home/flat"]);
+        let recent = [CodePath::parse("home/flat").unwrap()];
+        assert_eq!(paths(codes.filtered("", &recent, None)), ["home/flat", "work", "home"]);
+        assert_eq!(paths(codes.filtered("OWN", &recent, None)), ["home/flat", "work"]);
+        assert_eq!(paths(codes.filtered("", &[], Some(&recent))), ["home/flat"]);
+    }
+}

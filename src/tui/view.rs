@@ -21,6 +21,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("u", "undo your last change since the coder opened"),
     ("/ , n", "search the source's respondent text; next hit"),
     ("f", "filter the sources by attribute: country=PT role=EPR,PR"),
+    ("o", "another coder's codes beside yours (again: next, none)"),
+    ("] / [", "next / previous segment where that coder disagrees"),
     ("picker", "type to filter, ↓/↑ choose, Enter apply, Esc close"),
     ("?", "this help (any key closes it)"),
     ("q, Ctrl-C", "quit"),
@@ -133,6 +135,13 @@ pub fn transcript_lines(app: &App, width: usize) -> (Vec<Line<'static>>, usize) 
                 Span::styled(format!("{margin:<w$}│", w = MARGIN - 1), Style::default().add_modifier(Modifier::BOLD)),
                 Span::raw(format!(" {l}")),
             ]));
+        }
+        if let Some(other) = app.shown_other() {
+            let mut theirs: Vec<char> = app.on_segment(&app.other_codings, i).iter().map(|c| app.codes.symbol(&c.code)).collect();
+            theirs.dedup();
+            let letters: String = if theirs.is_empty() { "-".into() } else { theirs.into_iter().collect() };
+            let mark = if app.disagrees(i) { '≠' } else { '=' };
+            lines.push(Line::styled(format!("{mark:<w$}┆ {other}: {letters}", w = MARGIN - 1), dim()));
         }
         for s in app.on_segment(&app.suggestions, i) {
             let text = format!("~{:<w$}~ {} · suggested by {} (a/r)", app.codes.symbol(&s.code), s.code.leaf(), s.coder, w = MARGIN - 2);
