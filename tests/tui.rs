@@ -223,12 +223,13 @@ fn the_help_lists_every_key() {
     let (_, mut app) = open(&w);
     app.handle(Key::Char('?'));
     let expected = [
-        "│    ┌ keys ──────────────────────────────────────────────────────────────┐re. │",
-        "│    │j/k, ↓/↑   next / previous respondent segment (or source)           │    │",
+        "│    ┌ keys ──────────────────────────────────────────────────────────────┐    │",
+        "│    │j/k, ↓/↑   next / previous respondent segment (or source)           │re. │",
         "│    │Tab        switch between sources and transcript                    │    │",
         "│    │Enter, c   code the segment: open the code picker                   │    │",
         "│    │x, d       remove one of your codes from the segment                │    │",
         "│    │a / r      accept / reject the segment's suggestions                │    │",
+        "│    │A / R      every suggestion of those codes in the source            │    │",
         "│    │u          undo your last change since the coder opened             │    │",
         "│    │/ , n      search the source's respondent text; next hit            │    │",
         "│    │f          filter the sources by attribute: country=PT role=EPR,PR  │    │",
@@ -239,7 +240,7 @@ fn the_help_lists_every_key() {
         "│    │q, Ctrl-C  quit                                                     │    │",
         "│    └────────────────────────────────────────────────────────────────────┘    │",
     ];
-    assert_eq!(screen(&app)[4..19], expected);
+    assert_eq!(screen(&app)[3..19], expected);
 }
 
 #[test]
@@ -348,4 +349,23 @@ fn o_shows_another_coders_codes_and_brackets_jump_to_the_disagreements() {
     keys(&project, &mut app, "o");
     assert_eq!(app.status, "only your codings");
     assert!(!screen(&app).iter().any(|l| l.contains("bea")));
+}
+
+#[test]
+fn capital_a_accepts_every_suggestion_of_the_segments_codes_in_the_source() {
+    let w = project();
+    w.run(&["--project", "p", "autocode"]).ok();
+    let (project, mut app) = open(&w);
+    keys(&project, &mut app, "A");
+    assert_eq!(app.status, format!("XX-1:2: accepted 2 suggestion(s) of {HOUSING}"));
+    assert_eq!(
+        codings(&w, "ana.csv"),
+        format!("{HEADER}XX-1,41,88,{HOUSING},ana,T,\"At a friend's flat for two weeks, then nowhere.\"\nXX-1,90,132,{HOUSING},ana,T,\"Then the shelter, which was full of users.\"\n")
+    );
+    assert_eq!(
+        codings(&w, "auto.csv"),
+        format!("{HEADER}XX-1,90,132,reasons/shelters-with-users,auto,T,\"Then the shelter, which was full of users.\"\n")
+    );
+    // (The history's command line is per process, so the tests in this process, which run
+    // side by side, do not check it; the tmux test does.)
 }

@@ -53,8 +53,13 @@ pub enum Action {
     Uncode(SegmentId, CodePath),
     /// Undo the last write this coder made (refused if another came after it).
     Undo,
-    Accept(SegmentId),
-    Reject(SegmentId),
+    /// Accept (else reject) the suggestions on a segment; with `per_code`, every suggestion of
+    /// their codes in the segment's source.
+    Review {
+        segment: SegmentId,
+        accept: bool,
+        per_code: bool,
+    },
 }
 
 /// What the loop does after a key.
@@ -232,13 +237,14 @@ impl App {
             Key::Enter if self.pane == Pane::Sources => self.pane = Pane::Transcript,
             Key::Enter | Key::Char('c') => self.open_picker(Purpose::Apply),
             Key::Char('x') | Key::Char('d') => self.open_picker(Purpose::Remove),
-            Key::Char('a') | Key::Char('r') => {
-                let Some(id) = self.selected() else { return Effect::None };
+            Key::Char(c @ ('a' | 'r' | 'A' | 'R')) => {
+                let Some(segment) = self.selected() else { return Effect::None };
                 if self.on_segment(&self.suggestions, self.segment).is_empty() {
-                    self.status = format!("{id}: no suggestion on this segment");
+                    self.status = format!("{segment}: no suggestion on this segment");
                     return Effect::None;
                 }
-                return Effect::Write(if key == Key::Char('a') { Action::Accept(id) } else { Action::Reject(id) });
+                let (accept, per_code) = (c.eq_ignore_ascii_case(&'a'), c.is_ascii_uppercase());
+                return Effect::Write(Action::Review { segment, accept, per_code });
             }
             _ => {}
         }
@@ -455,24 +461,41 @@ impl App {
                 let (_, removed) = apply::uncode(project, &Target::Segment(id.clone()), &[code.to_string()], Some(self.coder.clone()))?;
                 format!("{id}: {code} removed ({removed})")
             }
-            Action::Accept(id) | Action::Reject(id) => return self.review(project, action, id),
+            Action::Review { segment, accept, per_code } => return self.review(project, segment, *accept, *per_code),
             Action::Undo => return self.undo(project),
         };
         self.record(project, true)?;
         Ok(message)
     }
 
-    fn review(&mut self, project: &Project, action: &Action, id: &SegmentId) -> Result<String> {
+    fn review(&mut self, project: &Project, id: &SegmentId, accept: bool, per_code: bool) -> Result<String> {
         let sources: Vec<Source> = self.current().into_iter().cloned().collect();
-        let selection = Selection { segments: Selection::segments_of(&sources, std::slice::from_ref(id))?, ..Selection::default() };
-        let accept = matches!(action, Action::Accept(_));
+        let segments = Selection::segments_of(&sources, std::slice::from_ref(id))?;
         let verb = if accept { "accept" } else { "reject" };
-        history::set_command(["tui", "suggestions", verb, &id.to_string(), "--coder", self.coder.as_str()]);
+        let mut command: Vec<String> = ["tui", "suggestions", verb].map(String::from).to_vec();
+        let selection = if per_code {
+            let mut codes: Vec<CodePath> = self.on_segment(&self.suggestions, self.segment).into_iter().map(|c| c.code.clone()).collect();
+            codes.dedup();
+            for c in &codes {
+                command.extend(["--code".into(), c.to_string()]);
+            }
+            command.extend(["--source".into(), id.source.to_string()]);
+            Selection { codes, sources: [id.source.clone()].into_iter().collect(), ..Selection::default() }
+        } else {
+            command.extend(["--segment".into(), id.to_string()]);
+            Selection { segments, ..Selection::default() }
+        };
+        if accept {
+            command.extend(["--coder".into(), self.coder.to_string()]);
+        }
+        history::set_command(command);
         let decided =
             if accept { suggestions::accept(project, &selection, &self.coder, false)? } else { suggestions::reject(project, &selection, false)? };
         self.record(project, true)?;
-        let codes: Vec<String> = decided.taken.iter().map(|c| c.code.to_string()).collect();
-        Ok(format!("{id}: {verb}ed {}", codes.join(", ")))
+        let mut codes: Vec<String> = decided.taken.iter().map(|c| c.code.to_string()).collect();
+        codes.dedup();
+        let n = decided.taken.len();
+        Ok(format!("{id}: {verb}ed {n} suggestion(s) of {}", codes.join(", ")))
     }
 
     /// Notes the number of the write just made (for `u`, when `undoable`).

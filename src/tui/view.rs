@@ -18,6 +18,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("Enter, c", "code the segment: open the code picker"),
     ("x, d", "remove one of your codes from the segment"),
     ("a / r", "accept / reject the segment's suggestions"),
+    ("A / R", "every suggestion of those codes in the source"),
     ("u", "undo your last change since the coder opened"),
     ("/ , n", "search the source's respondent text; next hit"),
     ("f", "filter the sources by attribute: country=PT role=EPR,PR"),
