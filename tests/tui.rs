@@ -180,7 +180,7 @@ fn the_transcript_shows_a_letter_per_code_in_the_margin_and_suggestions_dimmed()
 }
 
 #[test]
-fn the_picker_filters_over_names_and_descriptions_with_recent_codes_first() {
+fn the_picker_filters_over_names_and_descriptions_with_recent_codes_first_and_counts() {
     let w = project();
     let (project, mut app) = open(&w);
     keys(&project, &mut app, "chousing\n");
@@ -188,7 +188,7 @@ fn the_picker_filters_over_names_and_descriptions_with_recent_codes_first() {
     let expected = [
         "│ XX-2    ┌ code the segment (Enter applies, Esc closes) ────────────┐         │",
         "│         │filter: shelter_                                          │         │",
-        "│         │*n     housing · Housing after release                    │nowhere. │",
+        "│         │*n     housing · Housing after release (1)                │nowhere. │",
         "│         │ B   shelters-with-users · Shelters full of users         │         │",
         "│         │                                                          │rs.      │",
     ];

@@ -89,6 +89,8 @@ pub struct App {
     pub codes: Codes,
     /// The current coder's codings of the current source.
     pub codings: Vec<Coding>,
+    /// How many codings the current coder has of each code, in every source.
+    pub counts: std::collections::BTreeMap<CodePath, usize>,
     /// Pending suggestions of the current source.
     pub suggestions: Vec<Coding>,
     pub pane: Pane,
@@ -138,6 +140,7 @@ impl App {
             sources,
             codes,
             codings: Vec::new(),
+            counts: Default::default(),
             suggestions: Vec::new(),
             pane: Pane::Transcript,
             mode: Mode::Normal,
@@ -181,6 +184,10 @@ impl App {
     pub fn reload(&mut self, project: &Project) -> Result<()> {
         let Some(id) = self.current().map(|s| s.id.clone()) else { return Ok(()) };
         let mine = store::read(&store::path(project, &self.coder, store::CodingFile::Anchored))?;
+        self.counts.clear();
+        for c in &mine {
+            *self.counts.entry(c.code.clone()).or_default() += 1;
+        }
         self.codings = mine.into_iter().filter(|c| c.source == id).collect();
         let selection = Selection { sources: [id].into_iter().collect(), ..Selection::default() };
         self.suggestions = suggestions::list(project, &selection)?;

@@ -209,7 +209,9 @@ fn draw_picker(frame: &mut Frame<'_>, app: &App, picker: &Picker, area: Rect) {
         let e = &app.codes.entries[i];
         let recent = if app.recent.contains(&e.path) { '*' } else { ' ' };
         let indent = "  ".repeat(e.path.depth().saturating_sub(1));
-        let text = format!("{recent}{} {indent}{} · {}", e.symbol.unwrap_or(' '), e.path.leaf(), e.name);
+        let count: usize = app.counts.iter().filter(|(c, _)| c.starts_with(&e.path)).map(|(_, n)| n).sum();
+        let count = if count > 0 { format!(" ({count})") } else { String::new() };
+        let text = format!("{recent}{} {indent}{} · {}{count}", e.symbol.unwrap_or(' '), e.path.leaf(), e.name);
         let style = match (k == picker.selected, e.codable) {
             (true, _) => Style::default().add_modifier(Modifier::REVERSED),
             (false, false) => dim(),
