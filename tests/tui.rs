@@ -369,3 +369,16 @@ fn capital_a_accepts_every_suggestion_of_the_segments_codes_in_the_source() {
     // (The history's command line is per process, so the tests in this process, which run
     // side by side, do not check it; the tmux test does.)
 }
+
+#[test]
+fn slash_finds_the_next_respondent_segment_holding_the_words_and_n_the_one_after() {
+    let w = project();
+    let (project, mut app) = open(&w);
+    keys(&project, &mut app, "/THE\n");
+    assert_eq!((app.selected().unwrap().to_string(), app.status.as_str()), ("XX-1:3".into(), "/THE"));
+    keys(&project, &mut app, "n");
+    assert_eq!(app.selected().unwrap().to_string(), "XX-1:5");
+    // Interviewer text is not searched: "anyone" is only in segment 4.
+    keys(&project, &mut app, "/anyone\n");
+    assert_eq!((app.selected().unwrap().to_string(), app.status.as_str()), ("XX-1:5".into(), "`anyone` not found in XX-1"));
+}
