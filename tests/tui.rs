@@ -250,11 +250,11 @@ fn tui_without_a_terminal_is_a_usage_error() {
     assert_eq!(r.stderr, "quire: `quire tui` needs a terminal (use `quire code` in scripts)\n");
 }
 
-/// The pane of tmux session `name` once it shows `text` (within ten seconds).
+/// The pane of the tmux session `coder` at `socket` once it shows `text` (within ten seconds).
 fn wait_for(socket: &str, text: &str) -> String {
     let start = Instant::now();
     loop {
-        let out = Command::new("tmux").args(["-L", socket, "capture-pane", "-p", "-t", "coder"]).output().unwrap();
+        let out = Command::new("tmux").args(["-S", socket, "capture-pane", "-p", "-t", "coder"]).output().unwrap();
         let pane = String::from_utf8_lossy(&out.stdout).to_string();
         if pane.contains(text) || start.elapsed() > Duration::from_secs(10) {
             return pane;
@@ -264,7 +264,7 @@ fn wait_for(socket: &str, text: &str) -> String {
 }
 
 fn tmux(socket: &str, args: &[&str]) {
-    assert!(Command::new("tmux").args(["-L", socket]).args(args).status().unwrap().success(), "tmux {args:?}");
+    assert!(Command::new("tmux").args(["-S", socket]).args(args).status().unwrap().success(), "tmux {args:?}");
 }
 
 #[test]
@@ -273,14 +273,15 @@ fn the_real_binary_codes_a_segment_in_tmux() {
         return skip("tmux is not installed: the terminal coder is not driven end to end");
     }
     let w = project();
-    let socket = format!("quire-test-{}", std::process::id());
+    // The server's socket in the work directory: nothing is left behind in /tmp.
+    let socket = w.path("tmux.sock").display().to_string();
     let command = format!("{} --project {} tui --coder ana", env!("CARGO_BIN_EXE_quire"), w.path("p").display());
     tmux(&socket, &["new-session", "-d", "-s", "coder", "-x", "80", "-y", "24", &command]);
     let first = wait_for(&socket, "sources · ana");
     tmux(&socket, &["send-keys", "-t", "coder", "j", "c", "housing", "Enter"]);
     let after = wait_for(&socket, "added");
     tmux(&socket, &["send-keys", "-t", "coder", "q"]);
-    let _ = Command::new("tmux").args(["-L", &socket, "kill-server"]).output();
+    let _ = Command::new("tmux").args(["-S", &socket, "kill-server"]).output();
     assert!(first.contains("│>XX-1            0/3  │"), "{first}");
     assert!(after.contains("XX-1:3: challenges/structural/housing added │ n housing"), "{after}");
     assert!(after.contains("│>XX-1            1/3  │"), "{after}");
@@ -310,12 +311,12 @@ fn code_without_a_target_opens_the_coder_in_tmux() {
         return skip("tmux is not installed: the terminal coder is not driven end to end");
     }
     let w = project();
-    let socket = format!("quire-test-code-{}", std::process::id());
+    let socket = w.path("tmux.sock").display().to_string();
     let command = format!("{} --project {} code --coder bea", env!("CARGO_BIN_EXE_quire"), w.path("p").display());
     tmux(&socket, &["new-session", "-d", "-s", "coder", "-x", "80", "-y", "24", &command]);
     let first = wait_for(&socket, "sources · bea");
     tmux(&socket, &["send-keys", "-t", "coder", "q"]);
-    let _ = Command::new("tmux").args(["-L", &socket, "kill-server"]).output();
+    let _ = Command::new("tmux").args(["-S", &socket, "kill-server"]).output();
     assert!(first.contains("┌ sources · bea ───────┐┌ XX-1 · interview · en · R (EPR, M, BE) ──────────────┐"), "{first}");
 }
 
