@@ -227,6 +227,7 @@ fn the_help_lists_every_key() {
         "│    │j/k, ↓/↑   next / previous respondent segment (or source)           │re. │",
         "│    │Tab        switch between sources and transcript                    │    │",
         "│    │Enter, c   code the segment: open the code picker                   │    │",
+        "│    │v          start (again: drop) a range of segments: c codes it      │    │",
         "│    │x, d       remove one of your codes from the segment                │    │",
         "│    │a / r      accept / reject the segment's suggestions                │    │",
         "│    │A / R      every suggestion of those codes in the source            │    │",
@@ -240,7 +241,7 @@ fn the_help_lists_every_key() {
         "│    │q, Ctrl-C  quit                                                     │    │",
         "│    └────────────────────────────────────────────────────────────────────┘    │",
     ];
-    assert_eq!(screen(&app)[3..19], expected);
+    assert_eq!(screen(&app)[3..20], expected);
 }
 
 #[test]
@@ -382,4 +383,31 @@ fn slash_finds_the_next_respondent_segment_holding_the_words_and_n_the_one_after
     // Interviewer text is not searched: "anyone" is only in segment 4.
     keys(&project, &mut app, "/anyone\n");
     assert_eq!((app.selected().unwrap().to_string(), app.status.as_str()), ("XX-1:5".into(), "`anyone` not found in XX-1"));
+}
+
+#[test]
+fn v_then_moving_codes_each_respondent_segment_of_the_range() {
+    let w = project();
+    let (project, mut app) = open(&w);
+    keys(&project, &mut app, "vjj");
+    // The headers of the respondent segments (after the title): the range marked `+`.
+    let heads: Vec<String> = screen(&app).into_iter().skip(1).filter(|l| l.contains(" R (EPR")).collect();
+    assert_eq!(
+        heads,
+        [
+            "│ XX-2            0/1  ││+  2 R (EPR, M, BE)                                   │",
+            "│                      ││+  3 R (EPR, M, BE)                                   │",
+            "│                      ││▶  5 R (EPR, M, BE)                                   │"
+        ]
+    );
+    let writes = keys(&project, &mut app, "chousing\n");
+    assert_eq!(writes, [Action::CodeRange { source: "XX-1".parse().unwrap(), first: 2, last: 5, code: code(HOUSING) }]);
+    assert_eq!(app.status, format!("XX-1:2-5: {HOUSING} added to 3 segment(s)"));
+    assert_eq!(
+        codings(&w, "ana.csv"),
+        format!(
+            "{HEADER}XX-1,41,88,{HOUSING},ana,T,\"At a friend's flat for two weeks, then nowhere.\"\nXX-1,90,132,{HOUSING},ana,T,\"Then the shelter, which was full of users.\"\nXX-1,164,193,{HOUSING},ana,T,My sister waited at the gate.\n"
+        )
+    );
+    assert_eq!(app.anchor, None);
 }

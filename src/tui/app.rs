@@ -8,7 +8,7 @@ use crate::codebook::{CodePath, Codebook};
 use crate::coding::suggestions::{self, Selection};
 use crate::coding::{apply, store, Coder, Coding, Target};
 use crate::corpus::filter::AttrFilter;
-use crate::corpus::{SegmentId, Source};
+use crate::corpus::{SegmentId, Source, SourceId};
 use crate::error::{Error, Result};
 use crate::project::history::{self, undo};
 use crate::project::Project;
@@ -50,6 +50,13 @@ pub enum Mode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Code(SegmentId, CodePath),
+    /// Code every respondent segment numbered `first..=last` of a source.
+    CodeRange {
+        source: SourceId,
+        first: usize,
+        last: usize,
+        code: CodePath,
+    },
     Uncode(SegmentId, CodePath),
     /// Undo the last write this coder made (refused if another came after it).
     Undo,
@@ -115,6 +122,8 @@ pub struct App {
     pub others: Vec<Coder>,
     pub other: Option<usize>,
     pub other_codings: Vec<Coding>,
+    /// Where a range of segments was anchored (`v`), as a segment index.
+    pub anchor: Option<usize>,
 }
 
 impl App {
@@ -156,6 +165,7 @@ impl App {
             others,
             other: None,
             other_codings: Vec::new(),
+            anchor: None,
         };
         app.visible = (0..app.sources.len()).collect();
         app.reload(project)?;
@@ -239,6 +249,8 @@ impl App {
             Key::Char('n') => self.find_next(),
             Key::Char('u') => return Effect::Write(Action::Undo),
             Key::Char('o') => return self.toggle_other(),
+            Key::Char('v') => self.toggle_anchor(),
+            Key::Esc if self.anchor.is_some() => self.toggle_anchor(),
             Key::Char(']') => return self.next_disagreement(1),
             Key::Char('[') => return self.next_disagreement(-1),
             Key::Enter if self.pane == Pane::Sources => self.pane = Pane::Transcript,
@@ -392,6 +404,10 @@ impl App {
         let Some(id) = self.selected() else { return Effect::None };
         self.mode = Mode::Normal;
         let code = entry.path.clone();
+        if let (Purpose::Apply, Some((first, last))) = (picker.purpose, self.range()) {
+            self.anchor = None;
+            return Effect::Write(Action::CodeRange { source: id.source, first, last, code });
+        }
         Effect::Write(match picker.purpose {
             Purpose::Apply => Action::Code(id, code),
             Purpose::Remove => Action::Uncode(id, code),
@@ -462,6 +478,15 @@ impl App {
                 self.recent.retain(|c| c != code);
                 self.recent.push(code.clone());
                 format!("{id}: {code} {}", if done.added > 0 { "added" } else { "already there" })
+            }
+            Action::CodeRange { source, first, last, code } => {
+                let target = format!("{source}:{first}-{last}");
+                history::set_command(["tui", "code", &target, &code.to_string(), "--coder", self.coder.as_str()]);
+                let range = Target::Segments { source: source.clone(), first: *first, last: *last };
+                let done = apply::code(project, &range, &[code.to_string()], Some(self.coder.clone()))?;
+                self.recent.retain(|c| c != code);
+                self.recent.push(code.clone());
+                format!("{target}: {code} added to {} segment(s)", done.added)
             }
             Action::Uncode(id, code) => {
                 history::set_command(["tui", "uncode", &id.to_string(), &code.to_string(), "--coder", self.coder.as_str()]);

@@ -4,4 +4,5 @@
 pub mod app;
 pub mod others;
 pub mod picker;
+pub mod range;
 pub mod view;

@@ -16,6 +16,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("j/k, ↓/↑", "next / previous respondent segment (or source)"),
     ("Tab", "switch between sources and transcript"),
     ("Enter, c", "code the segment: open the code picker"),
+    ("v", "start (again: drop) a range of segments: c codes it"),
     ("x, d", "remove one of your codes from the segment"),
     ("a / r", "accept / reject the segment's suggestions"),
     ("A / R", "every suggestion of those codes in the source"),
@@ -121,7 +122,14 @@ pub fn transcript_lines(app: &App, width: usize) -> (Vec<Line<'static>>, usize) 
             }
             continue;
         };
-        let head = format!("{}{:>3} {} {}", if selected { '▶' } else { ' ' }, seg.id.number, speaker.label, respondent.citation());
+        let mark = if selected {
+            '▶'
+        } else if app.in_range(i) {
+            '+'
+        } else {
+            ' '
+        };
+        let head = format!("{mark}{:>3} {} {}", seg.id.number, speaker.label, respondent.citation());
         let head_style = if selected { Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD) } else { Style::default() };
         lines.push(Line::styled(head, head_style));
         let mut codes: Vec<&crate::codebook::CodePath> = app.on_segment(&app.codings, i).into_iter().map(|c| &c.code).collect();
