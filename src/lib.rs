@@ -24,6 +24,9 @@
 //!   (what `code` may code of a target), `merge/`, `import`, `demo`, `anonymise`; beside them
 //!   `refi/` (model, positions, qde, archive, codebook, import, export), the REFI-QDA reader and
 //!   writer, which `import` and `merge` use and which uses nothing of theirs.
+//! - **tui** (`tui/`): the interactive terminal coder's state and keys (`app`), code picker,
+//!   other coder beside, and drawing (ratatui); its writes go through `coding::apply` (as `code`
+//!   and `uncode`), `coding::suggestions` and the history's undo. `cli/tui.rs` is its terminal loop.
 //! - **cli** (`cli/`): one file per command: its arguments, one call into the library, rendering.
 
 pub mod agreement;
@@ -55,6 +58,7 @@ pub mod staging;
 pub mod table;
 pub mod targets;
 pub mod text;
+pub mod tui;
 pub mod verify;
 
 pub use error::{Error, Exit, Result};

@@ -259,7 +259,7 @@ fn every_command_has_help_with_an_example() {
     assert!(top.contains("Examples:"), "{top}");
     for cmd in [
         "init", "ingest", "sources", "show", "codebook", "code", "uncode", "sheet", "autocode", "quotes", "export", "import", "index", "demo",
-        "merge", "table", "coders", "log", "undo",
+        "merge", "table", "coders", "log", "undo", "tui",
     ] {
         let help = w.run(&[cmd, "--help"]).ok().stdout;
         assert!(help.contains("Example"), "{cmd}:\n{help}");

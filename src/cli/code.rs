@@ -1,13 +1,10 @@
 //! `quire code` and `quire uncode`: add or remove codings of segments, segment ranges or spans.
 
 use super::Ctx;
-use crate::codebook::{CodePath, Codebook};
-use crate::coding::store::{self, CodingFile};
-use crate::coding::{now_rfc3339, slice, Coder, Coding, Target};
-use crate::corpus::Source;
+use crate::coding::apply::{self, describe};
+use crate::coding::{slice, Coder, Target};
 use crate::error::{Error, Result};
 use crate::project::Project;
-use crate::targets::Codable;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -15,9 +12,9 @@ pub struct Args {
     /// respondent segment of a range; interviewer paragraphs are skipped and counted) or
     /// SOURCE@START..END (characters within one speaker's turn; a span that starts or ends inside
     /// a word is widened to whole words, with a note). Interviewer text is never coded.
-    pub target: Target,
+    #[arg(requires = "codes")]
+    pub target: Option<Target>,
     /// Codes, by path or unique suffix.
-    #[arg(required = true)]
     pub codes: Vec<String>,
     /// Coder (default: the project's coder).
     #[arg(long)]
@@ -41,66 +38,26 @@ pub fn coder_or_default(project: &Project, coder: Option<Coder>) -> Result<Coder
     }
 }
 
-fn resolve_all(codebook: &Codebook, codes: &[String], codable: bool) -> Result<Vec<CodePath>> {
-    codes.iter().map(|c| if codable { codebook.resolve_codable(c) } else { codebook.resolve(c) }).collect()
-}
-
-/// What `code` and `uncode` both need, read under the project's lock.
-struct Edit {
-    codes: Vec<CodePath>,
-    source: Source,
-    /// For `code`, the respondent text of the target; for `uncode`, all of it.
-    target: Codable,
-    coder: Coder,
-    codings: Vec<Coding>,
-}
-
-/// `codable`: the codes are to be applied (a folder is refused); `uncode` may name any code.
-fn prepare(project: &Project, target: &Target, codes: &[String], coder: Option<Coder>, codable: bool) -> Result<Edit> {
-    let codebook = Codebook::load(&project.codebook_path())?;
-    let codes = resolve_all(&codebook, codes, codable)?;
-    let source = project.load_source(target.source())?;
-    let target = if codable {
-        crate::targets::codable(&source, &project.source_path(&source.id), target)?
-    } else {
-        Codable { spans: target.spans(&source)?, skipped: 0, snapped: None }
-    };
-    let coder = coder_or_default(project, coder)?;
-    let codings = store::read(&store::path(project, &coder, CodingFile::Anchored))?;
-    Ok(Edit { codes, source, target, coder, codings })
-}
-
 pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
+    let Some(target) = args.target else {
+        if !super::tui::on_terminal() {
+            return Err(Error::Usage(
+                "`quire code` needs a target and codes (SOURCE:N CODE...); with neither, on a terminal, it opens the coder".into(),
+            ));
+        }
+        return super::tui::run(super::tui::Args { coder: args.coder }, ctx);
+    };
     let project = ctx.project()?;
     let _lock = project.lock()?;
-    let Edit { codes, source, target, coder, mut codings } = prepare(&project, &args.target, &args.codes, args.coder, true)?;
-    let spans = target.spans;
-    let before = codings.len();
-    let created = now_rfc3339();
-    for (start, end) in &spans {
-        for code in &codes {
-            codings.push(Coding {
-                source: source.id.clone(),
-                start: *start,
-                end: *end,
-                code: code.clone(),
-                coder: coder.clone(),
-                created: created.clone(),
-                origin: None,
-                text: slice(&source.body, *start, *end),
-            });
-        }
+    let done = apply::code(&project, &target, &args.codes, args.coder)?;
+    if let Some(((a, b), (c, d))) = done.snapped {
+        let id = &done.source.id;
+        ctx.note(format_args!("note: {id}@{a}..{b} widened to whole words of respondent text: {id}@{c}..{d} \"{}\"", slice(&done.source.body, c, d)));
     }
-    store::write(&project, &coder, CodingFile::Anchored, &mut codings)?;
-    if let Some(((a, b), (c, d))) = target.snapped {
-        let id = &source.id;
-        ctx.note(format_args!("note: {id}@{a}..{b} widened to whole words of respondent text: {id}@{c}..{d} \"{}\"", slice(&source.body, c, d)));
+    if done.skipped > 0 {
+        ctx.note(format_args!("skipped {} interviewer paragraph(s) of {}: only respondent text is coded", done.skipped, describe(&target)));
     }
-    if target.skipped > 0 {
-        ctx.note(format_args!("skipped {} interviewer paragraph(s) of {}: only respondent text is coded", target.skipped, describe(&args.target)));
-    }
-    let added = codings.len() - before;
-    let already = spans.len() * codes.len() - added;
+    let (added, already, coder) = (done.added, done.already, &done.coder);
     ctx.note(format_args!("{added} coding(s) added for {coder}{}", if already > 0 { format!(", {already} already there") } else { String::new() }));
     Ok(())
 }
@@ -108,27 +65,7 @@ pub fn run(args: Args, ctx: &mut Ctx<'_>) -> Result<()> {
 pub fn run_uncode(args: UncodeArgs, ctx: &mut Ctx<'_>) -> Result<()> {
     let project = ctx.project()?;
     let _lock = project.lock()?;
-    let Edit { codes, source, target, coder, mut codings } = prepare(&project, &args.target, &args.codes, args.coder, false)?;
-    let spans = target.spans;
-    let before = codings.len();
-    codings.retain(|c| {
-        let inside = c.source == source.id && spans.iter().any(|(s, e)| c.start >= *s && c.end <= *e);
-        let named = codes.is_empty() || codes.contains(&c.code);
-        !(inside && named)
-    });
-    let removed = before - codings.len();
-    if removed == 0 {
-        return Err(Error::Usage(format!("no coding of {coder} matches {} in the given codes", describe(&args.target))));
-    }
-    store::write(&project, &coder, CodingFile::Anchored, &mut codings)?;
+    let (coder, removed) = apply::uncode(&project, &args.target, &args.codes, args.coder)?;
     ctx.note(format_args!("{removed} coding(s) removed for {coder}"));
     Ok(())
-}
-
-fn describe(target: &Target) -> String {
-    match target {
-        Target::Segment(id) => id.to_string(),
-        Target::Segments { source, first, last } => format!("{source}:{first}-{last}"),
-        Target::Span { source, start, end } => format!("{source}@{start}..{end}"),
-    }
 }

@@ -23,6 +23,7 @@ pub mod show;
 pub mod sources;
 pub mod suggestions;
 pub mod table;
+pub mod tui;
 pub mod undo;
 pub mod verify;
 
@@ -71,12 +72,17 @@ pub enum Command {
     Codebook(codebook::Sub),
     /// Code a segment, a range of segments or a character span.
     #[command(
-        after_help = "Examples:\n  quire code PT-PR-01:14 housing\n  quire code PT-PR-01:14-16 housing stigma --coder ana\n  quire code PT-PR-01@120..388 structural/housing"
+        after_help = "Examples:\n  quire code PT-PR-01:14 housing\n  quire code PT-PR-01:14-16 housing stigma --coder ana\n  quire code PT-PR-01@120..388 structural/housing\n  quire code    # no target, on a terminal: the interactive coder (quire tui)"
     )]
     Code(code::Args),
     /// Remove codings inside a target (all of the coder's, or the codes named).
     #[command(after_help = "Example:\n  quire uncode PT-PR-01:14 housing")]
     Uncode(code::UncodeArgs),
+    /// Code interactively in the terminal: sources, transcript, code picker, suggestions, undo.
+    #[command(
+        after_help = "Keys: j/k move, Tab switches pane, Enter or c codes, x removes, a/r accept/reject a suggestion,\nu undoes, / searches, ? lists every key, q quits.\n\nExample:\n  quire tui --coder ana"
+    )]
+    Tui(tui::Args),
     /// Export or import a CSV coding sheet.
     #[command(after_help = "Example:\n  quire sheet export > sheet.csv && quire sheet import sheet.csv --coder ana")]
     #[command(subcommand)]
@@ -191,6 +197,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, progress: &dyn cr
         Command::Codebook(args) => codebook::run(args, &mut ctx),
         Command::Code(args) => code::run(args, &mut ctx),
         Command::Uncode(args) => code::run_uncode(args, &mut ctx),
+        Command::Tui(args) => tui::run(args, &mut ctx),
         Command::Sheet(args) => sheet::run(args, &mut ctx),
         Command::Autocode(args) => autocode::run(args, &mut ctx),
         Command::Suggestions(args) => suggestions::run(args, &mut ctx),

@@ -1,6 +1,7 @@
 //! Codings: coded character spans of sources, one CSV per coder, and the targets that address them.
 
 pub mod anchor;
+pub mod apply;
 pub mod autocode;
 pub mod coder;
 pub mod kinds;
