@@ -1,4 +1,5 @@
-//! Text helpers every reader shares: line ends as quire stores them (LF).
+//! Text helpers shared across quire: line ends as quire stores them (LF), and the edit distance
+//! behind "did you mean", label typos and orphan similarity.
 
 /// CRLF and lone CR become LF.
 pub fn normalise_line_ends(s: &str) -> String {
@@ -7,6 +8,22 @@ pub fn normalise_line_ends(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// Levenshtein distance between two strings, in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 #[cfg(test)]

@@ -299,7 +299,7 @@ fn suggestions(all: &[Visit<'_>], parts: &[&str]) -> Vec<String> {
     let mut near: Vec<(usize, bool, &Visit)> = all
         .iter()
         .filter_map(|v| {
-            let d = edit_distance(&v.path.leaf().to_lowercase(), &last);
+            let d = crate::text::edit_distance(&v.path.leaf().to_lowercase(), &last);
             let ids = v.path.ids();
             let above = &ids[..ids.len() - 1];
             let under = above.len() >= parent.len() && above[above.len() - parent.len()..].iter().map(String::as_str).eq(parent.iter().copied());
@@ -318,22 +318,6 @@ fn suggestions(all: &[Visit<'_>], parts: &[&str]) -> Vec<String> {
         }
     }
     out
-}
-
-/// Levenshtein distance between two strings, in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// Why a folder cannot be applied, with its children as the codes to use instead.
@@ -356,6 +340,7 @@ mod tests {
 
     #[test]
     fn edit_distances() {
+        use crate::text::edit_distance;
         assert_eq!(edit_distance("housng", "housing"), 1);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);

@@ -185,22 +185,11 @@ fn align(body: &[char], turn: Turn, (from, to): (usize, usize), pattern: &[char]
 
 /// The similarity of two texts: `1 - d / max length`, `d` the Levenshtein distance in characters.
 pub fn similarity(a: &str, b: &str) -> f64 {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let longest = a.len().max(b.len());
+    let longest = a.chars().count().max(b.chars().count());
     if longest == 0 {
         return 1.0;
     }
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, x) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, y) in b.iter().enumerate() {
-            let next = (diagonal + usize::from(x != y)).min(row[j] + 1).min(row[j + 1] + 1);
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    1.0 - row[b.len()] as f64 / longest as f64
+    1.0 - crate::text::edit_distance(a, b) as f64 / longest as f64
 }
 
 #[cfg(test)]

@@ -93,17 +93,7 @@ pub(crate) fn classify<'l>(line: &'l str, speakers: &[Speaker]) -> Line<'l> {
 
 /// Do `a` and `b` differ by at most one inserted, deleted or replaced character?
 fn within_one_edit(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
-    if long.len() - short.len() > 1 {
-        return false;
-    }
-    let prefix = short.iter().zip(long.iter()).take_while(|(x, y)| x == y).count();
-    if short.len() == long.len() {
-        short[prefix..].iter().skip(1).eq(long[prefix..].iter().skip(1))
-    } else {
-        short[prefix..] == long[prefix + 1..]
-    }
+    crate::text::edit_distance(a, b) <= 1
 }
 
 #[cfg(test)]
