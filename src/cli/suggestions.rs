@@ -123,8 +123,9 @@ fn dry_note(dry_run: bool) -> &'static str {
 /// One row per suggestion: its segment (as `show` numbers it), code, suggester, citation, text.
 fn write_table(found: &[Coding], sources: &[crate::corpus::Source], format: Format, ctx: &mut Ctx<'_>) -> Result<()> {
     let mut table = Table::new(["segment", "code", "suggested by", "citation", "text"]);
+    let by_id: std::collections::HashMap<&SourceId, &crate::corpus::Source> = sources.iter().map(|s| (&s.id, s)).collect();
     for c in found {
-        let source = sources.iter().find(|s| s.id == c.source);
+        let source = by_id.get(&c.source).copied();
         let segment = source.and_then(|s| s.segments.iter().find(|g| g.start <= c.start && c.start < g.end));
         let citation = source.zip(segment).and_then(|(s, g)| s.speaker_of(g).respondent().map(|r| r.citation())).unwrap_or_default();
         let id = segment.map(|g| g.id.to_string()).unwrap_or_else(|| format!("{}@{}..{}", c.source, c.start, c.end));
